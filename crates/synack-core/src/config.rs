@@ -1,0 +1,418 @@
+//! Kernel profiles and their knobs (sysctls), with Linux's defaults and accepted ranges.
+//!
+//! A knob is set by the name Linux gives it (`net.ipv4.tcp_rfc1337` or `tcp_rfc1337`). Setting a
+//! knob the host's profile lacks is an error naming the profile, never a no-op.
+
+use alloc::format;
+use alloc::string::String;
+use core::fmt;
+use serde::Serialize;
+
+/// A simulated kernel version: its defaults, its HZ, and which rules and knobs exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Profile {
+    /// Linux 6.18 (the kernel the conformance scripts were verified on, 6.18.44, HZ 250).
+    #[serde(rename = "linux-6.18")]
+    Linux6_18,
+}
+
+impl Profile {
+    /// Every simulated profile.
+    pub const ALL: &'static [Profile] = &[Profile::Linux6_18];
+
+    /// The name used in settings: `linux-6.18`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Profile::Linux6_18 => "linux-6.18",
+        }
+    }
+
+    /// `CONFIG_HZ` of the reference kernel.
+    pub const fn hz(self) -> u32 {
+        match self {
+            Profile::Linux6_18 => 250,
+        }
+    }
+
+    /// The profile named `name`.
+    pub fn parse(name: &str) -> Result<Profile, ConfigError> {
+        Profile::ALL
+            .iter()
+            .copied()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| ConfigError::BadValue {
+                name: String::from("profile"),
+                value: String::from(name),
+                accepted: String::from(
+                    "linux-6.18 (linux-3.10 arrives with the timestamps and NAT work)",
+                ),
+            })
+    }
+
+    /// The profile's sysctl defaults.
+    pub const fn defaults(self) -> Sysctls {
+        match self {
+            // Read from the 6.18.44 machine the conformance scripts ran on (DESIGN.md, Profiles).
+            Profile::Linux6_18 => Sysctls {
+                tcp_timestamps: 1,
+                tcp_sack: 1,
+                tcp_window_scaling: 1,
+                tcp_syncookies: 1,
+                tcp_syn_retries: 6,
+                tcp_synack_retries: 5,
+                tcp_syn_linear_timeouts: 4,
+                tcp_fin_timeout: 60,
+                tcp_rfc1337: 0,
+                tcp_abort_on_overflow: 0,
+                tcp_max_syn_backlog: 2048,
+                somaxconn: 4096,
+                ip_local_port_range: (32768, 60999),
+                tcp_invalid_ratelimit: 500,
+                tcp_tw_reuse: 2,
+                tcp_retries2: 15,
+                tcp_orphan_retries: 0,
+            },
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The sysctls a simulated host reads, by their Linux names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Sysctls {
+    /// `net.ipv4.tcp_timestamps`: 0 off, 1 on with per-connection offsets, 2 on without.
+    pub tcp_timestamps: u32,
+    /// `net.ipv4.tcp_sack`.
+    pub tcp_sack: u32,
+    /// `net.ipv4.tcp_window_scaling`.
+    pub tcp_window_scaling: u32,
+    /// `net.ipv4.tcp_syncookies`: 0 never, 1 when the SYN queue is full, 2 always.
+    pub tcp_syncookies: u32,
+    /// `net.ipv4.tcp_syn_retries`.
+    pub tcp_syn_retries: u32,
+    /// `net.ipv4.tcp_synack_retries`.
+    pub tcp_synack_retries: u32,
+    /// `net.ipv4.tcp_syn_linear_timeouts`.
+    pub tcp_syn_linear_timeouts: u32,
+    /// `net.ipv4.tcp_fin_timeout`, seconds.
+    pub tcp_fin_timeout: u32,
+    /// `net.ipv4.tcp_rfc1337`.
+    pub tcp_rfc1337: u32,
+    /// `net.ipv4.tcp_abort_on_overflow`.
+    pub tcp_abort_on_overflow: u32,
+    /// `net.ipv4.tcp_max_syn_backlog`.
+    pub tcp_max_syn_backlog: u32,
+    /// `net.core.somaxconn`.
+    pub somaxconn: u32,
+    /// `net.ipv4.ip_local_port_range`.
+    pub ip_local_port_range: (u16, u16),
+    /// `net.ipv4.tcp_invalid_ratelimit`, milliseconds.
+    pub tcp_invalid_ratelimit: u32,
+    /// `net.ipv4.tcp_tw_reuse`.
+    pub tcp_tw_reuse: u32,
+    /// `net.ipv4.tcp_retries2`.
+    pub tcp_retries2: u32,
+    /// `net.ipv4.tcp_orphan_retries`.
+    pub tcp_orphan_retries: u32,
+}
+
+/// What is wrong with a setting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum ConfigError {
+    /// No knob or setting has this name.
+    UnknownName {
+        /// The name given.
+        name: String,
+        /// What is accepted instead.
+        accepted: String,
+    },
+    /// The value cannot be used for this knob.
+    BadValue {
+        /// The knob.
+        name: String,
+        /// The value given.
+        value: String,
+        /// What is accepted.
+        accepted: String,
+    },
+    /// The knob exists in Linux, but not in the host's profile.
+    NotInProfile {
+        /// The knob.
+        name: String,
+        /// The host's profile.
+        profile: Profile,
+        /// Where the knob does exist.
+        note: &'static str,
+    },
+    /// The host named in `HOST.NAME` is not in the scenario.
+    UnknownHost {
+        /// The host given.
+        host: String,
+        /// The scenario's hosts.
+        accepted: String,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::UnknownName { name, accepted } => {
+                write!(f, "unknown setting `{name}`; accepted: {accepted}")
+            }
+            ConfigError::BadValue {
+                name,
+                value,
+                accepted,
+            } => {
+                write!(f, "bad value `{value}` for `{name}`; accepted: {accepted}")
+            }
+            ConfigError::NotInProfile {
+                name,
+                profile,
+                note,
+            } => {
+                write!(f, "`{name}` does not exist on {profile}: {note}")
+            }
+            ConfigError::UnknownHost { host, accepted } => {
+                write!(
+                    f,
+                    "unknown host `{host}`; this scenario's hosts: {accepted}"
+                )
+            }
+        }
+    }
+}
+
+/// How a knob's value is read and checked.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    /// An integer between the bounds, inclusive.
+    Int(u32, u32),
+    /// Two ports `LOW HIGH` with LOW <= HIGH (`ip_local_port_range`).
+    PortRange,
+}
+
+/// One sysctl: its name, what it means, and its range.
+#[derive(Clone, Copy, Debug)]
+pub struct Knob {
+    /// The name without the `net.ipv4.` or `net.core.` prefix.
+    pub name: &'static str,
+    /// The full name, as `sysctl` prints it.
+    pub full_name: &'static str,
+    /// What it changes, in one line.
+    pub help: &'static str,
+    kind: Kind,
+    field: fn(&mut Sysctls) -> Field<'_>,
+}
+
+enum Field<'a> {
+    U32(&'a mut u32),
+    Ports(&'a mut (u16, u16)),
+}
+
+macro_rules! knob {
+    ($prefix:literal, $name:ident, $kind:expr, $help:literal) => {
+        Knob {
+            name: stringify!($name),
+            full_name: concat!($prefix, stringify!($name)),
+            help: $help,
+            kind: $kind,
+            field: |s| Field::U32(&mut s.$name),
+        }
+    };
+}
+
+/// Every sysctl a linux-6.18 host understands.
+pub const KNOBS: &[Knob] = &[
+    knob!(
+        "net.ipv4.",
+        tcp_timestamps,
+        Kind::Int(0, 2),
+        "RFC 7323 timestamps: 0 off, 1 on (random offset per connection), 2 on (no offset)"
+    ),
+    knob!(
+        "net.ipv4.",
+        tcp_sack,
+        Kind::Int(0, 1),
+        "offer and accept SACK (RFC 2018)"
+    ),
+    knob!(
+        "net.ipv4.",
+        tcp_window_scaling,
+        Kind::Int(0, 1),
+        "offer and accept window scaling (RFC 7323)"
+    ),
+    knob!(
+        "net.ipv4.",
+        tcp_syncookies,
+        Kind::Int(0, 2),
+        "SYN cookies: 0 never, 1 when the SYN queue overflows, 2 always"
+    ),
+    knob!(
+        "net.ipv4.",
+        tcp_syn_retries,
+        Kind::Int(1, 127),
+        "SYN retransmissions before connect() fails with ETIMEDOUT"
+    ),
+    knob!(
+        "net.ipv4.",
+        tcp_synack_retries,
+        Kind::Int(0, 255),
+        "SYN-ACK retransmissions before a request is dropped"
+    ),
+    knob!(
+        "net.ipv4.",
+        tcp_syn_linear_timeouts,
+        Kind::Int(0, 4),
+        "SYN retransmissions 1 s apart before the backoff doubles"
+    ),
+    knob!(
+        "net.ipv4.",
+        tcp_fin_timeout,
+        Kind::Int(0, 86400),
+        "seconds an orphaned socket stays in FIN-WAIT-2"
+    ),
+    knob!(
+        "net.ipv4.",
+        tcp_rfc1337,
+        Kind::Int(0, 1),
+        "1: TIME-WAIT ignores RSTs (RFC 1337), 0: a RST ends it"
+    ),
+    knob!(
+        "net.ipv4.",
+        tcp_abort_on_overflow,
+        Kind::Int(0, 1),
+        "1: answer the third ACK with RST when the accept queue is full"
+    ),
+    knob!(
+        "net.ipv4.",
+        tcp_max_syn_backlog,
+        Kind::Int(1, 1 << 24),
+        "requests kept in all SYN queues before new peers are refused (cookies off)"
+    ),
+    knob!(
+        "net.core.",
+        somaxconn,
+        Kind::Int(0, 1 << 24),
+        "the cap on listen()'s backlog"
+    ),
+    Knob {
+        name: "ip_local_port_range",
+        full_name: "net.ipv4.ip_local_port_range",
+        help: "the ephemeral ports connect() picks from, `LOW HIGH`",
+        kind: Kind::PortRange,
+        field: |s| Field::Ports(&mut s.ip_local_port_range),
+    },
+    knob!(
+        "net.ipv4.",
+        tcp_invalid_ratelimit,
+        Kind::Int(0, 1 << 24),
+        "milliseconds between duplicate ACKs for invalid segments"
+    ),
+    knob!(
+        "net.ipv4.",
+        tcp_tw_reuse,
+        Kind::Int(0, 2),
+        "let connect() reuse a TIME-WAIT 4-tuple: 0 never, 1 yes, 2 loopback only"
+    ),
+    knob!(
+        "net.ipv4.",
+        tcp_retries2,
+        Kind::Int(0, 255),
+        "retransmissions of data before the connection is dropped"
+    ),
+    knob!(
+        "net.ipv4.",
+        tcp_orphan_retries,
+        Kind::Int(0, 255),
+        "retransmissions for an orphaned socket (0 means 8)"
+    ),
+];
+
+/// Knobs that exist in other Linux versions but not in linux-6.18.
+const ELSEWHERE: &[(&str, &str)] = &[(
+    "tcp_tw_recycle",
+    "it was removed in Linux 4.12; it exists on linux-3.10 (CentOS 7), which synack does not simulate yet",
+)];
+
+/// The knob named `name` (`tcp_rfc1337` or `net.ipv4.tcp_rfc1337`).
+pub fn find_knob(name: &str, profile: Profile) -> Result<&'static Knob, ConfigError> {
+    let short = name
+        .strip_prefix("net.ipv4.")
+        .or_else(|| name.strip_prefix("net.core."))
+        .unwrap_or(name);
+    if let Some(k) = KNOBS
+        .iter()
+        .find(|k| k.name == short && (k.full_name == name || k.name == name))
+    {
+        return Ok(k);
+    }
+    if let Some((_, note)) = ELSEWHERE.iter().find(|(n, _)| *n == short) {
+        return Err(ConfigError::NotInProfile {
+            name: String::from(name),
+            profile,
+            note,
+        });
+    }
+    Err(ConfigError::UnknownName {
+        name: String::from(name),
+        accepted: String::from("a sysctl (see `synack knobs`) or one of the scenario's settings"),
+    })
+}
+
+impl Knob {
+    /// What the knob accepts, for error messages.
+    pub fn accepted(&self) -> String {
+        match self.kind {
+            Kind::Int(lo, hi) => format!("an integer from {lo} to {hi}"),
+            Kind::PortRange => {
+                String::from("two ports `LOW HIGH` (or LOW-HIGH) with 1 <= LOW <= HIGH <= 65535")
+            }
+        }
+    }
+
+    /// Parses `value` and stores it in `sysctls`.
+    pub fn set(&self, sysctls: &mut Sysctls, value: &str) -> Result<(), ConfigError> {
+        let bad = || ConfigError::BadValue {
+            name: String::from(self.name),
+            value: String::from(value),
+            accepted: self.accepted(),
+        };
+        match ((self.field)(sysctls), self.kind) {
+            (Field::U32(slot), Kind::Int(lo, hi)) => {
+                let v: u32 = value.trim().parse().map_err(|_| bad())?;
+                if v < lo || v > hi {
+                    return Err(bad());
+                }
+                *slot = v;
+            }
+            (Field::Ports(slot), Kind::PortRange) => {
+                let mut parts = value
+                    .split(|c: char| c.is_whitespace() || c == '-' || c == ',')
+                    .filter(|s| !s.is_empty());
+                let lo: u16 = parts.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+                let hi: u16 = parts.next().and_then(|s| s.parse().ok()).ok_or_else(bad)?;
+                if parts.next().is_some() || lo == 0 || lo > hi {
+                    return Err(bad());
+                }
+                *slot = (lo, hi);
+            }
+            _ => return Err(bad()),
+        }
+        Ok(())
+    }
+
+    /// The knob's value in `sysctls`, as `sysctl -n` prints it.
+    pub fn get(&self, sysctls: &Sysctls) -> String {
+        let mut copy = sysctls.clone();
+        match (self.field)(&mut copy) {
+            Field::U32(v) => format!("{v}"),
+            Field::Ports((lo, hi)) => format!("{lo} {hi}"),
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! The kernel's SNMP counters that the simulated rules touch, by the names `nstat -a` prints.
+//!
+//! Each counter names where Linux increments it; `Counters` is a fixed array indexed by the enum,
+//! so that a snapshot of all of them is a copy.
+
+use core::fmt;
+use serde::Serialize;
+
+macro_rules! counters {
+    ($( $(#[doc = $doc:literal])* $name:ident = $nstat:literal, )*) => {
+        /// A counter of `/proc/net/snmp` or `/proc/net/netstat`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        pub enum Counter {
+            $( $(#[doc = $doc])* $name, )*
+        }
+
+        impl Counter {
+            /// Every counter, in the order `nstat` groups them.
+            pub const ALL: &'static [Counter] = &[$(Counter::$name,)*];
+
+            /// The name as `nstat -a` prints it.
+            pub const fn nstat_name(self) -> &'static str {
+                match self {
+                    $( Counter::$name => $nstat, )*
+                }
+            }
+
+            /// The counter whose `nstat` name is `name`.
+            pub fn from_nstat_name(name: &str) -> Option<Counter> {
+                Counter::ALL.iter().copied().find(|c| c.nstat_name() == name)
+            }
+        }
+    };
+}
+
+counters! {
+    /// Active opens: `tcp_connect` (`TCP_MIB_ACTIVEOPENS`).
+    ActiveOpens = "TcpActiveOpens",
+    /// Passive opens: `tcp_create_openreq_child` (`TCP_MIB_PASSIVEOPENS`).
+    PassiveOpens = "TcpPassiveOpens",
+    /// Failed connection attempts: `tcp_done` from SYN-SENT/SYN-RECV (`TCP_MIB_ATTEMPTFAILS`).
+    AttemptFails = "TcpAttemptFails",
+    /// Resets received in ESTABLISHED or CLOSE-WAIT: `tcp_set_state` (`TCP_MIB_ESTABRESETS`).
+    EstabResets = "TcpEstabResets",
+    /// Segments received: `tcp_v4_rcv` (`TCP_MIB_INSEGS`).
+    InSegs = "TcpInSegs",
+    /// Segments sent, retransmissions excluded: `__tcp_transmit_skb` (`TCP_MIB_OUTSEGS`).
+    OutSegs = "TcpOutSegs",
+    /// Segments retransmitted: `__tcp_retransmit_skb` (`TCP_MIB_RETRANSSEGS`).
+    RetransSegs = "TcpRetransSegs",
+    /// Resets sent: `tcp_v4_send_reset`, `tcp_send_active_reset` (`TCP_MIB_OUTRSTS`).
+    OutRsts = "TcpOutRsts",
+    /// Sockets that finished TIME-WAIT: `tw_timer_handler` (`LINUX_MIB_TIMEWAITED`).
+    Tw = "TcpExtTW",
+    /// Sockets that left TIME-WAIT because a new SYN reused the 4-tuple (`LINUX_MIB_TIMEWAITRECYCLED`).
+    TwRecycled = "TcpExtTWRecycled",
+    /// Segments dropped by PAWS in TIME-WAIT: `tcp_timewait_state_process` (`LINUX_MIB_PAWS_TW_REJECTED`).
+    PawsTimewait = "TcpExtPAWSTimewait",
+    /// Segments dropped by PAWS on an established socket: `tcp_validate_incoming` (`LINUX_MIB_PAWSESTABREJECTED`).
+    PawsEstab = "TcpExtPAWSEstab",
+    /// Delayed ACKs sent by the delayed-ACK timer: `tcp_delack_timer_handler` (`LINUX_MIB_DELAYEDACKS`).
+    DelayedAcks = "TcpExtDelayedACKs",
+    /// Challenge ACKs sent: `tcp_send_challenge_ack` (`LINUX_MIB_TCPCHALLENGEACK`).
+    ChallengeAck = "TcpExtTCPChallengeACK",
+    /// SYNs received on an established connection: `tcp_validate_incoming` (`LINUX_MIB_TCPSYNCHALLENGE`).
+    SynChallenge = "TcpExtTCPSYNChallenge",
+    /// Connections reset because data arrived after close: `tcp_rcv_state_process` (`LINUX_MIB_TCPABORTONDATA`).
+    AbortOnData = "TcpExtTCPAbortOnData",
+    /// Connections reset by `close()` with unread data: `tcp_close` (`LINUX_MIB_TCPABORTONCLOSE`).
+    AbortOnClose = "TcpExtTCPAbortOnClose",
+    /// Retransmission timeouts: `tcp_retransmit_timer` (`LINUX_MIB_TCPTIMEOUTS`).
+    TcpTimeouts = "TcpExtTCPTimeouts",
+    /// Duplicate ACKs for out-of-window segments skipped by `tcp_invalid_ratelimit`: `tcp_oow_rate_limited` (`LINUX_MIB_TCPACKSKIPPEDSEQ`).
+    AckSkippedSeq = "TcpExtTCPACKSkippedSeq",
+    /// Out-of-window ACKs from TIME-WAIT skipped by the rate limit: `tcp_timewait_check_oow_rate_limit` (`LINUX_MIB_TCPACKSKIPPEDTIMEWAIT`).
+    AckSkippedTimeWait = "TcpExtTCPACKSkippedTimeWait",
+    /// Listener overflows: `tcp_v4_syn_recv_sock` when the accept queue is full (`LINUX_MIB_LISTENOVERFLOWS`).
+    ListenOverflows = "TcpExtListenOverflows",
+    /// SYNs and ACKs a listener dropped: `tcp_listendrop` (`LINUX_MIB_LISTENDROPS`).
+    ListenDrops = "TcpExtListenDrops",
+    /// SYNs dropped because the SYN queue was full: `tcp_conn_request` (`LINUX_MIB_TCPREQQFULLDROP`).
+    ReqQFullDrop = "TcpExtTCPReqQFullDrop",
+}
+
+/// One value per counter.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    values: [u64; Counter::ALL.len()],
+}
+
+impl Counters {
+    /// The counter's value.
+    pub fn get(&self, c: Counter) -> u64 {
+        self.values.get(c as usize).copied().unwrap_or(0)
+    }
+
+    /// Adds one; returns the new value.
+    pub fn inc(&mut self, c: Counter) -> u64 {
+        match self.values.get_mut(c as usize) {
+            Some(v) => {
+                *v = v.saturating_add(1);
+                *v
+            }
+            None => 0,
+        }
+    }
+
+    /// Every counter that is not zero, in `Counter::ALL` order, as `nstat` lists them.
+    pub fn nonzero(&self) -> impl Iterator<Item = (Counter, u64)> + '_ {
+        Counter::ALL
+            .iter()
+            .map(|&c| (c, self.get(c)))
+            .filter(|&(_, v)| v != 0)
+    }
+}
+
+impl fmt::Display for Counter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.nstat_name())
+    }
+}

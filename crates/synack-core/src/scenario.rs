@@ -1,0 +1,804 @@
+//! The scenario catalogue: hosts, application scripts, knobs, and an outcome computed from the
+//! run (DESIGN.md, "The scenario catalogue").
+
+use crate::config::{ConfigError, Profile, find_knob};
+use crate::net::{DropRule, Link};
+use crate::sim::{HostSpec, Limits, Sim, SimConfig, Step, Thread};
+use crate::socket::{Call, CallResult, How};
+use crate::tcp::{HostConfig, IsnStrategy, State};
+use crate::time::{Duration, Instant};
+use crate::trace::{EventKind, HostId, SendCause};
+use crate::wire::{Endpoint, Ipv4};
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use serde::Serialize;
+
+/// The client's address.
+pub const CLIENT: Ipv4 = Ipv4::new(10, 0, 0, 1);
+/// The server's address.
+pub const SERVER: Ipv4 = Ipv4::new(10, 0, 0, 2);
+/// The server's port.
+pub const PORT: u16 = 8080;
+/// One-way delay of the default links (RTT 10 ms).
+pub const LINK_DELAY: Duration = Duration::from_millis(5);
+
+/// A scenario setting (not a sysctl).
+#[derive(Clone, Copy, Debug)]
+pub struct Setting {
+    /// Its name, as `--set NAME=VALUE` spells it.
+    pub name: &'static str,
+    /// What it changes.
+    pub help: &'static str,
+    /// Its default.
+    pub default: u64,
+    /// The smallest value accepted.
+    pub min: u64,
+    /// The largest value accepted.
+    pub max: u64,
+}
+
+/// Settings every scenario accepts, per host or for all.
+const COMMON: &[Setting] = &[Setting {
+    name: "skip_time_wait",
+    help: "1: close instead of entering TIME-WAIT (a counterfactual: NOT what Linux does)",
+    default: 0,
+    min: 0,
+    max: 1,
+}];
+
+/// One row of the catalogue.
+pub struct Scenario {
+    /// Its id.
+    pub id: &'static str,
+    /// One line for `synack list`.
+    pub summary: &'static str,
+    /// Its own settings.
+    pub settings: &'static [Setting],
+    /// How long the run lasts.
+    pub until: Duration,
+    build: fn(&Params) -> Build,
+    outcome: fn(&Sim, &Params) -> Vec<Fact>,
+}
+
+/// What a scenario is built from.
+pub struct Build {
+    /// One thread per host (client first, then server).
+    pub threads: Vec<Vec<Step>>,
+    /// Segments to drop.
+    pub drops: Vec<DropRule>,
+}
+
+/// The knobs and settings of a run.
+#[derive(Clone, Debug)]
+pub struct Params {
+    /// Each host's configuration (client, server).
+    pub hosts: Vec<HostConfig>,
+    /// Scenario settings by name.
+    pub settings: Vec<(&'static str, u64)>,
+    /// The seed.
+    pub seed: u64,
+}
+
+impl Params {
+    /// A scenario setting's value.
+    pub fn get(&self, name: &str) -> u64 {
+        self.settings
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(0, |(_, v)| *v)
+    }
+}
+
+/// One fact of an outcome: a key and its value, in English.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fact {
+    /// A stable key (`client_state`).
+    pub key: &'static str,
+    /// The value (`ESTABLISHED`).
+    pub value: String,
+}
+
+fn fact(key: &'static str, value: impl ToString) -> Fact {
+    Fact {
+        key,
+        value: value.to_string(),
+    }
+}
+
+fn step(after_ms: u64, call: Call) -> Step {
+    Step {
+        after: Duration::from_millis(after_ms),
+        call,
+    }
+}
+
+const SERVER_EP: Endpoint = Endpoint::new(SERVER, PORT);
+
+/// socket, SO_REUSEADDR, bind 8080, listen.
+fn listener(backlog: u32) -> Vec<Step> {
+    alloc::vec![
+        step(0, Call::Socket),
+        step(0, Call::SetReuseAddr { fd: 3, on: true }),
+        step(
+            0,
+            Call::Bind {
+                fd: 3,
+                addr: Endpoint::new(Ipv4(0), PORT)
+            }
+        ),
+        step(0, Call::Listen { fd: 3, backlog }),
+    ]
+}
+
+/// socket, blocking connect to the server (at 10 ms, after the server listens).
+fn connector() -> Vec<Step> {
+    alloc::vec![
+        step(10, Call::Socket),
+        step(
+            0,
+            Call::Connect {
+                fd: 3,
+                addr: SERVER_EP
+            }
+        )
+    ]
+}
+
+/// The catalogue rows this build simulates.
+pub const SCENARIOS: &[Scenario] = &[
+    Scenario {
+        id: "handshake",
+        summary: "SYN, SYN-ACK, ACK: the request in the SYN queue, the child in the accept queue, accept()",
+        settings: &[],
+        until: Duration::from_secs(2),
+        build: |_| {
+            let mut server = listener(128);
+            server.push(step(0, Call::Accept { fd: 3 }));
+            Build {
+                threads: alloc::vec![connector(), server],
+                drops: Vec::new(),
+            }
+        },
+        outcome: |sim, _| {
+            let mut f = states(sim);
+            f.extend(handshake_facts(sim));
+            f
+        },
+    },
+    Scenario {
+        id: "rst-closed-port",
+        summary: "a SYN to a port with no listener: RST/ACK, connect() fails with ECONNREFUSED",
+        settings: &[Setting {
+            name: "listen",
+            help: "1: the server listens after all",
+            default: 0,
+            min: 0,
+            max: 1,
+        }],
+        until: Duration::from_secs(2),
+        build: |p| {
+            let server = if p.get("listen") == 1 {
+                listener(128)
+            } else {
+                Vec::new()
+            };
+            Build {
+                threads: alloc::vec![connector(), server],
+                drops: Vec::new(),
+            }
+        },
+        outcome: |sim, _| {
+            let mut f = alloc::vec![fact(
+                "connect",
+                call_result(sim, 0, |c| matches!(c, Call::Connect { .. }))
+            )];
+            f.push(fact(
+                "server_resets_sent",
+                sim.host(HostId(1))
+                    .map_or(0, |h| h.counters().get(crate::counters::Counter::OutRsts)),
+            ));
+            f
+        },
+    },
+    Scenario {
+        id: "close-four-way",
+        summary: "FIN, ACK, FIN, ACK: FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT / CLOSE-WAIT, LAST-ACK",
+        settings: &[Setting {
+            name: "close_delay_ms",
+            help: "how long the passive side waits before close()",
+            default: 500,
+            min: 0,
+            max: 30_000,
+        }],
+        until: Duration::from_secs(70),
+        build: |p| close_build(p, false),
+        outcome: |sim, _| close_facts(sim),
+    },
+    Scenario {
+        id: "close-three-way",
+        summary: "data has flowed, so the ACK of the FIN is delayed and rides on the passive side's FIN",
+        settings: &[Setting {
+            name: "close_delay_ms",
+            help: "how long the passive side waits before close()",
+            default: 10,
+            min: 0,
+            max: 30_000,
+        }],
+        until: Duration::from_secs(70),
+        build: |p| close_build(p, true),
+        outcome: |sim, _| close_facts(sim),
+    },
+    Scenario {
+        id: "close-simultaneous",
+        summary: "both ends send FIN before seeing the other's: FIN-WAIT-1, CLOSING, TIME-WAIT on both",
+        settings: &[Setting {
+            name: "offset_ms",
+            help: "how much later the server closes than the client",
+            default: 0,
+            min: 0,
+            max: 10_000,
+        }],
+        until: Duration::from_secs(70),
+        build: |p| {
+            let mut client = connector();
+            client.push(step(
+                1000,
+                Call::Shutdown {
+                    fd: 3,
+                    how: How::Write,
+                },
+            ));
+            client.push(step(0, Call::Read { fd: 3, len: 1000 }));
+            let mut server = listener(128);
+            server.push(step(0, Call::Accept { fd: 3 }));
+            // The client's shutdown happens 1 s after its connect returned (at ~20 ms).
+            server.push(step(
+                1000 + p.get("offset_ms"),
+                Call::Shutdown {
+                    fd: 4,
+                    how: How::Write,
+                },
+            ));
+            server.push(step(0, Call::Read { fd: 4, len: 1000 }));
+            Build {
+                threads: alloc::vec![client, server],
+                drops: Vec::new(),
+            }
+        },
+        outcome: |sim, _| {
+            let mut f = alloc::vec![
+                fact("client_reached_closing", reached(sim, 0, State::Closing)),
+                fact("server_reached_closing", reached(sim, 1, State::Closing)),
+                fact("client_reached_time_wait", reached(sim, 0, State::TimeWait)),
+                fact("server_reached_time_wait", reached(sim, 1, State::TimeWait)),
+            ];
+            f.push(fact("segments", sim.segments().len()));
+            f
+        },
+    },
+    Scenario {
+        id: "time-wait-lost-ack",
+        summary: "the last ACK is lost; the FIN comes again; TIME-WAIT acknowledges it and restarts its 60 s",
+        settings: &[],
+        until: Duration::from_secs(70),
+        build: |p| {
+            let mut b = close_build(p, false);
+            // The client's 4th segment is the ACK of the server's FIN: SYN, ACK, FIN, ACK.
+            b.drops.push(DropRule {
+                from: HostId(0),
+                nth: 4,
+            });
+            b
+        },
+        outcome: |sim, _| {
+            let mut f = close_facts(sim);
+            let resets = sim
+                .host(HostId(0))
+                .map_or(0, |h| h.counters().get(crate::counters::Counter::OutRsts));
+            f.push(fact("client_resets_sent", resets));
+            let server_reset = sim.trace().iter().any(|e| {
+                matches!(
+                    &e.kind,
+                    EventKind::Sent {
+                        cause: SendCause::ResetNoSocket,
+                        ..
+                    }
+                ) && e.host == Some(HostId(0))
+            });
+            f.push(fact(
+                "retransmitted_fin_answered_with",
+                if server_reset { "RST" } else { "ACK" },
+            ));
+            f
+        },
+    },
+    Scenario {
+        id: "time-wait-syn",
+        summary: "a new SYN meets the server's TIME-WAIT: an old one gets the old ACK, a newer one reuses the 4-tuple",
+        settings: &[Setting {
+            name: "isn_fixed",
+            help: "1: the client uses the same ISN again (an old-looking SYN)",
+            default: 0,
+            min: 0,
+            max: 1,
+        }],
+        until: Duration::from_secs(10),
+        build: |_| {
+            let client = alloc::vec![
+                step(10, Call::Socket),
+                step(0, Call::SetReuseAddr { fd: 3, on: true }),
+                step(
+                    0,
+                    Call::Bind {
+                        fd: 3,
+                        addr: Endpoint::new(CLIENT, 40000)
+                    }
+                ),
+                step(
+                    0,
+                    Call::Connect {
+                        fd: 3,
+                        addr: SERVER_EP
+                    }
+                ),
+                step(0, Call::Read { fd: 3, len: 1000 }),
+                step(0, Call::Close { fd: 3 }),
+                step(2000, Call::Socket),
+                step(0, Call::SetReuseAddr { fd: 3, on: true }),
+                step(
+                    0,
+                    Call::Bind {
+                        fd: 3,
+                        addr: Endpoint::new(CLIENT, 40000)
+                    }
+                ),
+                step(
+                    0,
+                    Call::Connect {
+                        fd: 3,
+                        addr: SERVER_EP
+                    }
+                ),
+            ];
+            let mut server = listener(128);
+            server.extend([
+                step(0, Call::Accept { fd: 3 }),
+                step(500, Call::Close { fd: 4 }),
+                step(0, Call::Accept { fd: 3 }),
+            ]);
+            Build {
+                threads: alloc::vec![client, server],
+                drops: Vec::new(),
+            }
+        },
+        outcome: |sim, _| {
+            let reused = sim.trace().iter().any(|e| {
+                e.host == Some(HostId(1)) && matches!(e.kind, EventKind::TimeWaitReused { .. })
+            });
+            let tw_acks = sim
+                .trace()
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        &e.kind,
+                        EventKind::Sent {
+                            cause: SendCause::TimeWaitAck,
+                            ..
+                        }
+                    )
+                })
+                .count();
+            let connects: Vec<String> = sim
+                .trace()
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    EventKind::Returned {
+                        call: Call::Connect { .. },
+                        result,
+                        ..
+                    } if e.host == Some(HostId(0)) => Some(format!("{result} at {}", e.at)),
+                    _ => None,
+                })
+                .collect();
+            alloc::vec![
+                fact("time_wait_reused", reused),
+                fact("time_wait_acks", tw_acks),
+                fact(
+                    "second_connect",
+                    connects
+                        .get(1)
+                        .cloned()
+                        .unwrap_or_else(|| String::from("did not return"))
+                ),
+            ]
+        },
+    },
+    Scenario {
+        id: "time-wait-rst",
+        summary: "a RST reaches TIME-WAIT (RFC 1337's assassination): tcp_rfc1337 decides",
+        settings: &[Setting {
+            name: "rst_offset",
+            help: "how far the RST's seq is from rcv_nxt (0 = exactly at it)",
+            default: 0,
+            min: 0,
+            max: 1_000_000,
+        }],
+        until: Duration::from_secs(70),
+        build: |p| close_build(p, false),
+        outcome: |sim, _| close_facts(sim),
+    },
+];
+
+/// The client connects, both close: the client first (at 1 s), the server `close_delay_ms` after
+/// it read the end of the stream. With `data`, a request and a response flow first.
+fn close_build(p: &Params, data: bool) -> Build {
+    let mut client = connector();
+    let mut server = listener(128);
+    server.push(step(0, Call::Accept { fd: 3 }));
+    if data {
+        client.push(step(
+            100,
+            Call::Write {
+                fd: 3,
+                data: b"GET / HTTP/1.1\r\nHost: server\r\n\r\n".to_vec(),
+            },
+        ));
+        client.push(step(0, Call::Read { fd: 3, len: 4096 }));
+        server.push(step(0, Call::Read { fd: 4, len: 4096 }));
+        server.push(step(
+            0,
+            Call::Write {
+                fd: 4,
+                data: b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec(),
+            },
+        ));
+    }
+    client.push(step(1000, Call::Close { fd: 3 }));
+    server.push(step(0, Call::Read { fd: 4, len: 4096 }));
+    server.push(step(p.get("close_delay_ms"), Call::Close { fd: 4 }));
+    Build {
+        threads: alloc::vec![client, server],
+        drops: Vec::new(),
+    }
+}
+
+fn reached(sim: &Sim, host: u16, state: State) -> bool {
+    sim.trace().iter().any(|e| {
+        e.host == Some(HostId(host)) && matches!(e.kind, EventKind::State { to, .. } if to == state)
+    })
+}
+
+fn states(sim: &Sim) -> Vec<Fact> {
+    let mut f = Vec::new();
+    for (h, key) in [(0, "client_state"), (1, "server_state")] {
+        let state = sim.host(HostId(h)).and_then(|host| {
+            host.sockets()
+                .into_iter()
+                .find(|s| s.remote.is_some())
+                .map(|s| s.state)
+        });
+        f.push(fact(
+            key,
+            state.map_or(String::from("none"), |s| s.to_string()),
+        ));
+    }
+    f
+}
+
+fn handshake_facts(sim: &Sim) -> Vec<Fact> {
+    let mut f = Vec::new();
+    for (id, _, seg) in sim.segments() {
+        let _ = id;
+        if seg.flags.syn() && !seg.flags.ack() {
+            f.push(fact("client_isn", seg.seq));
+        } else if seg.flags.syn() {
+            f.push(fact("server_isn", seg.seq));
+        }
+    }
+    f.dedup_by(|a, b| a.key == b.key);
+    f
+}
+
+fn call_result(sim: &Sim, host: u16, which: impl Fn(&Call) -> bool) -> String {
+    sim.trace()
+        .iter()
+        .filter(|e| e.host == Some(HostId(host)))
+        .find_map(|e| match &e.kind {
+            EventKind::Call { call, result, .. } | EventKind::Returned { call, result, .. }
+                if which(call) && *result != CallResult::Blocked =>
+            {
+                Some(match result {
+                    CallResult::Err { errno } => String::from(errno.name()),
+                    other => other.to_string(),
+                })
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| String::from("blocked"))
+}
+
+/// Facts of a close: how many segments the close took, who went through TIME-WAIT and for how
+/// long.
+fn close_facts(sim: &Sim) -> Vec<Fact> {
+    let first_fin = sim.segments().iter().position(|(_, _, s)| s.flags.fin());
+    let close_segments = first_fin.map_or(0, |i| {
+        sim.segments()
+            .iter()
+            .skip(i)
+            .filter(|(_, _, s)| !s.flags.rst())
+            .count()
+    });
+    let tw_time = |h: u16| {
+        let start = sim
+            .trace()
+            .iter()
+            .find(|e| {
+                e.host == Some(HostId(h))
+                    && matches!(
+                        e.kind,
+                        EventKind::State {
+                            to: State::TimeWait,
+                            ..
+                        }
+                    )
+            })?
+            .at;
+        let end = sim
+            .trace()
+            .iter()
+            .rev()
+            .find(|e| {
+                e.host == Some(HostId(h))
+                    && matches!(
+                        e.kind,
+                        EventKind::State {
+                            from: State::TimeWait,
+                            to: State::Closed,
+                            ..
+                        }
+                    )
+            })?
+            .at;
+        Some(end - start)
+    };
+    let fmt_tw = |d: Option<Duration>| {
+        d.map_or(String::from("no TIME-WAIT"), |d| {
+            format!("TIME-WAIT for {d}")
+        })
+    };
+    alloc::vec![
+        fact("close_segments", close_segments),
+        fact("client", fmt_tw(tw_time(0))),
+        fact("server", fmt_tw(tw_time(1))),
+    ]
+}
+
+/// The scenario with this id.
+pub fn find(id: &str) -> Result<&'static Scenario, ConfigError> {
+    SCENARIOS
+        .iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| ConfigError::UnknownName {
+            name: String::from(id),
+            accepted: SCENARIOS
+                .iter()
+                .map(|s| s.id)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+const HOST_NAMES: [&str; 2] = ["client", "server"];
+
+impl Scenario {
+    /// The default parameters.
+    pub fn params(&self, seed: u64) -> Params {
+        let hosts = [CLIENT, SERVER]
+            .iter()
+            .zip(HOST_NAMES)
+            .map(|(addr, name)| HostConfig {
+                name: String::from(name),
+                addr: *addr,
+                profile: Profile::Linux6_18,
+                sysctl: Profile::Linux6_18.defaults(),
+                skip_time_wait: false,
+                max_sockets: 200_000,
+                isn: IsnStrategy::Rfc6528,
+            })
+            .collect();
+        let settings = self
+            .settings
+            .iter()
+            .chain(COMMON)
+            .map(|s| (s.name, s.default))
+            .collect();
+        Params {
+            hosts,
+            settings,
+            seed,
+        }
+    }
+
+    /// Applies `--set [HOST.]NAME=VALUE`.
+    pub fn set(&self, p: &mut Params, name: &str, value: &str) -> Result<(), ConfigError> {
+        let (host, name) = match name.split_once('.') {
+            Some((h, n)) if HOST_NAMES.contains(&h) => (Some(h), n),
+            Some((h, _)) if !h.starts_with("net") => {
+                return Err(ConfigError::UnknownHost {
+                    host: String::from(h),
+                    accepted: HOST_NAMES.join(", "),
+                });
+            }
+            _ => (None, name),
+        };
+        let targets: Vec<usize> = match host {
+            Some(h) => HOST_NAMES
+                .iter()
+                .position(|n| *n == h)
+                .into_iter()
+                .collect(),
+            None => (0..p.hosts.len()).collect(),
+        };
+        if name == "profile" {
+            let profile = Profile::parse(value)?;
+            for i in targets {
+                if let Some(h) = p.hosts.get_mut(i) {
+                    h.profile = profile;
+                    h.sysctl = profile.defaults();
+                }
+            }
+            return Ok(());
+        }
+        if let Some(s) = self.settings.iter().chain(COMMON).find(|s| s.name == name) {
+            let v: u64 = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|v| (s.min..=s.max).contains(v))
+                .ok_or_else(|| ConfigError::BadValue {
+                    name: String::from(name),
+                    value: String::from(value),
+                    accepted: format!("an integer from {} to {}", s.min, s.max),
+                })?;
+            if s.name == "skip_time_wait" {
+                for i in targets {
+                    if let Some(h) = p.hosts.get_mut(i) {
+                        h.skip_time_wait = v == 1;
+                    }
+                }
+            } else if let Some(slot) = p.settings.iter_mut().find(|(n, _)| *n == s.name) {
+                slot.1 = v;
+            }
+            return Ok(());
+        }
+        for i in targets {
+            let Some(h) = p.hosts.get_mut(i) else {
+                continue;
+            };
+            let knob = find_knob(name, h.profile).map_err(|e| match e {
+                ConfigError::UnknownName { name, .. } => ConfigError::UnknownName {
+                    name,
+                    accepted: format!(
+                        "a sysctl ({}) or a setting of this scenario ({})",
+                        crate::config::KNOBS
+                            .iter()
+                            .map(|k| k.name)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        self.settings
+                            .iter()
+                            .chain(COMMON)
+                            .map(|s| s.name)
+                            .chain(["profile"])
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                },
+                other => other,
+            })?;
+            knob.set(&mut h.sysctl, value)?;
+        }
+        Ok(())
+    }
+
+    /// Builds and runs the scenario.
+    pub fn run(&self, p: &Params) -> Sim {
+        let b = (self.build)(p);
+        let mut p = p.clone();
+        if self.id == "time-wait-syn"
+            && p.get("isn_fixed") == 1
+            && let Some(client) = p.hosts.get_mut(0)
+        {
+            client.isn = IsnStrategy::Fixed(4_294_967_000);
+        }
+        let hosts = p
+            .hosts
+            .iter()
+            .cloned()
+            .zip(b.threads)
+            .map(|(cfg, steps)| HostSpec {
+                cfg,
+                threads: alloc::vec![Thread { steps }],
+            })
+            .collect();
+        let links = alloc::vec![
+            Link {
+                from: HostId(0),
+                to: HostId(1),
+                delay: LINK_DELAY,
+                loss_ppm: 0
+            },
+            Link {
+                from: HostId(1),
+                to: HostId(0),
+                delay: LINK_DELAY,
+                loss_ppm: 0
+            },
+        ];
+        let limits = Limits {
+            until: Instant::ZERO + self.until,
+            ..Limits::default()
+        };
+        let mut sim = Sim::new(SimConfig {
+            seed: p.seed,
+            hosts,
+            links,
+            drops: b.drops,
+            limits,
+        });
+        if self.id == "time-wait-rst" {
+            // The RST arrives 5 s into the client's TIME-WAIT.
+            sim.run_until(Instant::ZERO + Duration::from_secs(5));
+            if let Some((local, remote, rcv_nxt)) = sim
+                .host(HostId(0))
+                .and_then(|h| h.time_wait_entries().first().copied())
+            {
+                let rst = crate::wire::Segment {
+                    src: remote,
+                    dst: local,
+                    seq: rcv_nxt + u32::try_from(p.get("rst_offset")).unwrap_or(0),
+                    ack: crate::seq::SeqNum(0),
+                    flags: crate::wire::Flags::RST,
+                    window: 0,
+                    options: Vec::new(),
+                    payload: Vec::new(),
+                };
+                sim.inject(HostId(0), rst);
+            }
+        }
+        sim.run();
+        sim
+    }
+
+    /// The outcome of a finished run.
+    pub fn outcome(&self, sim: &Sim, p: &Params) -> Vec<Fact> {
+        (self.outcome)(sim, p)
+    }
+}
+
+/// The readable trace: one line per event (deliveries omitted), hosts by name, then the
+/// outcome. The CLI prints it and the snapshot tests compare it.
+pub fn render_text(sim: &Sim, outcome: &[Fact]) -> String {
+    let mut s = String::new();
+    for e in sim.trace() {
+        if let EventKind::Delivered { .. } = e.kind {
+            continue;
+        }
+        let host = e
+            .host
+            .and_then(|h| sim.host(h))
+            .map_or("network", |h| h.name());
+        s.push_str(&format!(
+            "{:>11} {:<8} {}\n",
+            e.at.to_string(),
+            host,
+            e.kind
+        ));
+    }
+    s.push_str("outcome:\n");
+    for f in outcome {
+        s.push_str(&format!("  {}: {}\n", f.key, f.value));
+    }
+    s
+}

@@ -1,0 +1,463 @@
+//! The event engine: the only place that orders events.
+//!
+//! Hosts, links and application threads each say when they next need to run; the simulator keeps
+//! one binary heap keyed by `(time, sequence number)` (smoltcp's `tests/netsim.rs`), pops the
+//! earliest, runs it, and collects what it yields into the trace. Every run has a step budget and
+//! ends with a `LimitReached` event, never a hang.
+
+use crate::config::Sysctls;
+use crate::net::{DropRule, Link};
+use crate::socket::{Call, CallResult};
+use crate::tcp::{Host, HostConfig, Output, Secrets};
+use crate::time::{Duration, Instant};
+use crate::trace::{Event, EventKind, HostId, LimitKind, LossReason, SegId};
+use crate::wire::Segment;
+use alloc::collections::BinaryHeap;
+use alloc::vec::Vec;
+use core::cmp::Reverse;
+use rand::{Rng, RngExt, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// One step of an application thread's script.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// How long after the previous call returned (or after the start) this call is made.
+    pub after: Duration,
+    /// The call.
+    pub call: Call,
+}
+
+/// An application thread on a host: its calls, made in order.
+#[derive(Clone, Debug, Default)]
+pub struct Thread {
+    /// The calls.
+    pub steps: Vec<Step>,
+}
+
+/// Limits of a run.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Most trace events.
+    pub max_events: usize,
+    /// Most sockets per host.
+    pub max_sockets: usize,
+    /// Simulated time after which the run stops.
+    pub until: Instant,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_events: 2_000_000,
+            max_sockets: 200_000,
+            until: Instant(600_000_000),
+        }
+    }
+}
+
+/// A host to build.
+#[derive(Clone, Debug)]
+pub struct HostSpec {
+    /// Its settings.
+    pub cfg: HostConfig,
+    /// Its application threads.
+    pub threads: Vec<Thread>,
+}
+
+/// Everything a run is made of.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// The seed of every random choice.
+    pub seed: u64,
+    /// The hosts.
+    pub hosts: Vec<HostSpec>,
+    /// The links (one per direction).
+    pub links: Vec<Link>,
+    /// Segments to drop.
+    pub drops: Vec<DropRule>,
+    /// The run's limits.
+    pub limits: Limits,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Item {
+    Timer(u16),
+    App(u16, u16),
+    Deliver(u64, u16),
+}
+
+struct ThreadState {
+    steps: Vec<Step>,
+    pc: usize,
+}
+
+/// A simulation in progress.
+pub struct Sim {
+    now: Instant,
+    hosts: Vec<Host>,
+    threads: Vec<Vec<ThreadState>>,
+    links: Vec<Link>,
+    drops: Vec<DropRule>,
+    sent_by: Vec<u32>,
+    queue: BinaryHeap<Reverse<(Instant, u64, Item)>>,
+    in_flight: alloc::collections::BTreeMap<u64, Segment>,
+    seq: u64,
+    next_seg: u64,
+    registered: Vec<Option<Instant>>,
+    trace: Vec<Event>,
+    segments: Vec<(SegId, Instant, Segment)>,
+    rng: Xoshiro256PlusPlus,
+    limits: Limits,
+    stopped: bool,
+}
+
+impl Sim {
+    /// Builds the hosts and schedules every thread's first call.
+    pub fn new(cfg: SimConfig) -> Sim {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed);
+        let mut hosts = Vec::new();
+        let mut threads = Vec::new();
+        for (i, spec) in cfg.hosts.into_iter().enumerate() {
+            let secrets = Secrets {
+                isn: (rng.next_u64(), rng.next_u64()),
+                ts: (rng.next_u64(), rng.next_u64()),
+                port: (rng.next_u64(), rng.next_u64()),
+            };
+            let mut hc = spec.cfg;
+            hc.max_sockets = hc.max_sockets.min(cfg.limits.max_sockets);
+            hosts.push(Host::new(
+                HostId(u16::try_from(i).unwrap_or(u16::MAX)),
+                hc,
+                secrets,
+            ));
+            threads.push(
+                spec.threads
+                    .into_iter()
+                    .map(|t| ThreadState {
+                        steps: t.steps,
+                        pc: 0,
+                    })
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let n = hosts.len();
+        let mut sim = Sim {
+            now: Instant::ZERO,
+            hosts,
+            threads,
+            links: cfg.links,
+            drops: cfg.drops,
+            sent_by: alloc::vec![0; n],
+            queue: BinaryHeap::new(),
+            in_flight: alloc::collections::BTreeMap::new(),
+            seq: 0,
+            next_seg: 1,
+            registered: alloc::vec![None; n],
+            trace: Vec::new(),
+            segments: Vec::new(),
+            rng,
+            limits: cfg.limits,
+            stopped: false,
+        };
+        for h in 0..n {
+            let count = sim.threads.get(h).map_or(0, Vec::len);
+            for t in 0..count {
+                sim.schedule_thread(h, t);
+            }
+        }
+        sim
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// The trace so far.
+    pub fn trace(&self) -> &[Event] {
+        &self.trace
+    }
+
+    /// Every segment sent so far, with its number and send time.
+    pub fn segments(&self) -> &[(SegId, Instant, Segment)] {
+        &self.segments
+    }
+
+    /// The hosts.
+    pub fn hosts(&self) -> &[Host] {
+        &self.hosts
+    }
+
+    /// The host with this index.
+    pub fn host(&self, id: HostId) -> Option<&Host> {
+        self.hosts.get(usize::from(id.0))
+    }
+
+    /// The run stopped at a limit.
+    pub fn stopped(&self) -> bool {
+        self.stopped
+    }
+
+    fn push(&mut self, at: Instant, item: Item) {
+        self.seq += 1;
+        self.queue.push(Reverse((at, self.seq, item)));
+    }
+
+    fn schedule_thread(&mut self, h: usize, t: usize) {
+        let Some(th) = self.threads.get(h).and_then(|v| v.get(t)) else {
+            return;
+        };
+        if let Some(step) = th.steps.get(th.pc) {
+            let at = self.now + step.after;
+            self.push(
+                at,
+                Item::App(u16::try_from(h).unwrap_or(0), u16::try_from(t).unwrap_or(0)),
+            );
+        }
+    }
+
+    /// Changes a host's sysctls from now on (the reader flipping a knob mid-run, or a
+    /// packetdrill backtick line).
+    pub fn sysctl_mut(&mut self, id: HostId) -> Option<&mut Sysctls> {
+        self.hosts.get_mut(usize::from(id.0)).map(Host::sysctl_mut)
+    }
+
+    /// Makes a call on a host directly (outside any scripted thread), at the current time.
+    pub fn call(&mut self, id: HostId, thread: u16, call: Call) -> CallResult {
+        let now = self.now;
+        let h = usize::from(id.0);
+        let r = match self.hosts.get_mut(h) {
+            Some(host) => host.call(now, thread, call),
+            None => {
+                return CallResult::Err {
+                    errno: crate::socket::Errno::EBADF,
+                };
+            }
+        };
+        self.after_host(h);
+        r
+    }
+
+    /// Injects a segment as if it had arrived at host `to` now.
+    pub fn inject(&mut self, to: HostId, seg: Segment) -> SegId {
+        let id = SegId(self.next_seg);
+        self.next_seg += 1;
+        self.segments.push((id, self.now, seg.clone()));
+        self.record(
+            None,
+            EventKind::Sent {
+                id,
+                seg: seg.clone(),
+                cause: crate::trace::SendCause::Injected,
+            },
+        );
+        let at = self.now;
+        self.in_flight.insert(id.0, seg);
+        self.push(at, Item::Deliver(id.0, to.0));
+        id
+    }
+
+    /// When the next event is due, if any.
+    pub fn next_event_at(&self) -> Option<Instant> {
+        self.queue.peek().map(|Reverse((at, _, _))| *at)
+    }
+
+    /// Runs one event. Returns false when nothing is left or the run stopped.
+    pub fn step(&mut self) -> bool {
+        if self.stopped {
+            return false;
+        }
+        let Some(Reverse((at, _, item))) = self.queue.pop() else {
+            return false;
+        };
+        if at > self.limits.until {
+            self.queue.push(Reverse((at, 0, item)));
+            return false;
+        }
+        self.now = self.now.max(at);
+        match item {
+            Item::Timer(h) => {
+                let h = usize::from(h);
+                if self.registered.get(h).copied().flatten() == Some(at) {
+                    if let Some(r) = self.registered.get_mut(h) {
+                        *r = None;
+                    }
+                    if let Some(host) = self.hosts.get_mut(h) {
+                        host.handle_timeout(at);
+                    }
+                    self.after_host(h);
+                }
+            }
+            Item::App(h, t) => self.run_thread(usize::from(h), usize::from(t)),
+            Item::Deliver(id, to) => {
+                if let Some(seg) = self.in_flight.remove(&id) {
+                    let h = usize::from(to);
+                    self.record(Some(HostId(to)), EventKind::Delivered { id: SegId(id) });
+                    if let Some(host) = self.hosts.get_mut(h) {
+                        host.handle_segment(at, SegId(id), &seg);
+                    }
+                    self.after_host(h);
+                }
+            }
+        }
+        if self.trace.len() >= self.limits.max_events && !self.stopped {
+            self.stop(LimitKind::Events);
+        }
+        !self.stopped
+    }
+
+    /// Runs until nothing is left to do, the time limit, or another limit.
+    pub fn run(&mut self) {
+        while self.step() {}
+    }
+
+    /// Runs every event due at or before `t`.
+    pub fn run_until(&mut self, t: Instant) {
+        while self.next_event_at().is_some_and(|at| at <= t) && self.step() {}
+        self.now = self.now.max(t.min(self.limits.until));
+    }
+
+    fn stop(&mut self, limit: LimitKind) {
+        self.stopped = true;
+        self.record(None, EventKind::LimitReached { limit });
+    }
+
+    fn record(&mut self, host: Option<HostId>, kind: EventKind) {
+        self.trace.push(Event {
+            at: self.now,
+            host,
+            kind,
+        });
+    }
+
+    fn run_thread(&mut self, h: usize, t: usize) {
+        let Some(th) = self.threads.get_mut(h).and_then(|v| v.get_mut(t)) else {
+            return;
+        };
+        let Some(step) = th.steps.get(th.pc).cloned() else {
+            return;
+        };
+        th.pc += 1;
+        let now = self.now;
+        let thread = u16::try_from(t).unwrap_or(0);
+        let result = match self.hosts.get_mut(h) {
+            Some(host) => host.call(now, thread, step.call),
+            None => return,
+        };
+        self.after_host(h);
+        if result != CallResult::Blocked {
+            self.schedule_thread(h, t);
+        }
+    }
+
+    /// Collects a host's outputs and re-registers its next timeout.
+    fn after_host(&mut self, h: usize) {
+        let hid = HostId(u16::try_from(h).unwrap_or(0));
+        while let Some(out) = self.hosts.get_mut(h).and_then(Host::poll_output) {
+            match out {
+                Output::Event(kind) => {
+                    let returned = match &kind {
+                        EventKind::Returned { thread, .. } => Some(usize::from(*thread)),
+                        _ => None,
+                    };
+                    self.record(Some(hid), kind);
+                    if let Some(t) = returned {
+                        self.schedule_thread(h, t);
+                    }
+                }
+                Output::Segment(seg, cause) => self.send(h, seg, cause),
+            }
+        }
+        if self.hosts.get(h).is_some_and(Host::over_limit) && !self.stopped {
+            self.stop(LimitKind::Sockets);
+        }
+        let next = self
+            .hosts
+            .get(h)
+            .and_then(Host::poll_timeout)
+            .map(|at| at.max(self.now));
+        if next.is_some() && next != self.registered.get(h).copied().flatten() {
+            if let Some(r) = self.registered.get_mut(h) {
+                *r = next;
+            }
+            if let Some(at) = next {
+                self.push(at, Item::Timer(u16::try_from(h).unwrap_or(0)));
+            }
+        }
+    }
+
+    fn send(&mut self, h: usize, seg: Segment, cause: crate::trace::SendCause) {
+        let id = SegId(self.next_seg);
+        self.next_seg += 1;
+        let hid = HostId(u16::try_from(h).unwrap_or(0));
+        self.segments.push((id, self.now, seg.clone()));
+        self.record(
+            Some(hid),
+            EventKind::Sent {
+                id,
+                seg: seg.clone(),
+                cause,
+            },
+        );
+        let nth = match self.sent_by.get_mut(h) {
+            Some(n) => {
+                *n += 1;
+                *n
+            }
+            None => 0,
+        };
+        if self.drops.iter().any(|d| d.from == hid && d.nth == nth) {
+            self.record(
+                None,
+                EventKind::Lost {
+                    id,
+                    reason: LossReason::Chosen,
+                },
+            );
+            return;
+        }
+        // Local delivery (the host's own address or loopback) takes no time on a link.
+        let own = self
+            .hosts
+            .get(h)
+            .is_some_and(|host| host.addr() == seg.dst.ip)
+            || seg.dst.ip.is_loopback();
+        let target = if own {
+            Some((hid, Duration::ZERO, 0))
+        } else {
+            self.links
+                .iter()
+                .find(|l| {
+                    l.from == hid
+                        && self
+                            .hosts
+                            .get(usize::from(l.to.0))
+                            .is_some_and(|t| t.addr() == seg.dst.ip)
+                })
+                .map(|l| (l.to, l.delay, l.loss_ppm))
+        };
+        let Some((to, delay, loss_ppm)) = target else {
+            self.record(
+                None,
+                EventKind::Lost {
+                    id,
+                    reason: LossReason::NoRoute,
+                },
+            );
+            return;
+        };
+        if loss_ppm > 0 && self.rng.random_range(0..1_000_000u32) < loss_ppm {
+            self.record(
+                None,
+                EventKind::Lost {
+                    id,
+                    reason: LossReason::RandomLoss,
+                },
+            );
+            return;
+        }
+        self.in_flight.insert(id.0, seg);
+        let at = self.now + delay;
+        self.push(at, Item::Deliver(id.0, to.0));
+    }
+}

@@ -1,0 +1,784 @@
+//! The socket calls (`socket`, `bind`, `listen`, `accept`, `connect`, `read`, `write`,
+//! `shutdown`, `close`, the options) with Linux's return values and errno, and the bookkeeping
+//! of descriptors, ports and hashes they need.
+
+use super::input::fresh_tcb;
+use super::{Conn, Host, Listener, PortOwner, Sock, State};
+use crate::counters::Counter;
+use crate::seq::SeqNum;
+use crate::slab::Key;
+use crate::socket::{Call, CallResult, Errno, Fd, How};
+use crate::time::Duration;
+use crate::trace::{EventKind, SendCause, TimerKind};
+use crate::wire::{Endpoint, Ipv4};
+use alloc::vec::Vec;
+use core::hash::Hasher;
+use serde::Serialize;
+use siphasher::sip::SipHasher24;
+
+/// `struct tcp_info`, the fields synack fills (`tcp_get_info`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TcpInfo {
+    /// `tcpi_state`: Linux's state number.
+    pub state: u8,
+    /// `tcpi_options`: `TCPI_OPT_TIMESTAMPS` 1, `TCPI_OPT_SACK` 2, `TCPI_OPT_WSCALE` 4.
+    pub options: u8,
+    /// `tcpi_snd_wscale`.
+    pub snd_wscale: u8,
+    /// `tcpi_rcv_wscale`.
+    pub rcv_wscale: u8,
+    /// `tcpi_rto`, microseconds.
+    pub rto: u64,
+    /// `tcpi_ato`, microseconds.
+    pub ato: u64,
+    /// `tcpi_snd_mss`.
+    pub snd_mss: u32,
+    /// `tcpi_rcv_mss`.
+    pub rcv_mss: u32,
+    /// `tcpi_retransmits`.
+    pub retransmits: u32,
+    /// `tcpi_backoff`.
+    pub backoff: u32,
+    /// `tcpi_rtt`, microseconds (srtt).
+    pub rtt: u64,
+    /// `tcpi_rttvar`, microseconds (mdev).
+    pub rttvar: u64,
+    /// `tcpi_snd_cwnd`.
+    pub snd_cwnd: u32,
+    /// `tcpi_rcv_ssthresh`.
+    pub rcv_ssthresh: u32,
+}
+
+impl Sock {
+    pub(super) fn new() -> Sock {
+        Sock {
+            state: State::Closed,
+            local: None,
+            remote: None,
+            bound_explicitly: false,
+            reuseaddr: false,
+            nonblocking: false,
+            fd: None,
+            err: None,
+            listener: None,
+            parent: None,
+            tcb: fresh_tcb(),
+            timers: [None; 3],
+        }
+    }
+}
+
+fn ok(value: i64) -> CallResult {
+    CallResult::Ok { value }
+}
+
+fn err(errno: Errno) -> CallResult {
+    CallResult::Err { errno }
+}
+
+impl Host {
+    /// Makes a socket call for application thread `thread`. A blocking call returns
+    /// `CallResult::Blocked` and completes later with a `Returned` event.
+    pub fn call(&mut self, now: crate::time::Instant, thread: u16, call: Call) -> CallResult {
+        self.now = self.now.max(now);
+        let result = self.try_call(&call, false);
+        self.emit(EventKind::Call {
+            thread,
+            call: call.clone(),
+            result: result.clone(),
+        });
+        if result == CallResult::Blocked {
+            self.blocked.push(super::Blocked { thread, call });
+        }
+        self.wake_blocked();
+        result
+    }
+
+    /// `struct tcp_info` of the socket behind `fd`.
+    pub fn tcp_info(&self, fd: Fd) -> Option<TcpInfo> {
+        let s = self.socks.get(self.sock_of(fd)?)?;
+        let t = &s.tcb;
+        let synced = !matches!(s.state, State::Closed | State::Listen | State::SynSent);
+        let delack_max = self
+            .clock
+            .to_jiffies(Duration::from_micros(super::TCP_RTO_MIN_US))
+            .saturating_sub(1);
+        Some(TcpInfo {
+            state: s.state.linux_number(),
+            options: if synced {
+                u8::from(t.tstamp_ok)
+                    | (u8::from(t.sack_ok) << 1)
+                    | (u8::from(t.snd_wscale > 0 || t.rcv_wscale > 0) << 2)
+            } else {
+                0
+            },
+            snd_wscale: if synced { t.snd_wscale } else { 0 },
+            rcv_wscale: if synced { t.rcv_wscale } else { 0 },
+            rto: self.clock.to_duration(t.rto).micros(),
+            ato: self.clock.to_duration(t.ack.ato.min(delack_max)).micros(),
+            snd_mss: t.mss_cache,
+            rcv_mss: t.ack.rcv_mss,
+            retransmits: t.retransmits,
+            backoff: t.backoff,
+            rtt: t.srtt_us >> 3,
+            rttvar: t.mdev_us >> 2,
+            snd_cwnd: t.cwnd,
+            rcv_ssthresh: t.rcv_ssthresh,
+        })
+    }
+
+    /// The call's result now; `retry` is set when a blocked call is re-checked.
+    pub(super) fn try_call(&mut self, call: &Call, retry: bool) -> CallResult {
+        if let Call::Socket = call {
+            return self.sys_socket();
+        }
+        let Some(fd) = call.fd() else {
+            return err(Errno::EINVAL);
+        };
+        let Some(key) = self.sock_of(fd) else {
+            return err(Errno::EBADF);
+        };
+        match call {
+            Call::Socket => err(Errno::EINVAL),
+            Call::SetReuseAddr { on, .. } => {
+                if let Some(s) = self.socks.get_mut(key) {
+                    s.reuseaddr = *on;
+                }
+                ok(0)
+            }
+            Call::SetNonBlocking { on, .. } => {
+                if let Some(s) = self.socks.get_mut(key) {
+                    s.nonblocking = *on;
+                }
+                ok(0)
+            }
+            Call::GetSoError { .. } => {
+                let e = self.socks.get_mut(key).and_then(|s| s.err.take());
+                ok(e.map_or(0, |e| e as i64))
+            }
+            Call::Bind { addr, .. } => self.sys_bind(key, *addr),
+            Call::Listen { backlog, .. } => self.sys_listen(key, *backlog),
+            Call::Accept { .. } => self.sys_accept(key),
+            Call::Connect { addr, .. } => self.sys_connect(key, *addr, retry),
+            Call::Read { len, .. } => self.sys_read(key, *len),
+            Call::Write { data, .. } => self.sys_write(key, data),
+            Call::Shutdown { how, .. } => self.sys_shutdown(key, *how),
+            Call::Close { fd } => self.sys_close(*fd, key),
+        }
+    }
+
+    fn alloc_fd(&mut self, key: Key) -> Fd {
+        let slot = self
+            .fds
+            .iter()
+            .enumerate()
+            .skip(3)
+            .find(|(_, k)| k.is_none())
+            .map(|(i, _)| i);
+        let i = match slot {
+            Some(i) => i,
+            None => self.fds.len().max(3),
+        };
+        while self.fds.len() <= i {
+            self.fds.push(None);
+        }
+        if let Some(f) = self.fds.get_mut(i) {
+            *f = Some(key);
+        }
+        let fd = Fd::try_from(i).unwrap_or(Fd::MAX);
+        if let Some(s) = self.socks.get_mut(key) {
+            s.fd = Some(fd);
+        }
+        fd
+    }
+
+    fn sys_socket(&mut self) -> CallResult {
+        if !self.check_limit() {
+            return err(Errno::EMFILE);
+        }
+        let key = self.socks.insert(Sock::new());
+        ok(i64::from(self.alloc_fd(key)))
+    }
+
+    /// Whether `addr:port` is usable by `key` (`inet_csk_bind_conflict`): another owner of the
+    /// port with an overlapping address conflicts unless both set SO_REUSEADDR and the other is
+    /// not listening. TIME-WAIT entries keep their socket's SO_REUSEADDR.
+    fn bind_conflict(&self, key: Key, addr: Endpoint, listening: bool) -> bool {
+        let reuse = self.socks.get(key).is_some_and(|s| s.reuseaddr);
+        let Some(owners) = self.ports.get(&addr.port) else {
+            return false;
+        };
+        owners.iter().any(|o| {
+            let (ip, other_reuse, other_listen) = match *o {
+                PortOwner::Sock(k) if k == key => return false,
+                PortOwner::Sock(k) => match self.socks.get(k) {
+                    Some(s) => (
+                        s.local.map_or(Ipv4(0), |l| l.ip),
+                        s.reuseaddr,
+                        s.state == State::Listen,
+                    ),
+                    None => return false,
+                },
+                PortOwner::TimeWait(k) => match self.time_waits.get(k) {
+                    Some(t) => (t.local.ip, t.reuseaddr, false),
+                    None => return false,
+                },
+            };
+            let overlap = ip == addr.ip || ip.is_unspecified() || addr.ip.is_unspecified();
+            let _ = listening;
+            overlap && !(reuse && other_reuse && !other_listen)
+        })
+    }
+
+    fn sys_bind(&mut self, key: Key, addr: Endpoint) -> CallResult {
+        let Some(s) = self.socks.get(key) else {
+            return err(Errno::EBADF);
+        };
+        if s.local.is_some() {
+            return err(Errno::EINVAL);
+        }
+        if !addr.ip.is_unspecified() && addr.ip != self.cfg.addr && !addr.ip.is_loopback() {
+            return err(Errno::EADDRNOTAVAIL);
+        }
+        let port = if addr.port == 0 {
+            // `inet_csk_find_open_port`: the first free port of the range.
+            let (lo, hi) = self.cfg.sysctl.ip_local_port_range;
+            match (lo..=hi).find(|p| !self.bind_conflict(key, Endpoint::new(addr.ip, *p), false)) {
+                Some(p) => p,
+                None => return err(Errno::EADDRINUSE),
+            }
+        } else {
+            addr.port
+        };
+        let ep = Endpoint::new(addr.ip, port);
+        if self.bind_conflict(key, ep, false) {
+            return err(Errno::EADDRINUSE);
+        }
+        if let Some(s) = self.socks.get_mut(key) {
+            s.local = Some(ep);
+            s.bound_explicitly = true;
+        }
+        self.ports
+            .entry(port)
+            .or_default()
+            .push(PortOwner::Sock(key));
+        ok(0)
+    }
+
+    fn sys_listen(&mut self, key: Key, backlog: u32) -> CallResult {
+        let somaxconn = self.cfg.sysctl.somaxconn;
+        let Some(s) = self.socks.get(key) else {
+            return err(Errno::EBADF);
+        };
+        let backlog = backlog.min(somaxconn);
+        match s.state {
+            State::Listen => {
+                // A second listen() only changes the backlog.
+                if let Some(l) = self.socks.get_mut(key).and_then(|s| s.listener.as_mut()) {
+                    l.backlog = backlog;
+                }
+                self.emit_queues(key);
+                return ok(0);
+            }
+            State::Closed if s.remote.is_none() => {}
+            _ => return err(Errno::EINVAL),
+        }
+        if s.local.is_none() {
+            let r = self.sys_bind(key, Endpoint::new(Ipv4(0), 0));
+            if r != ok(0) {
+                return r;
+            }
+        }
+        let Some(local) = self.socks.get(key).and_then(|s| s.local) else {
+            return err(Errno::EINVAL);
+        };
+        // `inet_csk_listen_start` re-checks the port as a listener.
+        if self.bind_conflict(key, local, true) {
+            return err(Errno::EADDRINUSE);
+        }
+        if let Some(s) = self.socks.get_mut(key) {
+            s.listener = Some(Listener::new(backlog));
+        }
+        self.set_state(key, State::Listen);
+        self.listeners.entry(local.port).or_default().push(key);
+        self.emit_queues(key);
+        ok(0)
+    }
+
+    fn sys_accept(&mut self, key: Key) -> CallResult {
+        let Some(s) = self.socks.get_mut(key) else {
+            return err(Errno::EBADF);
+        };
+        let nonblocking = s.nonblocking;
+        let Some(l) = s.listener.as_mut() else {
+            return err(Errno::EINVAL);
+        };
+        let Some(child) = l.accept_queue.pop_front() else {
+            return if nonblocking {
+                err(Errno::EAGAIN)
+            } else {
+                CallResult::Blocked
+            };
+        };
+        if let Some(c) = self.socks.get_mut(child) {
+            c.parent = None;
+        }
+        let fd = self.alloc_fd(child);
+        self.emit_queues(key);
+        ok(i64::from(fd))
+    }
+
+    /// `secure_tcp_seq` (RFC 6528): a keyed hash of the 4-tuple plus a clock ticking every 64 ns.
+    pub(super) fn secure_tcp_seq(&self, local: Endpoint, remote: Endpoint) -> SeqNum {
+        if let super::IsnStrategy::Fixed(isn) = self.cfg.isn {
+            return SeqNum(isn);
+        }
+        let mut h = SipHasher24::new_with_keys(self.secrets.isn.0, self.secrets.isn.1);
+        h.write_u32(local.ip.0);
+        h.write_u32(remote.ip.0);
+        h.write_u32((u32::from(local.port) << 16) | u32::from(remote.port));
+        let hash = h.finish() as u32;
+        let clock = (self.now.micros().wrapping_mul(1000) >> 6) as u32;
+        SeqNum(hash.wrapping_add(clock))
+    }
+
+    /// `secure_tcp_ts_off`: the TSval offset for an address pair (`tcp_timestamps=1`), none for 2.
+    pub(super) fn ts_offset(&self, local: Ipv4, remote: Ipv4) -> u32 {
+        if self.cfg.sysctl.tcp_timestamps != 1 {
+            return 0;
+        }
+        let mut h = SipHasher24::new_with_keys(self.secrets.ts.0, self.secrets.ts.1);
+        h.write_u32(local.0);
+        h.write_u32(remote.0);
+        h.finish() as u32
+    }
+
+    /// `tcp_twsk_unique`: may a connect() take over this TIME-WAIT 4-tuple? Only when the old
+    /// connection saw timestamps, and then with an explicit bind, or with `tcp_tw_reuse` once the
+    /// entry is `tcp_tw_reuse_delay` (1 s) old.
+    fn tw_unique(&self, twk: Key, bound: bool) -> bool {
+        let Some(tw) = self.time_waits.get(twk) else {
+            return true;
+        };
+        if tw.ts_recent_stamp.is_none() {
+            return false;
+        }
+        let reuse = match self.cfg.sysctl.tcp_tw_reuse {
+            2 => tw.local.ip.is_loopback() && tw.remote.ip.is_loopback(),
+            r => r == 1,
+        };
+        bound || (reuse && self.now - tw.created_at >= Duration::from_millis(1000))
+    }
+
+    /// `__inet_check_established`: is the 4-tuple free (or a reusable TIME-WAIT)?
+    fn four_tuple_free(
+        &self,
+        local: Endpoint,
+        remote: Endpoint,
+        bound: bool,
+    ) -> Option<Option<Key>> {
+        match self.ehash.get(&(local, remote)) {
+            None => Some(None),
+            Some(Conn::TimeWait(k)) if self.tw_unique(*k, bound) => Some(Some(*k)),
+            Some(_) => None,
+        }
+    }
+
+    /// `__inet_hash_connect`: an ephemeral port for `remote` (RFC 6056 algorithm 4 shape: a keyed
+    /// offset per destination, even ports first in steps of 2, then odd). Ports held by a `bind()`
+    /// are skipped; ports used by other connections are shared if the 4-tuple is free.
+    fn pick_port(&self, local_ip: Ipv4, remote: Endpoint) -> Option<(u16, Option<Key>)> {
+        let (lo, hi) = self.cfg.sysctl.ip_local_port_range;
+        let remaining = u32::from(hi) - u32::from(lo) + 1;
+        let mut h = SipHasher24::new_with_keys(self.secrets.port.0, self.secrets.port.1);
+        h.write_u32(local_ip.0);
+        h.write_u32(remote.ip.0);
+        h.write_u16(remote.port);
+        let offset = (h.finish() as u32) % remaining;
+        let offset = offset & !1;
+        for parity in 0..2u32 {
+            let mut i = 0;
+            while i < remaining {
+                let port = u32::from(lo) + (offset + parity + i) % remaining;
+                i += 2;
+                let Ok(port) = u16::try_from(port) else {
+                    continue;
+                };
+                let explicit = self.ports.get(&port).is_some_and(|owners| {
+                    owners.iter().any(|o| matches!(o, PortOwner::Sock(k) if self.socks.get(*k).is_some_and(|s| s.bound_explicitly)))
+                });
+                if explicit {
+                    continue;
+                }
+                if let Some(tw) = self.four_tuple_free(Endpoint::new(local_ip, port), remote, false)
+                {
+                    return Some((port, tw));
+                }
+            }
+        }
+        None
+    }
+
+    fn sys_connect(&mut self, key: Key, addr: Endpoint, retry: bool) -> CallResult {
+        let Some(s) = self.socks.get(key) else {
+            return err(Errno::EBADF);
+        };
+        let nonblocking = s.nonblocking;
+        let bound = s.local;
+        match s.state {
+            State::SynSent | State::SynReceived => {
+                return if retry {
+                    CallResult::Blocked
+                } else if nonblocking {
+                    err(Errno::EALREADY)
+                } else {
+                    CallResult::Blocked
+                };
+            }
+            State::Established
+            | State::CloseWait
+            | State::FinWait1
+            | State::FinWait2
+            | State::Closing
+            | State::LastAck => {
+                return if retry { ok(0) } else { err(Errno::EISCONN) };
+            }
+            State::Listen => return err(Errno::EISCONN),
+            State::Closed | State::TimeWait => {}
+        }
+        if let Some(e) = self.socks.get_mut(key).and_then(|s| s.err.take()) {
+            return err(e);
+        }
+        if retry {
+            return err(Errno::ECONNRESET);
+        }
+        if !self.check_limit() {
+            return err(Errno::EAGAIN);
+        }
+        let local_ip = match bound {
+            Some(l) if !l.ip.is_unspecified() => l.ip,
+            _ if addr.ip.is_loopback() => addr.ip,
+            _ => self.cfg.addr,
+        };
+        let (port, reuse_tw) = match bound {
+            Some(l) => match self.four_tuple_free(Endpoint::new(local_ip, l.port), addr, true) {
+                Some(tw) => (l.port, tw),
+                None => return err(Errno::EADDRNOTAVAIL),
+            },
+            None => match self.pick_port(local_ip, addr) {
+                Some(p) => p,
+                None => return err(Errno::EADDRNOTAVAIL),
+            },
+        };
+        let local = Endpoint::new(local_ip, port);
+        let mut isn = self.secure_tcp_seq(local, addr);
+        let mut ts_recent = None;
+        if let Some(twk) = reuse_tw {
+            // Taking over the TIME-WAIT: start above its sequence space (`tcp_twsk_unique`).
+            if let Some(tw) = self.time_waits.get(twk) {
+                isn = tw.snd_nxt + 65535 + 2;
+                ts_recent = tw.ts_recent_stamp.map(|at| (tw.ts_recent, at));
+            }
+            let conn = crate::trace::ConnName {
+                local,
+                remote: Some(addr),
+            };
+            self.emit(EventKind::TimeWaitReused { conn, isn });
+            self.remove_time_wait(twk);
+            self.emit(EventKind::State {
+                conn,
+                from: State::TimeWait,
+                to: State::Closed,
+            });
+            self.count(Counter::TwRecycled);
+        }
+        let tsoffset = self.ts_offset(local_ip, addr.ip);
+        let sysctl = self.cfg.sysctl.clone();
+        let rto = self
+            .clock
+            .to_jiffies(Duration::from_millis(super::TCP_TIMEOUT_INIT_MS));
+        let now = self.now;
+        let bound_before = bound.is_some();
+        let Some(s) = self.socks.get_mut(key) else {
+            return err(Errno::EBADF);
+        };
+        s.local = Some(local);
+        s.remote = Some(addr);
+        let t = &mut s.tcb;
+        t.iss = isn;
+        t.snd_una = isn;
+        t.snd_nxt = isn + 1;
+        t.tx_start = isn + 1;
+        t.snd_sml = isn + 1;
+        t.rto = rto;
+        t.tstamp_ok = sysctl.tcp_timestamps != 0;
+        t.sack_ok = sysctl.tcp_sack != 0;
+        t.tsoffset = tsoffset;
+        if sysctl.tcp_window_scaling == 0 {
+            t.rcv_wscale = 0;
+        }
+        if let Some((val, at)) = ts_recent {
+            t.ts_recent = val;
+            t.ts_recent_stamp = Some(at);
+        }
+        t.rtt_probe = Some((isn + 1, now));
+        if !bound_before {
+            self.ports
+                .entry(port)
+                .or_default()
+                .push(PortOwner::Sock(key));
+        }
+        self.ehash.insert((local, addr), Conn::Full(key));
+        self.set_state(key, State::SynSent);
+        self.count(Counter::ActiveOpens);
+        self.send_syn(key, SendCause::Syn);
+        self.arm(key, TimerKind::Retransmit, rto);
+        if nonblocking {
+            err(Errno::EINPROGRESS)
+        } else {
+            CallResult::Blocked
+        }
+    }
+
+    fn sys_read(&mut self, key: Key, len: u32) -> CallResult {
+        let Some(s) = self.socks.get_mut(key) else {
+            return err(Errno::EBADF);
+        };
+        if s.state == State::Listen {
+            return err(Errno::ENOTCONN);
+        }
+        if !s.tcb.rx.is_empty() {
+            let n = (len as usize).min(s.tcb.rx.len());
+            let data: Vec<u8> = s.tcb.rx.drain(..n).collect();
+            s.tcb.copied_seq = s.tcb.copied_seq + u32::try_from(n).unwrap_or(0);
+            self.cleanup_rbuf(key);
+            return CallResult::Data { data };
+        }
+        // `tcp_recvmsg_locked`: end of stream before any pending error.
+        if s.tcb.fin_received || s.tcb.rcv_shutdown {
+            return ok(0);
+        }
+        if let Some(e) = s.err.take() {
+            return err(e);
+        }
+        if s.state == State::Closed {
+            return if s.remote.is_some() {
+                ok(0)
+            } else {
+                err(Errno::ENOTCONN)
+            };
+        }
+        if s.nonblocking {
+            err(Errno::EAGAIN)
+        } else {
+            CallResult::Blocked
+        }
+    }
+
+    /// `__tcp_cleanup_rbuf`: after a read, ACK at once if a full segment is waiting for it.
+    fn cleanup_rbuf(&mut self, key: Key) {
+        let Some(s) = self.socks.get(key) else { return };
+        let t = &s.tcb;
+        if t.ack.scheduled && t.rcv_nxt.distance_from(t.rcv_wup) > t.ack.rcv_mss {
+            self.send_ack(key, SendCause::Ack);
+        }
+    }
+
+    fn sys_write(&mut self, key: Key, data: &[u8]) -> CallResult {
+        let Some(s) = self.socks.get_mut(key) else {
+            return err(Errno::EBADF);
+        };
+        if let Some(e) = s.err.take() {
+            return err(e);
+        }
+        if s.tcb.snd_shutdown {
+            return err(Errno::EPIPE);
+        }
+        match s.state {
+            State::Established | State::CloseWait => {}
+            State::SynSent | State::SynReceived => {
+                return if s.nonblocking {
+                    err(Errno::EAGAIN)
+                } else {
+                    CallResult::Blocked
+                };
+            }
+            State::Closed if s.remote.is_some() => return err(Errno::EPIPE),
+            _ => return err(Errno::ENOTCONN),
+        }
+        s.tcb.tx.extend(data.iter().copied());
+        self.write_xmit(key);
+        ok(i64::try_from(data.len()).unwrap_or(i64::MAX))
+    }
+
+    /// `tcp_close_state`: the state after close or SHUT_WR, and whether a FIN goes out.
+    fn close_state(&mut self, key: Key) -> bool {
+        let Some(s) = self.socks.get(key) else {
+            return false;
+        };
+        let (to, fin) = match s.state {
+            State::Established | State::SynReceived => (State::FinWait1, true),
+            State::CloseWait => (State::LastAck, true),
+            State::SynSent | State::Listen => (State::Closed, false),
+            other => (other, false),
+        };
+        self.set_state(key, to);
+        fin
+    }
+
+    /// `tcp_send_fin`: the FIN follows the queued data.
+    fn send_fin(&mut self, key: Key) {
+        if let Some(s) = self.socks.get_mut(key) {
+            s.tcb.fin_queued = true;
+            s.tcb.snd_shutdown = true;
+        }
+        self.write_xmit(key);
+    }
+
+    fn sys_shutdown(&mut self, key: Key, how: How) -> CallResult {
+        let Some(s) = self.socks.get_mut(key) else {
+            return err(Errno::EBADF);
+        };
+        if matches!(s.state, State::Closed | State::Listen) && s.remote.is_none() {
+            return err(Errno::ENOTCONN);
+        }
+        if matches!(how, How::Read | How::Both) {
+            s.tcb.rcv_shutdown = true;
+        }
+        if matches!(how, How::Write | How::Both)
+            && !s.tcb.snd_shutdown
+            && matches!(
+                s.state,
+                State::Established | State::SynSent | State::CloseWait
+            )
+        {
+            if self.close_state(key) {
+                self.send_fin(key);
+            } else if let Some(s) = self.socks.get_mut(key) {
+                s.tcb.snd_shutdown = true;
+            }
+        }
+        ok(0)
+    }
+
+    fn sys_close(&mut self, fd: Fd, key: Key) -> CallResult {
+        if let Some(slot) = usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)) {
+            *slot = None;
+        }
+        let Some(s) = self.socks.get_mut(key) else {
+            return ok(0);
+        };
+        s.fd = None;
+        let state = s.state;
+        // `__tcp_close`.
+        if state == State::Listen {
+            self.listen_stop(key);
+            self.set_state(key, State::Closed);
+            self.destroy(key);
+            return ok(0);
+        }
+        let unread = !s.tcb.rx.is_empty();
+        s.tcb.rcv_shutdown = true;
+        s.tcb.rx.clear();
+        if state == State::Closed {
+            self.destroy(key);
+            return ok(0);
+        }
+        if unread {
+            // RFC 2525 §2.17: closing with unread data resets the connection.
+            self.count(Counter::AbortOnClose);
+            if let Some(s) = self.socks.get_mut(key) {
+                s.err = Some(Errno::ECONNRESET);
+            }
+            self.send_active_reset(key);
+            self.done(key);
+            return ok(0);
+        }
+        if self.close_state(key) {
+            self.send_fin(key);
+        }
+        let Some(s) = self.socks.get(key) else {
+            return ok(0);
+        };
+        match s.state {
+            State::Closed => self.done(key),
+            State::FinWait2 => {
+                let tmo = Duration::from_secs(u64::from(self.cfg.sysctl.tcp_fin_timeout));
+                self.time_wait(key, State::FinWait2, tmo);
+            }
+            _ => {}
+        }
+        ok(0)
+    }
+
+    /// `inet_csk_listen_stop`: requests dropped, unaccepted children reset.
+    fn listen_stop(&mut self, key: Key) {
+        let reqs: Vec<Key> = self
+            .requests
+            .iter()
+            .filter(|(_, r)| r.listener == key)
+            .map(|(k, _)| k)
+            .collect();
+        for r in reqs {
+            self.drop_request(r);
+        }
+        let children: Vec<Key> = self
+            .socks
+            .get_mut(key)
+            .and_then(|s| s.listener.as_mut())
+            .map(|l| l.accept_queue.drain(..).collect())
+            .unwrap_or_default();
+        for c in children {
+            if let Some(s) = self.socks.get_mut(c) {
+                s.parent = None;
+            }
+            if self.socks.get(c).is_some_and(|s| {
+                matches!(
+                    s.state,
+                    State::Established | State::CloseWait | State::SynReceived
+                )
+            }) {
+                self.send_active_reset(c);
+            }
+            self.done(c);
+        }
+        if let Some(port) = self.socks.get(key).and_then(|s| s.local).map(|l| l.port)
+            && let Some(list) = self.listeners.get_mut(&port)
+        {
+            list.retain(|k| *k != key);
+            if list.is_empty() {
+                self.listeners.remove(&port);
+            }
+        }
+    }
+
+    /// Removes a closed socket from the established hash.
+    pub(super) fn unhash(&mut self, key: Key) {
+        let Some(s) = self.socks.get(key) else { return };
+        if let (Some(l), Some(r)) = (s.local, s.remote)
+            && self.ehash.get(&(l, r)) == Some(&Conn::Full(key))
+        {
+            self.ehash.remove(&(l, r));
+        }
+    }
+
+    /// Frees a socket: hashes, port, slot.
+    pub(super) fn destroy(&mut self, key: Key) {
+        self.unhash(key);
+        let Some(s) = self.socks.remove(key) else {
+            return;
+        };
+        if let Some(l) = s.local {
+            self.release_port(l.port, PortOwner::Sock(key));
+        }
+    }
+
+    pub(super) fn release_port(&mut self, port: u16, owner: PortOwner) {
+        if let Some(list) = self.ports.get_mut(&port) {
+            list.retain(|o| *o != owner);
+            if list.is_empty() {
+                self.ports.remove(&port);
+            }
+        }
+    }
+}

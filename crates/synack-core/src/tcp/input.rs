@@ -1,0 +1,1333 @@
+//! Segment arrival: `tcp_v4_rcv`'s lookup, the listener (`tcp_conn_request`, `tcp_check_req`),
+//! SYN-SENT (`tcp_rcv_synsent_state_process`) and every synchronized state
+//! (`tcp_rcv_state_process`, `tcp_validate_incoming`, `tcp_ack`, `tcp_data_queue`, `tcp_fin`),
+//! with the delayed-ACK engine and the retransmission timer.
+
+use super::output::{initial_window, initial_wscale};
+use super::{
+    ADVMSS, Conn, Host, Listener, Request, State, TCP_ATO_MIN_MS, TCP_DELACK_MAX_MS, TCP_INIT_CWND,
+    TCP_MAX_QUICKACKS, TCP_MSS_DEFAULT, TCP_RTO_MAX_MS, TCP_RTO_MIN_US, TCP_TIMEOUT_INIT_MS,
+    TCPOLEN_TSTAMP_ALIGNED,
+};
+use crate::counters::Counter;
+use crate::seq::SeqNum;
+use crate::slab::Key;
+use crate::socket::Errno;
+use crate::time::{Duration, Instant};
+use crate::trace::{Discard, EventKind, SegId, SendCause, TimerKind};
+use crate::wire::{Endpoint, Segment};
+
+/// The options of an incoming SYN that this host accepts (`tcp_parse_options` with the sysctls).
+struct SynOptions {
+    mss: u32,
+    wscale: Option<u8>,
+    sack: bool,
+    ts: Option<(u32, u32)>,
+}
+
+impl Host {
+    fn syn_options(&self, seg: &Segment) -> SynOptions {
+        let s = &self.cfg.sysctl;
+        SynOptions {
+            mss: u32::from(seg.mss().unwrap_or(TCP_MSS_DEFAULT)),
+            // RFC 7323 §2.3: a shift above 14 is used as 14.
+            wscale: if s.tcp_window_scaling != 0 {
+                seg.wscale().map(|w| w.min(14))
+            } else {
+                None
+            },
+            sack: s.tcp_sack != 0 && seg.sack_permitted(),
+            ts: if s.tcp_timestamps != 0 {
+                seg.timestamp()
+            } else {
+                None
+            },
+        }
+    }
+
+    pub(super) fn discard(&mut self, reason: Discard) {
+        let id = self.current;
+        self.emit(EventKind::Discarded { id, reason });
+    }
+
+    /// `tcp_v4_rcv`: a segment arrives. Established hash first (full sockets, requests,
+    /// TIME-WAIT), then listeners; no socket means a RST.
+    pub fn handle_segment(&mut self, now: Instant, id: SegId, seg: &Segment) {
+        self.now = self.now.max(now);
+        self.current = id;
+        self.counters.inc(Counter::InSegs);
+        match self.ehash.get(&(seg.dst, seg.src)).copied() {
+            Some(Conn::Full(key)) => self.full_input(key, seg),
+            Some(Conn::Request(key)) => self.check_req(key, seg),
+            Some(Conn::TimeWait(key)) => self.time_wait_input(key, seg),
+            None => match self.find_listener(seg.dst) {
+                Some(l) => self.listen_input(l, seg, None),
+                None => self.no_socket(seg),
+            },
+        }
+        self.wake_blocked();
+    }
+
+    /// `no_tcp_socket`: answer with a RST unless the segment is one.
+    pub(super) fn no_socket(&mut self, seg: &Segment) {
+        if seg.flags.rst() {
+            self.discard(Discard::NoSocketRst);
+        } else {
+            self.send_reset_for(seg);
+        }
+    }
+
+    /// `__inet_lookup_listener`: an exact address before INADDR_ANY.
+    pub(super) fn find_listener(&self, dst: Endpoint) -> Option<Key> {
+        let list = self.listeners.get(&dst.port)?;
+        let exact = list.iter().find(|k| {
+            self.socks
+                .get(**k)
+                .and_then(|s| s.local)
+                .is_some_and(|l| l.ip == dst.ip)
+        });
+        exact
+            .or_else(|| {
+                list.iter().find(|k| {
+                    self.socks
+                        .get(**k)
+                        .and_then(|s| s.local)
+                        .is_some_and(|l| l.ip.is_unspecified())
+                })
+            })
+            .copied()
+    }
+
+    /// `tcp_rcv_state_process` in LISTEN: an ACK gets a RST, a RST is ignored, a SYN (without
+    /// FIN) goes to `tcp_conn_request`.
+    pub(super) fn listen_input(&mut self, lkey: Key, seg: &Segment, tw_isn: Option<SeqNum>) {
+        if seg.flags.ack() {
+            self.send_reset_for(seg);
+        } else if seg.flags.rst() {
+            self.discard(Discard::ListenRst);
+        } else if seg.flags.syn() && !seg.flags.fin() {
+            self.conn_request(lkey, seg, tw_isn);
+        } else {
+            self.discard(Discard::NoFlags);
+        }
+    }
+
+    /// `tcp_conn_request`: admit a SYN into the SYN queue and answer with a SYN-ACK.
+    fn conn_request(&mut self, lkey: Key, seg: &Segment, tw_isn: Option<SeqNum>) {
+        let Some(l) = self.socks.get(lkey).and_then(|s| s.listener.as_ref()) else {
+            return;
+        };
+        let (syn_queue, accept_len, backlog) = (
+            l.syn_queue,
+            u32::try_from(l.accept_queue.len()).unwrap_or(u32::MAX),
+            l.backlog,
+        );
+        let cookies = self.cfg.sysctl.tcp_syncookies;
+        // A SYN that reuses a TIME-WAIT 4-tuple skips the queue checks ("TW buckets are converted
+        // to open requests without limitations").
+        if tw_isn.is_none() && (cookies == 2 || syn_queue > backlog) {
+            // `inet_csk_reqsk_queue_is_full`: full when the length exceeds the backlog.
+            self.count(Counter::ListenDrops);
+            if cookies == 0 {
+                self.count(Counter::ReqQFullDrop);
+                self.discard(Discard::SynQueueFull);
+            } else {
+                self.discard(Discard::SynCookiesNotSimulated);
+            }
+            return;
+        }
+        // `sk_acceptq_is_full`: full when its length exceeds the backlog.
+        if accept_len > backlog {
+            self.count(Counter::ListenOverflows);
+            self.count(Counter::ListenDrops);
+            self.discard(Discard::AcceptQueueFullSyn);
+            return;
+        }
+        let max_syn_backlog = self.cfg.sysctl.tcp_max_syn_backlog;
+        if tw_isn.is_none()
+            && cookies == 0
+            && max_syn_backlog.saturating_sub(syn_queue) < (max_syn_backlog >> 2)
+        {
+            self.count(Counter::ListenDrops);
+            self.discard(Discard::MaxSynBacklog);
+            return;
+        }
+        if !self.check_limit() {
+            return;
+        }
+        let o = self.syn_options(seg);
+        let local = seg.dst;
+        let remote = seg.src;
+        let iss = tw_isn.unwrap_or_else(|| self.secure_tcp_seq(local, remote));
+        let tsoffset = self.ts_offset(local.ip, remote.ip);
+        let tstamp_ok = o.ts.is_some();
+        let mss = u32::from(ADVMSS)
+            - if tstamp_ok {
+                u32::from(TCPOLEN_TSTAMP_ALIGNED)
+            } else {
+                0
+            };
+        let req = Request {
+            listener: lkey,
+            local,
+            remote,
+            irs: seg.seq,
+            iss,
+            peer_mss: o.mss,
+            snd_wscale: o.wscale.unwrap_or(0),
+            rcv_wscale: if o.wscale.is_some() {
+                initial_wscale()
+            } else {
+                0
+            },
+            wscale_ok: o.wscale.is_some(),
+            sack_ok: o.sack,
+            tstamp_ok,
+            ts_recent: o.ts.map_or(0, |t| t.0),
+            tsoffset,
+            // `tcp_openreq_init_rwin`.
+            rcv_wnd: initial_window(mss),
+            peer_window: seg.window,
+            num_timeout: 0,
+            num_retrans: 0,
+            acked: false,
+            synack_sent_at: self.now,
+            timer: None,
+        };
+        let rkey = self.requests.insert(req);
+        self.ehash.insert((local, remote), Conn::Request(rkey));
+        if let Some(l) = self.socks.get_mut(lkey).and_then(|s| s.listener.as_mut()) {
+            l.syn_queue += 1;
+        }
+        let conn = crate::trace::ConnName {
+            local,
+            remote: Some(remote),
+        };
+        self.emit(EventKind::State {
+            conn,
+            from: State::Listen,
+            to: State::SynReceived,
+        });
+        self.emit_queues(lkey);
+        self.send_synack(rkey, false);
+        let ticks = self
+            .clock
+            .to_jiffies(Duration::from_millis(TCP_TIMEOUT_INIT_MS));
+        self.arm_request(rkey, ticks);
+    }
+
+    /// Emits a listener's queue lengths.
+    pub(super) fn emit_queues(&mut self, lkey: Key) {
+        let Some(s) = self.socks.get(lkey) else {
+            return;
+        };
+        let (Some(l), Some(local)) = (&s.listener, s.local) else {
+            return;
+        };
+        let ev = EventKind::Queues {
+            listener: local,
+            syn_queue: l.syn_queue,
+            accept_queue: u32::try_from(l.accept_queue.len()).unwrap_or(u32::MAX),
+            backlog: l.backlog,
+        };
+        self.emit(ev);
+    }
+
+    /// `tcp_check_req`: a segment for a request in the SYN queue.
+    fn check_req(&mut self, rkey: Key, seg: &Segment) {
+        let Some(r) = self.requests.get(rkey).cloned() else {
+            return;
+        };
+        // A retransmitted SYN: answer with the SYN-ACK again (`inet_rtx_syn_ack`), rate-limited.
+        if seg.flags.syn() && !seg.flags.rst() && !seg.flags.ack() && seg.seq == r.irs {
+            self.send_synack(rkey, true);
+            if let Some(r) = self.requests.get_mut(rkey) {
+                r.num_retrans += 1;
+            }
+            self.count(Counter::RetransSegs);
+            return;
+        }
+        // An ACK of something other than our SYN: the listener answers with a RST.
+        if seg.flags.ack() && seg.ack != r.iss + 1 {
+            self.send_reset_for(seg);
+            return;
+        }
+        // RFC 9293 §3.10.7.4 acceptability against the request's window.
+        let rcv_nxt = r.irs + 1;
+        let in_window = seg.seq == rcv_nxt
+            || (seg.end_seq().after(rcv_nxt) && seg.seq.before(rcv_nxt + r.rcv_wnd))
+            || (seg.seg_len() == 0 && seg.seq.between(rcv_nxt, rcv_nxt + r.rcv_wnd));
+        if !in_window {
+            if !seg.flags.rst() {
+                let ts = r.tstamp_ok.then(|| (self.tsval(r.tsoffset), r.ts_recent));
+                let window =
+                    u16::try_from((r.rcv_wnd >> r.rcv_wscale).min(65535)).unwrap_or(u16::MAX);
+                self.send_bare_ack(
+                    r.local,
+                    r.remote,
+                    r.iss + 1,
+                    rcv_nxt,
+                    window,
+                    ts,
+                    SendCause::DupAck,
+                );
+            }
+            self.discard(Discard::OutOfWindow);
+            return;
+        }
+        if seg.flags.rst() || seg.flags.syn() {
+            // `embryonic_reset`: the request is dropped; a SYN also gets a RST.
+            self.counters.inc(Counter::AttemptFails);
+            if !seg.flags.rst() {
+                self.send_reset_for(seg);
+            }
+            self.drop_request(rkey);
+            return;
+        }
+        if !seg.flags.ack() {
+            self.discard(Discard::RequestIgnored);
+            return;
+        }
+        // `tcp_v4_syn_recv_sock`: no room in the accept queue.
+        let full = self
+            .socks
+            .get(r.listener)
+            .and_then(|s| s.listener.as_ref())
+            .is_none_or(|l| u32::try_from(l.accept_queue.len()).unwrap_or(u32::MAX) > l.backlog);
+        if full {
+            self.count(Counter::ListenOverflows);
+            self.count(Counter::ListenDrops);
+            if self.cfg.sysctl.tcp_abort_on_overflow == 0 {
+                // `listen_overflow`: remember the ACK; the SYN-ACK timer keeps retransmitting.
+                if let Some(r) = self.requests.get_mut(rkey) {
+                    r.acked = true;
+                }
+                self.discard(Discard::AcceptQueueFullAck);
+            } else {
+                self.send_reset_for(seg);
+                self.drop_request(rkey);
+            }
+            return;
+        }
+        let Some(child) = self.create_child(rkey, seg) else {
+            return;
+        };
+        self.full_input(child, seg);
+    }
+
+    /// `tcp_create_openreq_child` and `inet_csk_complete_hashdance`: the request becomes a full
+    /// socket in SYN-RECEIVED, queued for `accept()`.
+    fn create_child(&mut self, rkey: Key, seg: &Segment) -> Option<Key> {
+        let r = self.requests.remove(rkey)?;
+        self.ehash.remove(&(r.local, r.remote));
+        let lkey = r.listener;
+        let reuseaddr = self.socks.get(lkey).is_some_and(|s| s.reuseaddr);
+        let mut s = super::Sock::new();
+        s.state = State::SynReceived;
+        s.local = Some(r.local);
+        s.remote = Some(r.remote);
+        s.reuseaddr = reuseaddr;
+        s.parent = Some(lkey);
+        let t = &mut s.tcb;
+        t.iss = r.iss;
+        t.irs = r.irs;
+        t.snd_una = r.iss;
+        t.snd_nxt = r.iss + 1;
+        t.tx_start = r.iss + 1;
+        t.snd_sml = r.iss + 1;
+        t.rcv_nxt = r.irs + 1;
+        t.rcv_wup = r.irs + 1;
+        t.copied_seq = r.irs + 1;
+        t.snd_wscale = r.snd_wscale;
+        t.rcv_wscale = r.rcv_wscale;
+        t.sack_ok = r.sack_ok;
+        t.tstamp_ok = r.tstamp_ok;
+        t.ts_recent = r.ts_recent;
+        t.ts_recent_stamp = r.tstamp_ok.then_some(self.now);
+        t.tsoffset = r.tsoffset;
+        t.rcv_wnd = r.rcv_wnd;
+        t.rcv_ssthresh = r.rcv_wnd;
+        t.snd_wnd = u32::from(r.peer_window);
+        t.snd_wl1 = r.irs;
+        t.mss_clamp = r.peer_mss;
+        init_mss(t);
+        t.rto = self
+            .clock
+            .to_jiffies(Duration::from_millis(TCP_TIMEOUT_INIT_MS));
+        t.cwnd = TCP_INIT_CWND;
+        // `tcp_synack_rtt_meas`: an RTT sample from the SYN-ACK, unless it was retransmitted
+        // (Karn's rule; with timestamps Linux would still measure it from TSecr).
+        let sample = (r.num_retrans == 0).then(|| self.now - r.synack_sent_at);
+        let key = self.socks.insert(s);
+        if let Some(m) = sample {
+            self.rtt_estimator(key, m.micros());
+        }
+        self.ehash.insert((r.local, r.remote), Conn::Full(key));
+        self.ports
+            .entry(r.local.port)
+            .or_default()
+            .push(super::PortOwner::Sock(key));
+        if let Some(l) = self.socks.get_mut(lkey).and_then(|s| s.listener.as_mut()) {
+            l.syn_queue = l.syn_queue.saturating_sub(1);
+            l.accept_queue.push_back(key);
+        }
+        self.count(Counter::PassiveOpens);
+        let _ = seg;
+        Some(key)
+    }
+
+    /// A segment for a full socket.
+    fn full_input(&mut self, key: Key, seg: &Segment) {
+        let Some(state) = self.socks.get(key).map(|s| s.state) else {
+            return;
+        };
+        match state {
+            State::Listen => self.listen_input(key, seg, None),
+            State::SynSent => self.synsent_input(key, seg),
+            State::Closed => self.no_socket(seg),
+            _ => self.rcv_state_process(key, seg),
+        }
+    }
+
+    /// `tcp_rcv_synsent_state_process`.
+    fn synsent_input(&mut self, key: Key, seg: &Segment) {
+        let Some(s) = self.socks.get(key) else { return };
+        let (snd_una, snd_nxt) = (s.tcb.snd_una, s.tcb.snd_nxt);
+        if seg.flags.ack() {
+            // RFC 9293 §3.10.7.3: an ACK outside snd_una+1..snd_nxt gets a RST (unless it is one).
+            if !seg.ack.after(snd_una) || seg.ack.after(snd_nxt) {
+                if seg.flags.rst() {
+                    self.discard(Discard::SynSentIgnored);
+                } else {
+                    self.send_reset_for(seg);
+                }
+                return;
+            }
+            if seg.flags.rst() {
+                // `tcp_reset` in SYN-SENT: the connection is refused.
+                self.reset(key);
+                return;
+            }
+            if !seg.flags.syn() {
+                self.discard(Discard::SynSentIgnored);
+                return;
+            }
+            self.synsent_synack(key, seg);
+            return;
+        }
+        if seg.flags.rst() {
+            self.discard(Discard::SynSentIgnored);
+            return;
+        }
+        if seg.flags.syn() {
+            // Simultaneous open (RFC 9293 §3.5, figure 8): SYN-RECEIVED, our SYN again with ACK.
+            let o = self.syn_options(seg);
+            if let Some(s) = self.socks.get_mut(key) {
+                let t = &mut s.tcb;
+                t.irs = seg.seq;
+                t.rcv_nxt = seg.seq + 1;
+                t.rcv_wup = seg.seq + 1;
+                t.copied_seq = seg.seq + 1;
+                t.snd_wnd = u32::from(seg.window);
+                t.snd_wl1 = seg.seq;
+                apply_syn_options(t, &o, self.cfg.sysctl.tcp_window_scaling != 0);
+            }
+            self.set_state(key, State::SynReceived);
+            self.send_syn(key, SendCause::SynAck);
+            return;
+        }
+        self.discard(Discard::SynSentIgnored);
+    }
+
+    /// The SYN-ACK of our SYN: ESTABLISHED and the handshake's ACK at once.
+    fn synsent_synack(&mut self, key: Key, seg: &Segment) {
+        let o = self.syn_options(seg);
+        let ws_enabled = self.cfg.sysctl.tcp_window_scaling != 0;
+        let now = self.now;
+        let Some(s) = self.socks.get_mut(key) else {
+            return;
+        };
+        let t = &mut s.tcb;
+        t.irs = seg.seq;
+        t.rcv_nxt = seg.seq + 1;
+        t.rcv_wup = seg.seq + 1;
+        t.copied_seq = seg.seq + 1;
+        t.snd_una = seg.ack;
+        t.tx_start = seg.ack;
+        // The SYN-ACK's window is not scaled (RFC 7323 §2.2).
+        t.snd_wnd = u32::from(seg.window);
+        t.snd_wl1 = seg.seq;
+        t.max_window = t.snd_wnd;
+        apply_syn_options(t, &o, ws_enabled);
+        t.ts_recent_stamp = o.ts.map(|_| now);
+        let sample = (t.retransmits == 0)
+            .then(|| t.rtt_probe.map(|(_, at)| now - at))
+            .flatten();
+        t.rtt_probe = None;
+        t.retransmits = 0;
+        t.retrans_stamp = None;
+        self.disarm(key, TimerKind::Retransmit);
+        if let Some(m) = sample {
+            self.rtt_estimator(key, m.micros());
+        }
+        self.set_state(key, State::Established);
+        self.send_ack(key, SendCause::Ack);
+        self.write_xmit(key);
+    }
+
+    /// `tcp_rcv_state_process` and `tcp_rcv_established` for synchronized states.
+    fn rcv_state_process(&mut self, key: Key, seg: &Segment) {
+        if !seg.flags.ack() && !seg.flags.rst() && !seg.flags.syn() {
+            self.discard(Discard::NoFlags);
+            return;
+        }
+        if !self.validate_incoming(key, seg) {
+            return;
+        }
+        let Some(state) = self.socks.get(key).map(|s| s.state) else {
+            return;
+        };
+        let acceptable = self.ack_process(key, seg);
+        match acceptable {
+            AckResult::Unsent => {
+                if state == State::SynReceived {
+                    // An unacceptable ACK in SYN-RECEIVED gets a RST (RFC 9293 §3.10.7.4).
+                    self.send_reset_for(seg);
+                } else if state != State::Established {
+                    self.send_challenge_ack(key);
+                    self.discard(Discard::AckOfUnsent);
+                } else {
+                    self.discard(Discard::AckOfUnsent);
+                }
+                return;
+            }
+            AckResult::Old if state != State::Established => {
+                if state == State::SynReceived {
+                    self.send_reset_for(seg);
+                } else {
+                    self.send_challenge_ack(key);
+                    self.discard(Discard::Duplicate);
+                }
+                return;
+            }
+            _ => {}
+        }
+        let Some(s) = self.socks.get(key) else { return };
+        let fin_acked = s.tcb.fin_queued && s.tcb.snd_una == s.tcb.final_seq();
+        let orphan = s.fd.is_none();
+        match state {
+            State::SynReceived => {
+                // The handshake's ACK (`tcp_rcv_state_process`, TCP_SYN_RECV).
+                if let Some(s) = self.socks.get_mut(key) {
+                    let t = &mut s.tcb;
+                    t.snd_wnd = u32::from(seg.window) << t.snd_wscale;
+                    t.snd_wl1 = seg.seq;
+                    if t.tstamp_ok {
+                        t.advmss = t.advmss.min(u32::from(ADVMSS - TCPOLEN_TSTAMP_ALIGNED));
+                    }
+                    init_buffer_space(t);
+                }
+                self.set_state(key, State::Established);
+                if let Some(parent) = self.socks.get(key).and_then(|s| s.parent) {
+                    self.emit_queues(parent);
+                }
+            }
+            State::FinWait1 if fin_acked => {
+                self.set_state(key, State::FinWait2);
+                if orphan {
+                    let tmo = Duration::from_secs(u64::from(self.cfg.sysctl.tcp_fin_timeout));
+                    if seg.seg_len() > seg.flags.fin() as u32
+                        && seg.end_seq().after(self.rcv_nxt(key))
+                    {
+                        // Data for an application that is gone (`TcpExtTCPAbortOnData`).
+                        self.count(Counter::AbortOnData);
+                        self.send_reset_for(seg);
+                        self.done(key);
+                        return;
+                    }
+                    if !seg.flags.fin() && tmo <= Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS)
+                    {
+                        // The orphan's FIN-WAIT-2 is kept by a mini socket (`tcp_time_wait`).
+                        self.time_wait(key, State::FinWait2, tmo);
+                        return;
+                    }
+                    self.arm(key, TimerKind::FinWait2, self.clock.to_jiffies(tmo));
+                }
+            }
+            State::Closing if fin_acked => {
+                self.time_wait(key, State::TimeWait, Duration::ZERO);
+                return;
+            }
+            State::LastAck if fin_acked => {
+                self.done(key);
+                return;
+            }
+            _ => {}
+        }
+        // Step 7: data, then step 8: FIN.
+        let Some(state) = self.socks.get(key).map(|s| s.state) else {
+            return;
+        };
+        let has_data = seg.seg_len() > 0;
+        if has_data {
+            match state {
+                State::CloseWait | State::Closing | State::LastAck => {
+                    // The peer already sent its FIN: anything new is ignored.
+                }
+                State::FinWait1 | State::FinWait2
+                    if self.socks.get(key).is_some_and(|s| s.tcb.rcv_shutdown)
+                        && seg.end_seq() - u32::from(seg.flags.fin()) != seg.seq
+                        && (seg.end_seq() - u32::from(seg.flags.fin()))
+                            .after(self.rcv_nxt(key)) =>
+                {
+                    self.count(Counter::AbortOnData);
+                    if let Some(s) = self.socks.get_mut(key) {
+                        s.err = Some(Errno::ECONNRESET);
+                    }
+                    self.send_reset_for(seg);
+                    self.done(key);
+                    return;
+                }
+                _ => self.data_queue(key, seg),
+            }
+        }
+        if self
+            .socks
+            .get(key)
+            .is_some_and(|s| s.state != State::Closed)
+        {
+            self.write_xmit(key);
+            self.ack_snd_check(key);
+        }
+    }
+
+    fn rcv_nxt(&self, key: Key) -> SeqNum {
+        self.socks.get(key).map_or(SeqNum(0), |s| s.tcb.rcv_nxt)
+    }
+
+    /// `tcp_validate_incoming`: PAWS, the sequence check, RST (RFC 5961 §3), SYN (RFC 5961 §4).
+    fn validate_incoming(&mut self, key: Key, seg: &Segment) -> bool {
+        let Some(s) = self.socks.get(key) else {
+            return false;
+        };
+        let t = &s.tcb;
+        let state = s.state;
+        // PAWS (RFC 7323 §5, `tcp_paws_discard`), RSTs excepted.
+        if let (true, Some((tsval, _))) = (t.tstamp_ok, seg.timestamp())
+            && (t.ts_recent.wrapping_sub(tsval) as i32) > 1
+            && !seg.flags.rst()
+        {
+            if seg.flags.syn() {
+                self.syn_challenge(key);
+                return false;
+            }
+            self.count(Counter::PawsEstab);
+            if !self.oow_rate_limited_sock(key, Some(seg)) {
+                self.send_ack(key, SendCause::DupAck);
+            }
+            self.discard(Discard::Paws);
+            return false;
+        }
+        // `tcp_sequence`.
+        let window = t.receive_window();
+        let limit = t.rcv_nxt + window;
+        let old = seg.end_seq().before(t.rcv_wup);
+        let beyond = seg.end_seq().after(limit)
+            && (seg.end_seq() - u32::from(seg.flags.fin())).after(limit)
+            && (seg.seq.after(limit) || !t.rx.is_empty());
+        let reset_check = seg.seq == t.rcv_nxt - 1
+            && matches!(state, State::CloseWait | State::LastAck | State::Closing);
+        if old || beyond {
+            if !seg.flags.rst() {
+                if seg.flags.syn() {
+                    self.syn_challenge(key);
+                    return false;
+                }
+                if !self.oow_rate_limited_sock(key, Some(seg)) {
+                    self.dupack(key, seg);
+                }
+            } else if reset_check {
+                self.reset(key);
+                return false;
+            }
+            self.discard(Discard::OutOfWindow);
+            return false;
+        }
+        if seg.flags.rst() {
+            if seg.seq == t.rcv_nxt || reset_check {
+                self.reset(key);
+            } else {
+                self.send_challenge_ack(key);
+                self.discard(Discard::RstNotExact);
+            }
+            return false;
+        }
+        if seg.flags.syn() {
+            // The SYN-ACK of a simultaneous open, retransmitted, passes.
+            let passes = state == State::SynReceived
+                && seg.flags.ack()
+                && seg.seq + 1 == seg.end_seq()
+                && seg.seq + 1 == t.rcv_nxt
+                && seg.ack == t.snd_nxt;
+            if !passes {
+                self.syn_challenge(key);
+                return false;
+            }
+        }
+        true
+    }
+
+    fn syn_challenge(&mut self, key: Key) {
+        self.count(Counter::SynChallenge);
+        self.send_challenge_ack(key);
+        self.discard(Discard::SynOnEstablished);
+    }
+
+    /// `tcp_send_dupack`: duplicate data puts the receiver in quick-ACK mode.
+    fn dupack(&mut self, key: Key, seg: &Segment) {
+        if seg.seg_len() > 0 && seg.seq.before(self.rcv_nxt(key)) {
+            self.enter_quickack_mode(key);
+        }
+        self.send_ack(key, SendCause::DupAck);
+    }
+
+    /// `tcp_ack`: advance snd_una, take an RTT sample, update the send window, and re-arm or
+    /// clear the retransmission timer.
+    fn ack_process(&mut self, key: Key, seg: &Segment) -> AckResult {
+        let now = self.now;
+        let Some(s) = self.socks.get_mut(key) else {
+            return AckResult::Old;
+        };
+        let t = &mut s.tcb;
+        let ack = seg.ack;
+        if ack.before(t.snd_una) {
+            return AckResult::Old;
+        }
+        if ack.after(t.snd_nxt) {
+            return AckResult::Unsent;
+        }
+        // `tcp_ack_update_window` / `tcp_may_update_window` (RFC 9293 §3.10.7.4, SND.WL1/WL2).
+        let nwin = u32::from(seg.window) << if seg.flags.syn() { 0 } else { t.snd_wscale };
+        if ack.after(t.snd_una)
+            || seg.seq.after(t.snd_wl1)
+            || (seg.seq == t.snd_wl1 && nwin > t.snd_wnd)
+        {
+            t.snd_wnd = nwin;
+            t.snd_wl1 = seg.seq;
+            t.max_window = t.max_window.max(nwin);
+        }
+        // Timestamps: remember the peer's TSval (`tcp_replace_ts_recent`).
+        if let (true, Some((tsval, _))) = (t.tstamp_ok, seg.timestamp())
+            && !seg.seq.after(t.rcv_wup)
+        {
+            t.ts_recent = tsval;
+            t.ts_recent_stamp = Some(now);
+        }
+        if !ack.after(t.snd_una) {
+            return AckResult::Ok;
+        }
+        // Remove acknowledged data (`tcp_clean_rtx_queue`).
+        let data_acked = u32::try_from(ack - t.tx_start)
+            .unwrap_or(0)
+            .min(u32::try_from(t.tx.len()).unwrap_or(u32::MAX));
+        t.tx.drain(..data_acked as usize);
+        t.tx_start = t.tx_start + data_acked;
+        let newly = ack.distance_from(t.snd_una);
+        t.snd_una = ack;
+        // Slow start: one segment per segment acknowledged.
+        let mss = t.mss_cache.max(1);
+        t.cwnd = t.cwnd.saturating_add(newly.div_ceil(mss));
+        let sample = match t.rtt_probe {
+            Some((end, at)) if !ack.before(end) => {
+                t.rtt_probe = None;
+                (t.retransmits == 0).then(|| now - at)
+            }
+            _ => None,
+        };
+        t.retransmits = 0;
+        t.retrans_stamp = None;
+        let outstanding = t.snd_nxt != t.snd_una;
+        if let Some(m) = sample {
+            self.rtt_estimator(key, m.micros());
+            if let Some(s) = self.socks.get_mut(key) {
+                // RFC 6298 §5.7: a valid sample resets the backoff.
+                s.tcb.backoff = 0;
+            }
+        }
+        // `tcp_rearm_rto`.
+        if outstanding {
+            let rto = self.socks.get(key).map_or(0, |s| s.tcb.rto);
+            self.arm(key, TimerKind::Retransmit, rto);
+        } else {
+            self.disarm(key, TimerKind::Retransmit);
+        }
+        AckResult::Ok
+    }
+
+    /// `tcp_rtt_estimator` and `tcp_set_rto` (RFC 6298 as Linux computes it).
+    fn rtt_estimator(&mut self, key: Key, m_us: u64) {
+        let clock = self.clock;
+        let Some(s) = self.socks.get_mut(key) else {
+            return;
+        };
+        let t = &mut s.tcb;
+        let m = i64::try_from(m_us.max(1)).unwrap_or(i64::MAX);
+        let mut srtt = i64::try_from(t.srtt_us).unwrap_or(0);
+        if srtt != 0 {
+            let mut m = m - (srtt >> 3);
+            srtt += m;
+            let mut mdev = i64::try_from(t.mdev_us).unwrap_or(0);
+            if m < 0 {
+                m = -m;
+                m -= mdev >> 2;
+                if m > 0 {
+                    m >>= 3;
+                }
+            } else {
+                m -= mdev >> 2;
+            }
+            mdev += m;
+            t.mdev_us = u64::try_from(mdev).unwrap_or(0);
+            if t.mdev_us > t.mdev_max_us {
+                t.mdev_max_us = t.mdev_us;
+                if t.mdev_max_us > t.rttvar_us {
+                    t.rttvar_us = t.mdev_max_us;
+                }
+            }
+            if t.snd_una.after(t.rtt_seq) {
+                if t.mdev_max_us < t.rttvar_us {
+                    t.rttvar_us -= (t.rttvar_us - t.mdev_max_us) >> 2;
+                }
+                t.rtt_seq = t.snd_nxt;
+                t.mdev_max_us = TCP_RTO_MIN_US;
+            }
+        } else {
+            srtt = m << 3;
+            t.mdev_us = u64::try_from(m << 1).unwrap_or(0);
+            t.rttvar_us = t.mdev_us.max(TCP_RTO_MIN_US);
+            t.mdev_max_us = t.rttvar_us;
+            t.rtt_seq = t.snd_nxt;
+        }
+        t.srtt_us = u64::try_from(srtt).unwrap_or(1).max(1);
+        // `__tcp_set_rto`: usecs_to_jiffies(srtt + rttvar), bounded by TCP_RTO_MAX.
+        let rto = clock.to_jiffies(Duration::from_micros((t.srtt_us >> 3) + t.rttvar_us));
+        t.rto = rto.min(clock.to_jiffies(Duration::from_millis(TCP_RTO_MAX_MS)));
+    }
+
+    /// `tcp_data_queue`: in-order data is queued and acknowledged per the delayed-ACK rules; a
+    /// duplicate or out-of-order segment gets an immediate duplicate ACK.
+    fn data_queue(&mut self, key: Key, seg: &Segment) {
+        let jiffies = self.jiffies();
+        let Some(s) = self.socks.get_mut(key) else {
+            return;
+        };
+        let t = &mut s.tcb;
+        if !seg.seq.after(t.rcv_nxt) && seg.end_seq().after(t.rcv_nxt) {
+            // In order (possibly overlapping what we have): take the new part.
+            let skip = usize::try_from(t.rcv_nxt - seg.seq).unwrap_or(0);
+            let fresh = seg.payload.get(skip..).unwrap_or(&[]);
+            let len = fresh.len();
+            if !t.rcv_shutdown {
+                t.rx.extend(fresh.iter().copied());
+            }
+            t.rcv_nxt = t.rcv_nxt + u32::try_from(len).unwrap_or(0);
+            if len > 0 {
+                self.event_data_recv(key, len, seg.flags.psh(), jiffies);
+            }
+            if seg.flags.fin() {
+                self.fin(key);
+            }
+            return;
+        }
+        if !seg.end_seq().after(t.rcv_nxt) {
+            // A duplicate: quick-ACK mode and an ACK now (`tcp_data_queue`, out_of_window).
+            self.enter_quickack_mode(key);
+            self.schedule_ack(key);
+            self.discard(Discard::Duplicate);
+            return;
+        }
+        // Out of order: Linux queues it and sends a duplicate ACK; we send the ACK only.
+        self.send_ack(key, SendCause::DupAck);
+        self.discard(Discard::OutOfWindow);
+    }
+
+    /// `tcp_event_data_recv`: adapt `ato` to the peer's pace.
+    fn event_data_recv(&mut self, key: Key, len: usize, psh: bool, now: u64) {
+        let ato_min = self.clock.to_jiffies(Duration::from_millis(TCP_ATO_MIN_MS));
+        let Some(s) = self.socks.get_mut(key) else {
+            return;
+        };
+        let rto = s.tcb.rto;
+        let rcv_wnd = s.tcb.rcv_wnd;
+        let advmss = s.tcb.advmss;
+        let a = &mut s.tcb.ack;
+        a.scheduled = true;
+        a.pushed |= psh;
+        // `tcp_measure_rcv_mss`.
+        let len = u32::try_from(len).unwrap_or(u32::MAX);
+        if len >= a.rcv_mss {
+            a.rcv_mss = len.min(advmss.max(1));
+        }
+        if a.ato == 0 {
+            incr_quickack(a, rcv_wnd, TCP_MAX_QUICKACKS);
+            a.ato = ato_min;
+        } else {
+            let m = now.saturating_sub(a.lrcvtime);
+            if m <= ato_min / 2 {
+                a.ato = (a.ato >> 1) + ato_min / 2;
+            } else if m < a.ato {
+                a.ato = ((a.ato >> 1) + m).min(rto);
+            } else if m > rto {
+                incr_quickack(a, rcv_wnd, TCP_MAX_QUICKACKS);
+            }
+        }
+        a.lrcvtime = now;
+    }
+
+    fn enter_quickack_mode(&mut self, key: Key) {
+        let ato_min = self.clock.to_jiffies(Duration::from_millis(TCP_ATO_MIN_MS));
+        if let Some(s) = self.socks.get_mut(key) {
+            let rcv_wnd = s.tcb.rcv_wnd;
+            let a = &mut s.tcb.ack;
+            incr_quickack(a, rcv_wnd, TCP_MAX_QUICKACKS);
+            a.pingpong = 0;
+            a.ato = ato_min;
+        }
+    }
+
+    fn schedule_ack(&mut self, key: Key) {
+        if let Some(s) = self.socks.get_mut(key) {
+            s.tcb.ack.scheduled = true;
+        }
+    }
+
+    /// `tcp_fin`: the peer has no more data.
+    fn fin(&mut self, key: Key) {
+        let Some(s) = self.socks.get_mut(key) else {
+            return;
+        };
+        s.tcb.ack.scheduled = true;
+        s.tcb.rcv_nxt = s.tcb.rcv_nxt + 1;
+        s.tcb.fin_received = true;
+        s.tcb.rcv_shutdown = true;
+        match s.state {
+            State::SynReceived | State::Established => {
+                s.tcb.ack.pingpong = 1; // `inet_csk_enter_pingpong_mode`
+                self.set_state(key, State::CloseWait);
+            }
+            State::FinWait1 => {
+                // Simultaneous close: ACK now, CLOSING.
+                self.send_ack(key, SendCause::Ack);
+                self.set_state(key, State::Closing);
+            }
+            State::FinWait2 => {
+                self.send_ack(key, SendCause::Ack);
+                self.time_wait(key, State::TimeWait, Duration::ZERO);
+            }
+            _ => {}
+        }
+    }
+
+    /// `tcp_ack_snd_check` / `__tcp_ack_snd_check`: ACK now, or arm the delayed-ACK timer.
+    fn ack_snd_check(&mut self, key: Key) {
+        let Some(s) = self.socks.get_mut(key) else {
+            return;
+        };
+        if !s.tcb.ack.scheduled {
+            return;
+        }
+        let t = &s.tcb;
+        let unacked = t.rcv_nxt.distance_from(t.rcv_wup);
+        let in_quickack = t.ack.quick > 0 && t.ack.pingpong == 0;
+        let read_all = t.rx.is_empty();
+        if (unacked > t.ack.rcv_mss && read_all) || in_quickack {
+            self.send_ack(key, SendCause::Ack);
+        } else {
+            self.send_delayed_ack(key);
+        }
+    }
+
+    /// `tcp_send_delayed_ack`.
+    fn send_delayed_ack(&mut self, key: Key) {
+        let clock = self.clock;
+        let jiffies = self.jiffies();
+        let Some(s) = self.socks.get(key) else { return };
+        let t = &s.tcb;
+        let a = &t.ack;
+        let delack_min = clock.to_jiffies(Duration::from_millis(TCP_ATO_MIN_MS));
+        let mut ato = a.ato;
+        if ato > delack_min {
+            let mut max_ato = u64::from(clock.hz / 2);
+            if a.pingpong > 0 || a.pushed {
+                max_ato = clock.to_jiffies(Duration::from_millis(TCP_DELACK_MAX_MS));
+            }
+            if t.srtt_us != 0 {
+                let rtt = clock
+                    .to_jiffies(Duration::from_micros(t.srtt_us >> 3))
+                    .max(delack_min);
+                max_ato = max_ato.min(rtt);
+            }
+            ato = ato.min(max_ato);
+        }
+        // `tcp_delack_max`: below TCP_RTO_MIN.
+        let delack_max = clock
+            .to_jiffies(Duration::from_micros(TCP_RTO_MIN_US))
+            .saturating_sub(1)
+            .max(1);
+        ato = ato.min(delack_max);
+        let mut at = clock.expiry(self.now, ato);
+        if let Some(current) = self.timer_at(key, TimerKind::DelayedAck) {
+            // Already armed: if it is due within a quarter ato, ACK now; never push it later.
+            if clock.jiffies(current) <= jiffies + (ato >> 2) {
+                self.send_ack(key, SendCause::Ack);
+                return;
+            }
+            at = at.min(current);
+        }
+        self.arm_at(key, TimerKind::DelayedAck, at);
+    }
+
+    /// `tcp_delack_timer_handler`.
+    pub(super) fn delack_timer(&mut self, key: Key) {
+        let ato_min = self.clock.to_jiffies(Duration::from_millis(TCP_ATO_MIN_MS));
+        let Some(s) = self.socks.get_mut(key) else {
+            return;
+        };
+        if !s.tcb.ack.scheduled || s.state == State::Closed {
+            return;
+        }
+        let rto = s.tcb.rto;
+        let a = &mut s.tcb.ack;
+        if a.pingpong == 0 {
+            a.ato = (a.ato << 1).min(rto);
+        } else {
+            a.pingpong = 0;
+            a.ato = ato_min;
+        }
+        self.count(Counter::DelayedAcks);
+        self.send_ack(key, SendCause::DelayedAck);
+    }
+
+    /// `tcp_retransmit_timer`: resend the oldest unacknowledged segment, back off, and give up
+    /// per `tcp_write_timeout`.
+    pub(super) fn retransmit_timer(&mut self, key: Key) {
+        let Some(s) = self.socks.get(key) else { return };
+        if s.tcb.snd_una == s.tcb.snd_nxt {
+            return;
+        }
+        let state = s.state;
+        self.count(Counter::TcpTimeouts);
+        if self.write_timeout(key) {
+            return;
+        }
+        let now = self.now;
+        let linear = self.cfg.sysctl.tcp_syn_linear_timeouts;
+        let rto_max = self.clock.to_jiffies(Duration::from_millis(TCP_RTO_MAX_MS));
+        let Some(s) = self.socks.get_mut(key) else {
+            return;
+        };
+        let t = &mut s.tcb;
+        t.retransmits += 1;
+        t.total_rto += 1;
+        t.retrans_stamp.get_or_insert(now);
+        t.rtt_probe = None;
+        // `tcp_enter_loss`: back to one segment.
+        t.cwnd = 1;
+        // SYN-SENT keeps the RTO for the first `tcp_syn_linear_timeouts` retransmissions.
+        if state != State::SynSent || t.total_rto > linear {
+            t.backoff += 1;
+            t.rto = (t.rto << 1).min(rto_max);
+        }
+        let rto = t.rto;
+        let snd_una = t.snd_una;
+        let iss = t.iss;
+        match state {
+            State::SynSent | State::SynReceived if snd_una == iss => {
+                self.send_syn(key, SendCause::Retransmit);
+            }
+            _ => self.retransmit_head(key),
+        }
+        self.count(Counter::RetransSegs);
+        self.arm(key, TimerKind::Retransmit, rto);
+    }
+
+    /// Resends from `snd_una`: one segment of data, or the FIN.
+    fn retransmit_head(&mut self, key: Key) {
+        let Some(s) = self.socks.get(key) else { return };
+        let t = &s.tcb;
+        let mss = t.mss_cache.max(1) as usize;
+        let start = usize::try_from(t.snd_una - t.tx_start).unwrap_or(0);
+        let payload: alloc::vec::Vec<u8> = t.tx.iter().skip(start).take(mss).copied().collect();
+        let end = t.snd_una + u32::try_from(payload.len()).unwrap_or(0);
+        let mut flags = crate::wire::Flags::ACK;
+        if !payload.is_empty() && end == t.write_seq() {
+            flags = flags | crate::wire::Flags::PSH;
+        }
+        if t.fin_queued && end == t.write_seq() && t.snd_nxt == t.final_seq() {
+            flags = flags | crate::wire::Flags::FIN;
+        }
+        let seq = t.snd_una;
+        if let Some(seg) = self.full_segment(key, seq, flags, payload) {
+            self.transmit(seg, SendCause::Retransmit);
+        }
+    }
+
+    /// `tcp_write_timeout`: SYN-SENT gives up after `tcp_syn_retries` (+ the linear ones),
+    /// an open connection after `tcp_retries2` worth of backoff (`retransmits_timed_out`).
+    fn write_timeout(&mut self, key: Key) -> bool {
+        let sysctl = &self.cfg.sysctl;
+        let Some(s) = self.socks.get(key) else {
+            return false;
+        };
+        let state = s.state;
+        let t = &s.tcb;
+        let expired = match s.state {
+            State::SynSent => {
+                t.retransmits >= sysctl.tcp_syn_retries + sysctl.tcp_syn_linear_timeouts
+            }
+            State::SynReceived => t.retransmits >= sysctl.tcp_synack_retries,
+            _ => {
+                let boundary = if s.fd.is_none() {
+                    // `tcp_orphan_retries`: 0 means 8 (`tcp_orphan_retries()`).
+                    if sysctl.tcp_orphan_retries == 0 {
+                        8
+                    } else {
+                        sysctl.tcp_orphan_retries
+                    }
+                } else {
+                    sysctl.tcp_retries2
+                };
+                match t.retrans_stamp {
+                    Some(start) => self.now - start >= model_timeout(boundary),
+                    None => false,
+                }
+            }
+        };
+        if expired {
+            if let Some(s) = self.socks.get_mut(key) {
+                s.err = Some(Errno::ETIMEDOUT);
+            }
+            let _ = state;
+            self.done(key);
+        }
+        expired
+    }
+
+    /// `tcp_reset`: a RST was accepted. The error depends on the state.
+    fn reset(&mut self, key: Key) {
+        let Some(s) = self.socks.get_mut(key) else {
+            return;
+        };
+        s.err = Some(match s.state {
+            State::SynSent => Errno::ECONNREFUSED,
+            State::CloseWait => Errno::EPIPE,
+            _ => Errno::ECONNRESET,
+        });
+        self.done(key);
+    }
+
+    /// `tcp_done`: the socket is CLOSED; an orphan is destroyed, otherwise the application sees
+    /// the state (and any error) on its next call.
+    pub(super) fn done(&mut self, key: Key) {
+        let Some(s) = self.socks.get(key) else { return };
+        if matches!(s.state, State::SynSent | State::SynReceived) {
+            self.count(Counter::AttemptFails);
+        }
+        self.set_state(key, State::Closed);
+        for kind in [
+            TimerKind::Retransmit,
+            TimerKind::DelayedAck,
+            TimerKind::FinWait2,
+        ] {
+            self.disarm(key, kind);
+        }
+        self.unhash(key);
+        if self
+            .socks
+            .get(key)
+            .is_some_and(|s| s.fd.is_none() && s.parent.is_none())
+        {
+            self.destroy(key);
+        }
+    }
+
+    /// `tcp_time_wait`: hand the 4-tuple to a TIME-WAIT (or FIN-WAIT-2) mini socket and close
+    /// the full one. TIME-WAIT lasts `TCP_TIMEWAIT_LEN`; an orphan's FIN-WAIT-2 lasts
+    /// `tcp_fin_timeout`, at least 3.5 RTO.
+    pub(super) fn time_wait(&mut self, key: Key, state: State, timeout: Duration) {
+        let Some(s) = self.socks.get(key) else { return };
+        let (Some(local), Some(remote)) = (s.local, s.remote) else {
+            return;
+        };
+        let conn = crate::trace::ConnName {
+            local,
+            remote: Some(remote),
+        };
+        if self.cfg.skip_time_wait && state == State::TimeWait {
+            self.emit(EventKind::SkippedTimeWait { conn });
+            self.done(key);
+            return;
+        }
+        let t = &s.tcb;
+        let rto = self.clock.to_duration((t.rto << 2) - (t.rto >> 1));
+        let timeout = if state == State::TimeWait {
+            Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS)
+        } else {
+            timeout.max(rto)
+        };
+        let tw = super::TimeWait {
+            local,
+            remote,
+            substate: state,
+            snd_nxt: t.snd_nxt,
+            rcv_nxt: t.rcv_nxt,
+            rcv_wnd: t.receive_window(),
+            rcv_wscale: t.rcv_wscale,
+            ts_recent: t.ts_recent,
+            ts_recent_stamp: if t.tstamp_ok { t.ts_recent_stamp } else { None },
+            tsoffset: t.tsoffset,
+            reuseaddr: s.reuseaddr,
+            created_at: self.now,
+            deadline: self.now,
+            last_oow_ack: None,
+        };
+        let from = s.state;
+        // The full socket's CLOSED is internal: the reader sees the 4-tuple move from `from` to
+        // `state`, so the full socket closes without an event of its own.
+        if let Some(s) = self.socks.get_mut(key) {
+            s.state = State::Closed;
+        }
+        self.done(key);
+        if !self.check_limit() {
+            return;
+        }
+        let twk = self.time_waits.insert(tw);
+        self.ehash.insert((local, remote), Conn::TimeWait(twk));
+        self.ports
+            .entry(local.port)
+            .or_default()
+            .push(super::PortOwner::TimeWait(twk));
+        // The full socket's CLOSED is internal: the reader sees the 4-tuple move on to `state`.
+        self.emit(EventKind::State {
+            conn,
+            from,
+            to: state,
+        });
+        if timeout > Duration::from_secs(4) {
+            self.count(Counter::Tw);
+        }
+        self.schedule_time_wait(twk, timeout);
+    }
+}
+
+/// What `tcp_ack` made of an acknowledgment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AckResult {
+    /// Acceptable.
+    Ok,
+    /// Older than snd_una.
+    Old,
+    /// Acknowledges data never sent.
+    Unsent,
+}
+
+/// `tcp_incr_quickack`.
+fn incr_quickack(a: &mut super::AckState, rcv_wnd: u32, max: u32) {
+    let mut quickacks = rcv_wnd / (2 * a.rcv_mss.max(1));
+    if quickacks == 0 {
+        quickacks = 2;
+    }
+    quickacks = quickacks.min(max);
+    if quickacks > a.quick {
+        a.quick = quickacks;
+    }
+}
+
+/// The options a SYN exchange settled (`tcp_rcv_synsent_state_process`).
+fn apply_syn_options(t: &mut super::Tcb, o: &SynOptions, ws_enabled: bool) {
+    match o.wscale {
+        Some(ws) if ws_enabled => t.snd_wscale = ws,
+        _ => {
+            t.snd_wscale = 0;
+            t.rcv_wscale = 0;
+        }
+    }
+    t.sack_ok = o.sack && t.sack_ok;
+    t.tstamp_ok = o.ts.is_some() && t.tstamp_ok;
+    if let (true, Some((val, _))) = (t.tstamp_ok, o.ts) {
+        t.ts_recent = val;
+    }
+    if t.tstamp_ok {
+        t.advmss = t.advmss.min(u32::from(ADVMSS - TCPOLEN_TSTAMP_ALIGNED));
+    }
+    t.mss_clamp = o.mss;
+    init_mss(t);
+    init_buffer_space(t);
+}
+
+/// `tcp_sync_mss` and `tcp_initialize_rcv_mss`: what we send per segment, and our first guess
+/// of what the peer sends.
+pub(super) fn init_mss(t: &mut super::Tcb) {
+    let opts = if t.tstamp_ok {
+        u32::from(TCPOLEN_TSTAMP_ALIGNED)
+    } else {
+        0
+    };
+    t.mss_cache = u32::from(ADVMSS).min(t.mss_clamp.max(88)) - opts;
+    if t.advmss == 0 {
+        t.advmss = u32::from(ADVMSS) - opts;
+    }
+    t.ack.rcv_mss = t
+        .advmss
+        .min(t.mss_cache)
+        .min(t.rcv_wnd / 2)
+        .min(u32::from(TCP_MSS_DEFAULT))
+        .max(88);
+}
+
+/// `tcp_init_buffer_space`: clamp the window to the buffer, reserving one segment.
+fn init_buffer_space(t: &mut super::Tcb) {
+    let maxwin = super::output::FULL_SPACE;
+    t.window_clamp = maxwin.saturating_sub(t.advmss).max(2 * t.advmss);
+    t.rcv_ssthresh = t.rcv_ssthresh.min(t.window_clamp);
+}
+
+/// `tcp_model_timeout`: the time `boundary` retransmissions take with exponential backoff from
+/// TCP_RTO_MIN (RFC 6298 §5.5), capped per step at TCP_RTO_MAX.
+fn model_timeout(boundary: u32) -> Duration {
+    let base = TCP_RTO_MIN_US;
+    let thresh = (TCP_RTO_MAX_MS * 1000 / base).ilog2();
+    let us = if boundary <= thresh {
+        ((2u64 << boundary) - 1) * base
+    } else {
+        ((2u64 << thresh) - 1) * base + u64::from(boundary - thresh) * TCP_RTO_MAX_MS * 1000
+    };
+    Duration::from_micros(us)
+}
+
+impl Listener {
+    /// A listener with the given backlog.
+    pub(super) fn new(backlog: u32) -> Listener {
+        Listener {
+            backlog,
+            ..Listener::default()
+        }
+    }
+}
+
+/// `ato` starts at zero, and so does everything else of a fresh socket.
+pub(super) fn fresh_tcb() -> super::Tcb {
+    let mut t = super::Tcb {
+        advmss: u32::from(ADVMSS),
+        rcv_wscale: initial_wscale(),
+        rcv_wnd: initial_window(u32::from(ADVMSS)),
+        cwnd: TCP_INIT_CWND,
+        sack_ok: true,
+        tstamp_ok: true,
+        ..super::Tcb::default()
+    };
+    t.rcv_ssthresh = t.rcv_wnd;
+    t.window_clamp = u32::from(u16::MAX) << 14;
+    t.mss_clamp = u32::from(TCP_MSS_DEFAULT);
+    t
+}

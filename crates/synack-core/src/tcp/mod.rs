@@ -1,0 +1,702 @@
+//! A Linux TCP stack for one simulated host: sockets, listeners with their SYN and accept queues,
+//! the TIME-WAIT table, the socket calls, and the segment rules.
+//!
+//! This layer takes inputs (`handle_segment`, `handle_timeout`, `call`), yields outputs
+//! (`poll_output`) and says when it next needs to run (`poll_timeout`). It never reads a clock or a
+//! random source: time is passed in and secrets come from the run's seed.
+//!
+//! Read first: RFC 9293 §3.10 (event processing), RFC 7323 (timestamps, window scale), RFC 5961
+//! (challenge ACKs), RFC 6298 (RTO), and in Linux 6.18 `net/ipv4/tcp_input.c`
+//! (`tcp_rcv_state_process`, `tcp_validate_incoming`, `tcp_ack`, `tcp_data_queue`, `tcp_fin`),
+//! `tcp_minisocks.c` (`tcp_check_req`, `tcp_time_wait`, `tcp_timewait_state_process`),
+//! `tcp_ipv4.c` (`tcp_v4_rcv`, `tcp_v4_send_reset`), `tcp_output.c` (`tcp_options_write`,
+//! `__tcp_select_window`, `tcp_send_delayed_ack`) and `tcp.c` (`__tcp_close`, `tcp_shutdown`).
+//!
+//! Known simplifications, each visible in the trace: out-of-order data is not queued (it gets a
+//! duplicate ACK, as Linux sends, and waits for retransmission); no SACK blocks are sent; the
+//! receive buffer counts payload bytes, not `truesize`; the send buffer is unbounded; congestion
+//! control is slow start from 10 segments without fast retransmit.
+
+mod api;
+mod input;
+mod output;
+mod timers;
+mod timewait;
+
+use crate::config::{Profile, Sysctls};
+use crate::counters::{Counter, Counters};
+use crate::seq::SeqNum;
+use crate::slab::{Key, Slab};
+use crate::socket::{Call, CallResult, Errno, Fd};
+use crate::time::{Clock, Instant};
+use crate::trace::{ConnName, EventKind, HostId, SegId, SendCause};
+use crate::wire::{Endpoint, Ipv4, Segment};
+use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cmp::Reverse;
+use core::fmt;
+use serde::Serialize;
+
+pub use api::TcpInfo;
+
+/// `TCP_TIMEWAIT_LEN`: how long TIME-WAIT lasts (include/net/tcp.h), in seconds.
+pub const TCP_TIMEWAIT_LEN_SECS: u64 = 60;
+/// `TCP_TIMEOUT_INIT`: the initial RTO, 1 s (RFC 6298 §2.1).
+pub const TCP_TIMEOUT_INIT_MS: u64 = 1000;
+/// `TCP_RTO_MIN`: 200 ms (`tcp_rto_min_us`).
+pub const TCP_RTO_MIN_US: u64 = 200_000;
+/// `TCP_RTO_MAX`: 120 s.
+pub const TCP_RTO_MAX_MS: u64 = 120_000;
+/// `TCP_ATO_MIN` (= `TCP_DELACK_MIN`): HZ/25, 40 ms.
+pub const TCP_ATO_MIN_MS: u64 = 40;
+/// `TCP_DELACK_MAX`: HZ/5, 200 ms.
+pub const TCP_DELACK_MAX_MS: u64 = 200;
+/// `TCP_MAX_QUICKACKS`.
+pub const TCP_MAX_QUICKACKS: u32 = 16;
+/// `TCP_MSS_DEFAULT`: the MSS assumed when the peer sends none (RFC 9293 §3.7.1).
+pub const TCP_MSS_DEFAULT: u16 = 536;
+/// The MSS this host advertises: an Ethernet MTU of 1500 less 40 bytes of headers.
+pub const ADVMSS: u16 = 1460;
+/// `tcp_rmem[1]`: the receive buffer (131072), of which `tcp_win_from_space` offers half.
+pub const TCP_RMEM_DEFAULT: u32 = 131_072;
+/// `tcp_rmem[2]` on the reference machine (32 MiB), which makes the window scale 10.
+pub const TCP_RMEM_MAX: u32 = 32 << 20;
+/// `TCP_INIT_CWND`.
+pub const TCP_INIT_CWND: u32 = 10;
+/// Bytes of the aligned timestamp option (`TCPOLEN_TSTAMP_ALIGNED`).
+pub const TCPOLEN_TSTAMP_ALIGNED: u16 = 12;
+
+/// A TCP state, displayed with RFC 9293's names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum State {
+    /// No connection (`TCP_CLOSE`).
+    Closed,
+    /// Waiting for SYNs.
+    Listen,
+    /// Our SYN sent.
+    SynSent,
+    /// SYN received and answered (a request in a SYN queue, or a simultaneous open).
+    SynReceived,
+    /// The connection is open.
+    Established,
+    /// We closed; our FIN is not yet acknowledged.
+    FinWait1,
+    /// Our FIN is acknowledged; waiting for the peer's.
+    FinWait2,
+    /// The peer closed; we have not.
+    CloseWait,
+    /// Both sent FIN; ours not yet acknowledged.
+    Closing,
+    /// The peer closed first and we then closed; waiting for the ACK of our FIN.
+    LastAck,
+    /// Waiting out old duplicates (2 MSL; 60 s on Linux).
+    TimeWait,
+}
+
+impl State {
+    /// RFC 9293's name: `SYN-SENT`, `TIME-WAIT`.
+    pub const fn rfc_name(self) -> &'static str {
+        match self {
+            State::Closed => "CLOSED",
+            State::Listen => "LISTEN",
+            State::SynSent => "SYN-SENT",
+            State::SynReceived => "SYN-RECEIVED",
+            State::Established => "ESTABLISHED",
+            State::FinWait1 => "FIN-WAIT-1",
+            State::FinWait2 => "FIN-WAIT-2",
+            State::CloseWait => "CLOSE-WAIT",
+            State::Closing => "CLOSING",
+            State::LastAck => "LAST-ACK",
+            State::TimeWait => "TIME-WAIT",
+        }
+    }
+
+    /// The name `ss -tan` prints, and accepts in `ss state NAME` (lower-case there).
+    pub const fn ss_name(self) -> &'static str {
+        match self {
+            State::Closed => "UNCONN",
+            State::Listen => "LISTEN",
+            State::SynSent => "SYN-SENT",
+            State::SynReceived => "SYN-RECV",
+            State::Established => "ESTAB",
+            State::FinWait1 => "FIN-WAIT-1",
+            State::FinWait2 => "FIN-WAIT-2",
+            State::CloseWait => "CLOSE-WAIT",
+            State::Closing => "CLOSING",
+            State::LastAck => "LAST-ACK",
+            State::TimeWait => "TIME-WAIT",
+        }
+    }
+
+    /// `tcpi_state` (`TCP_ESTABLISHED` = 1 ... `TCP_CLOSING` = 11, include/net/tcp_states.h).
+    pub const fn linux_number(self) -> u8 {
+        match self {
+            State::Established => 1,
+            State::SynSent => 2,
+            State::SynReceived => 3,
+            State::FinWait1 => 4,
+            State::FinWait2 => 5,
+            State::TimeWait => 6,
+            State::Closed => 7,
+            State::CloseWait => 8,
+            State::LastAck => 9,
+            State::Listen => 10,
+            State::Closing => 11,
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.rfc_name())
+    }
+}
+
+/// What a host yields to the simulator, in order.
+#[derive(Clone, Debug)]
+pub enum Output {
+    /// A trace event.
+    Event(EventKind),
+    /// A segment to put on the wire, and why it was sent.
+    Segment(Segment, SendCause),
+}
+
+/// Where a 4-tuple's state lives (`ehash` holds full sockets, requests and TIME-WAIT alike, as
+/// Linux's established hash does since 4.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Conn {
+    Full(Key),
+    Request(Key),
+    TimeWait(Key),
+}
+
+/// A listener's queues (`inet_connection_sock.icsk_accept_queue`).
+#[derive(Clone, Debug, Default)]
+struct Listener {
+    /// `sk_max_ack_backlog`: `min(backlog, somaxconn)`.
+    backlog: u32,
+    /// Established children waiting for `accept()`, oldest first.
+    accept_queue: VecDeque<Key>,
+    /// Requests in the SYN queue (`inet_csk_reqsk_queue_len`).
+    syn_queue: u32,
+}
+
+/// The delayed-ACK engine (`inet_connection_sock.icsk_ack`).
+#[derive(Clone, Debug, Default)]
+struct AckState {
+    /// `ICSK_ACK_SCHED`: an ACK is owed.
+    scheduled: bool,
+    /// `ICSK_ACK_PUSHED`: a pushed segment arrived.
+    pushed: bool,
+    /// `ato` in jiffies; 0 until the first data arrives.
+    ato: u64,
+    /// Quick ACKs left.
+    quick: u32,
+    /// Pingpong (interactive) mode counter.
+    pingpong: u32,
+    /// When data last arrived (`lrcvtime`), in jiffies.
+    lrcvtime: u64,
+    /// Estimated peer segment size (`rcv_mss`).
+    rcv_mss: u32,
+}
+
+/// The control block of a connection (the parts of `tcp_sock` the rules read).
+#[derive(Clone, Debug, Default)]
+struct Tcb {
+    iss: SeqNum,
+    irs: SeqNum,
+    snd_una: SeqNum,
+    snd_nxt: SeqNum,
+    /// The peer's window, scaled to bytes.
+    snd_wnd: u32,
+    snd_wl1: SeqNum,
+    max_window: u32,
+    rcv_nxt: SeqNum,
+    rcv_wup: SeqNum,
+    /// The window last advertised, in bytes.
+    rcv_wnd: u32,
+    rcv_ssthresh: u32,
+    window_clamp: u32,
+    /// The application has read up to here (`copied_seq`).
+    copied_seq: SeqNum,
+    snd_wscale: u8,
+    rcv_wscale: u8,
+    sack_ok: bool,
+    tstamp_ok: bool,
+    ts_recent: u32,
+    ts_recent_stamp: Option<Instant>,
+    tsoffset: u32,
+    /// Largest segment we send (`mss_cache`).
+    mss_cache: u32,
+    /// The MSS we advertise, less options (`advmss`).
+    advmss: u32,
+    /// The peer's MSS option (`rx_opt.mss_clamp`).
+    mss_clamp: u32,
+    /// Unacknowledged and unsent data, starting at `tx_start`.
+    tx: VecDeque<u8>,
+    tx_start: SeqNum,
+    /// The application closed or shut down writing: a FIN follows the data.
+    fin_queued: bool,
+    /// End of the last small segment sent (Minshall's Nagle, `snd_sml`).
+    snd_sml: SeqNum,
+    /// Received, in order, unread.
+    rx: VecDeque<u8>,
+    /// A FIN was received (`SOCK_DONE`).
+    fin_received: bool,
+    rcv_shutdown: bool,
+    snd_shutdown: bool,
+    ack: AckState,
+    /// RTO in jiffies.
+    rto: u64,
+    srtt_us: u64,
+    mdev_us: u64,
+    mdev_max_us: u64,
+    rttvar_us: u64,
+    rtt_seq: SeqNum,
+    /// A timing sample: (sequence that must be acknowledged, when it was sent).
+    rtt_probe: Option<(SeqNum, Instant)>,
+    backoff: u32,
+    retransmits: u32,
+    total_rto: u32,
+    /// When the first unacknowledged segment was first retransmitted (`retrans_stamp`).
+    retrans_stamp: Option<Instant>,
+    cwnd: u32,
+    /// Last out-of-window ACK sent, in jiffies (`last_oow_ack_time`).
+    last_oow_ack: Option<u64>,
+}
+
+/// A full socket.
+#[derive(Clone, Debug)]
+struct Sock {
+    state: State,
+    local: Option<Endpoint>,
+    remote: Option<Endpoint>,
+    /// Bound by `bind()`, not by `connect()` (`fastreuse >= 0` in the bind bucket).
+    bound_explicitly: bool,
+    reuseaddr: bool,
+    nonblocking: bool,
+    /// The application still holds a descriptor (else the socket is an orphan, `SOCK_DEAD`).
+    fd: Option<Fd>,
+    /// `sk_err`.
+    err: Option<Errno>,
+    listener: Option<Listener>,
+    /// The listener whose accept queue holds this child.
+    parent: Option<Key>,
+    tcb: Tcb,
+    timers: [Option<Instant>; 3],
+}
+
+/// A request socket: a SYN answered, waiting for the handshake's ACK (`tcp_request_sock`).
+#[derive(Clone, Debug)]
+struct Request {
+    listener: Key,
+    local: Endpoint,
+    remote: Endpoint,
+    irs: SeqNum,
+    iss: SeqNum,
+    peer_mss: u32,
+    snd_wscale: u8,
+    rcv_wscale: u8,
+    wscale_ok: bool,
+    sack_ok: bool,
+    tstamp_ok: bool,
+    ts_recent: u32,
+    tsoffset: u32,
+    rcv_wnd: u32,
+    peer_window: u16,
+    num_timeout: u32,
+    num_retrans: u32,
+    /// The handshake's ACK came while the accept queue was full (`inet_rsk(req)->acked`).
+    acked: bool,
+    synack_sent_at: Instant,
+    timer: Option<Instant>,
+}
+
+/// A TIME-WAIT (or orphaned FIN-WAIT-2) mini socket (`tcp_timewait_sock`): what is left of a
+/// connection once the full socket is gone.
+#[derive(Clone, Debug)]
+struct TimeWait {
+    local: Endpoint,
+    remote: Endpoint,
+    /// `tw_substate`: `FinWait2` or `TimeWait`.
+    substate: State,
+    snd_nxt: SeqNum,
+    rcv_nxt: SeqNum,
+    rcv_wnd: u32,
+    rcv_wscale: u8,
+    ts_recent: u32,
+    ts_recent_stamp: Option<Instant>,
+    tsoffset: u32,
+    /// Inherited `SO_REUSEADDR` (`tw_reuse`).
+    reuseaddr: bool,
+    /// When the entry was made (`tw_entry_stamp`).
+    created_at: Instant,
+    deadline: Instant,
+    last_oow_ack: Option<u64>,
+}
+
+/// Who holds a local port (a bind bucket's owners).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PortOwner {
+    Sock(Key),
+    TimeWait(Key),
+}
+
+/// A blocked call of an application thread.
+#[derive(Clone, Debug)]
+struct Blocked {
+    thread: u16,
+    call: Call,
+}
+
+/// Keys for the run's hashes, derived from the seed (Linux draws them at boot).
+#[derive(Clone, Copy, Debug)]
+pub struct Secrets {
+    /// `net_secret` for `secure_tcp_seq`.
+    pub isn: (u64, u64),
+    /// `ts_secret` for `secure_tcp_ts_off`.
+    pub ts: (u64, u64),
+    /// The port-offset key of `__inet_hash_connect`.
+    pub port: (u64, u64),
+}
+
+/// Settings of a host beyond its sysctls.
+#[derive(Clone, Debug)]
+pub struct HostConfig {
+    /// The host's name in the trace (`client`, `server`).
+    pub name: String,
+    /// Its address.
+    pub addr: Ipv4,
+    /// Its kernel.
+    pub profile: Profile,
+    /// Its sysctls.
+    pub sysctl: Sysctls,
+    /// The counterfactual: close instead of entering TIME-WAIT. Not what Linux does.
+    pub skip_time_wait: bool,
+    /// Most sockets (full, request and TIME-WAIT) the host may hold.
+    pub max_sockets: usize,
+    /// How initial sequence numbers are chosen.
+    pub isn: IsnStrategy,
+}
+
+/// How a host picks initial sequence numbers (more strategies arrive with the ISN scenarios).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum IsnStrategy {
+    /// RFC 6528 as Linux's `secure_tcp_seq`: a keyed hash of the 4-tuple plus a 64 ns clock.
+    Rfc6528,
+    /// The same ISN for every connection (not Linux: the reader's counterfactual).
+    Fixed(u32),
+}
+
+/// One simulated Linux host.
+pub struct Host {
+    id: HostId,
+    cfg: HostConfig,
+    clock: Clock,
+    secrets: Secrets,
+    now: Instant,
+    fds: Vec<Option<Key>>,
+    socks: Slab<Sock>,
+    requests: Slab<Request>,
+    time_waits: Slab<TimeWait>,
+    ehash: BTreeMap<(Endpoint, Endpoint), Conn>,
+    listeners: BTreeMap<u16, Vec<Key>>,
+    ports: BTreeMap<u16, Vec<PortOwner>>,
+    timers: BinaryHeap<Reverse<(Instant, u64, timers::TimerRef)>>,
+    timer_seq: u64,
+    time_wait_fifo: VecDeque<(Instant, Key)>,
+    counters: Counters,
+    out: VecDeque<Output>,
+    blocked: Vec<Blocked>,
+    /// The segment being processed, for `Discarded` events.
+    current: SegId,
+    /// Set when a limit was passed.
+    over_limit: bool,
+}
+
+/// A socket as `ss -tan` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SocketView {
+    /// The state.
+    pub state: State,
+    /// Local address and port.
+    pub local: Option<Endpoint>,
+    /// Peer address and port.
+    pub remote: Option<Endpoint>,
+    /// The descriptor, if the application holds one.
+    pub fd: Option<Fd>,
+    /// Bytes received and not read (`Recv-Q`), or for a listener the accept queue's length.
+    pub recv_q: u32,
+    /// Bytes not yet acknowledged (`Send-Q`), or for a listener its backlog.
+    pub send_q: u32,
+    /// What kind of socket holds the state.
+    pub kind: SocketKind,
+}
+
+/// Which structure holds a socket's state in Linux.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum SocketKind {
+    /// A full `tcp_sock`.
+    Full,
+    /// A `request_sock` in a SYN queue.
+    Request,
+    /// A `tcp_timewait_sock`.
+    TimeWait,
+}
+
+impl Host {
+    /// A host with no sockets, at time zero.
+    pub fn new(id: HostId, cfg: HostConfig, secrets: Secrets) -> Host {
+        Host {
+            id,
+            clock: Clock {
+                hz: cfg.profile.hz(),
+            },
+            cfg,
+            secrets,
+            now: Instant::ZERO,
+            fds: Vec::new(),
+            socks: Slab::default(),
+            requests: Slab::default(),
+            time_waits: Slab::default(),
+            ehash: BTreeMap::new(),
+            listeners: BTreeMap::new(),
+            ports: BTreeMap::new(),
+            timers: BinaryHeap::new(),
+            timer_seq: 0,
+            time_wait_fifo: VecDeque::new(),
+            counters: Counters::default(),
+            out: VecDeque::new(),
+            blocked: Vec::new(),
+            current: SegId(0),
+            over_limit: false,
+        }
+    }
+
+    /// The host's index in its run.
+    pub fn id(&self) -> HostId {
+        self.id
+    }
+
+    /// The host's name.
+    pub fn name(&self) -> &str {
+        &self.cfg.name
+    }
+
+    /// The host's address.
+    pub fn addr(&self) -> Ipv4 {
+        self.cfg.addr
+    }
+
+    /// The host's profile.
+    pub fn profile(&self) -> Profile {
+        self.cfg.profile
+    }
+
+    /// The host's sysctls.
+    pub fn sysctl(&self) -> &Sysctls {
+        &self.cfg.sysctl
+    }
+
+    /// Changes the host's sysctls (as `sysctl -w` would, effective for what happens next).
+    pub fn sysctl_mut(&mut self) -> &mut Sysctls {
+        &mut self.cfg.sysctl
+    }
+
+    /// The SNMP counters.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// The next output, in order.
+    #[must_use]
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// A limit was passed (too many sockets); the simulator ends the run.
+    pub fn over_limit(&self) -> bool {
+        self.over_limit
+    }
+
+    /// Every socket, as `ss -tan` would list them: full sockets, then requests, then TIME-WAIT.
+    pub fn sockets(&self) -> Vec<SocketView> {
+        let mut v = Vec::new();
+        for (_, s) in self.socks.iter() {
+            let (recv_q, send_q) = match &s.listener {
+                Some(l) => (
+                    u32::try_from(l.accept_queue.len()).unwrap_or(u32::MAX),
+                    l.backlog,
+                ),
+                None => (
+                    u32::try_from(s.tcb.rx.len()).unwrap_or(u32::MAX),
+                    s.tcb.snd_nxt.distance_from(s.tcb.snd_una),
+                ),
+            };
+            v.push(SocketView {
+                state: s.state,
+                local: s.local,
+                remote: s.remote,
+                fd: s.fd,
+                recv_q,
+                send_q,
+                kind: SocketKind::Full,
+            });
+        }
+        for (_, r) in self.requests.iter() {
+            v.push(SocketView {
+                state: State::SynReceived,
+                local: Some(r.local),
+                remote: Some(r.remote),
+                fd: None,
+                recv_q: 0,
+                send_q: 0,
+                kind: SocketKind::Request,
+            });
+        }
+        for (_, t) in self.time_waits.iter() {
+            v.push(SocketView {
+                state: t.substate,
+                local: Some(t.local),
+                remote: Some(t.remote),
+                fd: None,
+                recv_q: 0,
+                send_q: 0,
+                kind: SocketKind::TimeWait,
+            });
+        }
+        v
+    }
+
+    /// How many sockets are in `state`, as `ss -Htn state NAME | wc -l` counts them
+    /// (`SYN-RECV` counts requests in SYN queues; `ss -t` without `-l` omits nothing here
+    /// because `state` filters explicitly).
+    pub fn count_state(&self, state: State) -> usize {
+        match state {
+            State::SynReceived => {
+                self.requests.len()
+                    + self
+                        .socks
+                        .iter()
+                        .filter(|(_, s)| s.state == State::SynReceived)
+                        .count()
+            }
+            State::TimeWait | State::FinWait2 => {
+                self.time_waits
+                    .iter()
+                    .filter(|(_, t)| t.substate == state)
+                    .count()
+                    + self.socks.iter().filter(|(_, s)| s.state == state).count()
+            }
+            _ => self
+                .socks
+                .iter()
+                .filter(|(_, s)| s.state == state && s.local.is_some())
+                .count(),
+        }
+    }
+
+    /// Each TIME-WAIT entry: (local, remote, rcv_nxt).
+    pub fn time_wait_entries(&self) -> Vec<(Endpoint, Endpoint, SeqNum)> {
+        self.time_waits
+            .iter()
+            .map(|(_, t)| (t.local, t.remote, t.rcv_nxt))
+            .collect()
+    }
+
+    /// The state of the socket behind `fd`.
+    pub fn fd_state(&self, fd: Fd) -> Option<State> {
+        self.sock_of(fd)
+            .and_then(|k| self.socks.get(k))
+            .map(|s| s.state)
+    }
+
+    // ---- internal helpers shared by the submodules ----
+
+    fn emit(&mut self, kind: EventKind) {
+        self.out.push_back(Output::Event(kind));
+    }
+
+    fn count(&mut self, c: Counter) {
+        let value = self.counters.inc(c);
+        if !matches!(c, Counter::InSegs | Counter::OutSegs) {
+            self.emit(EventKind::Counter { counter: c, value });
+        }
+    }
+
+    fn jiffies(&self) -> u64 {
+        self.clock.jiffies(self.now)
+    }
+
+    fn sock_of(&self, fd: Fd) -> Option<Key> {
+        usize::try_from(fd)
+            .ok()
+            .and_then(|i| self.fds.get(i).copied().flatten())
+    }
+
+    fn conn_name(s: &Sock) -> ConnName {
+        ConnName {
+            local: s.local.unwrap_or(Endpoint::new(Ipv4(0), 0)),
+            remote: s.remote,
+        }
+    }
+
+    fn set_state(&mut self, key: Key, to: State) {
+        let Some(s) = self.socks.get_mut(key) else {
+            return;
+        };
+        let from = s.state;
+        if from == to {
+            return;
+        }
+        s.state = to;
+        let conn = Host::conn_name(s);
+        // `tcp_set_state`: leaving ESTABLISHED or CLOSE-WAIT for CLOSE counts a reset.
+        if to == State::Closed && matches!(from, State::Established | State::CloseWait) {
+            self.count(Counter::EstabResets);
+        }
+        self.emit(EventKind::State { conn, from, to });
+    }
+
+    /// The TCP clock in milliseconds plus an offset: a TSval (`tcp_clock_ts` + `tsoffset`).
+    fn tsval(&self, tsoffset: u32) -> u32 {
+        // Truncation to 32 bits is the TSval's wrap-around (RFC 7323 §5.4).
+        (self.now.millis() as u32).wrapping_add(tsoffset)
+    }
+
+    fn check_limit(&mut self) -> bool {
+        let total = self.socks.len() + self.requests.len() + self.time_waits.len();
+        if total >= self.cfg.max_sockets {
+            self.over_limit = true;
+            return false;
+        }
+        true
+    }
+
+    /// Completes blocked calls whose condition now holds (`sk_wait_event` waking up).
+    fn wake_blocked(&mut self) {
+        let mut i = 0;
+        while i < self.blocked.len() {
+            let Some(b) = self.blocked.get(i).cloned() else {
+                break;
+            };
+            match self.try_call(&b.call, true) {
+                CallResult::Blocked => i += 1,
+                result => {
+                    self.blocked.remove(i);
+                    self.emit(EventKind::Returned {
+                        thread: b.thread,
+                        call: b.call,
+                        result,
+                    });
+                }
+            }
+        }
+    }
+
+    /// A thread's call is blocked.
+    pub fn is_blocked(&self, thread: u16) -> bool {
+        self.blocked.iter().any(|b| b.thread == thread)
+    }
+}

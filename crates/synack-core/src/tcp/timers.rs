@@ -1,0 +1,292 @@
+//! The host's timers: per-connection deadlines in a table (retransmit, delayed ACK, FIN-WAIT-2),
+//! one per request, and TIME-WAIT's, which all last 60 s and so expire in the order they were
+//! armed: a FIFO, not a heap (STYLE.md: quinn-proto's `TimerTable`).
+//!
+//! A heap entry is only a wake-up: when it pops, the socket's own table says whether the timer is
+//! still armed for that instant (re-arming leaves the old entry behind, to be ignored).
+
+use super::{Conn, Host, State};
+use crate::counters::Counter;
+use crate::slab::Key;
+use crate::time::{Duration, Instant};
+use crate::trace::{EventKind, TimerKind};
+use core::cmp::Reverse;
+
+/// What a heap entry wakes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum TimerRef {
+    Sock(Key, TimerKind),
+    Request(Key),
+}
+
+/// The slot of a full socket's timer in its table.
+pub(super) const fn slot(kind: TimerKind) -> usize {
+    match kind {
+        TimerKind::Retransmit => 0,
+        TimerKind::DelayedAck => 1,
+        _ => 2,
+    }
+}
+
+impl Host {
+    /// When the host next needs `handle_timeout`.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        let heap = self.timers.peek().map(|Reverse((at, _, _))| *at);
+        let fifo = self.time_wait_fifo.front().map(|(at, _)| *at);
+        match (heap, fifo) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Runs every timer due at or before `now`.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = self.now.max(now);
+        loop {
+            let heap_due = self
+                .timers
+                .peek()
+                .is_some_and(|Reverse((at, _, _))| *at <= self.now);
+            let fifo_due = self
+                .time_wait_fifo
+                .front()
+                .is_some_and(|(at, _)| *at <= self.now);
+            if heap_due {
+                if let Some(Reverse((at, _, r))) = self.timers.pop() {
+                    self.fire(at, r);
+                }
+            } else if fifo_due {
+                if let Some((at, key)) = self.time_wait_fifo.pop_front() {
+                    self.fire_time_wait(at, key);
+                }
+            } else {
+                break;
+            }
+        }
+        self.wake_blocked();
+    }
+
+    /// Arms a socket timer `ticks` jiffies from now (`sk_reset_timer(.., jiffies + ticks)`).
+    pub(super) fn arm(&mut self, key: Key, kind: TimerKind, ticks: u64) {
+        let at = self.clock.expiry(self.now, ticks);
+        self.arm_at(key, kind, at);
+    }
+
+    pub(super) fn arm_at(&mut self, key: Key, kind: TimerKind, at: Instant) {
+        let Some(s) = self.socks.get_mut(key) else {
+            return;
+        };
+        let Some(t) = s.timers.get_mut(slot(kind)) else {
+            return;
+        };
+        if *t == Some(at) {
+            return;
+        }
+        *t = Some(at);
+        let conn = Host::conn_name(s);
+        self.push_timer(at, TimerRef::Sock(key, kind));
+        self.emit(EventKind::TimerArmed {
+            conn,
+            timer: kind,
+            at,
+        });
+    }
+
+    pub(super) fn disarm(&mut self, key: Key, kind: TimerKind) {
+        if let Some(t) = self
+            .socks
+            .get_mut(key)
+            .and_then(|s| s.timers.get_mut(slot(kind)))
+        {
+            *t = None;
+        }
+    }
+
+    pub(super) fn timer_at(&self, key: Key, kind: TimerKind) -> Option<Instant> {
+        self.socks
+            .get(key)
+            .and_then(|s| s.timers.get(slot(kind)).copied().flatten())
+    }
+
+    pub(super) fn push_timer(&mut self, at: Instant, r: TimerRef) {
+        self.timer_seq += 1;
+        self.timers.push(Reverse((at, self.timer_seq, r)));
+    }
+
+    pub(super) fn arm_request(&mut self, key: Key, ticks: u64) {
+        let at = self.clock.expiry(self.now, ticks);
+        let Some(r) = self.requests.get_mut(key) else {
+            return;
+        };
+        r.timer = Some(at);
+        let conn = crate::trace::ConnName {
+            local: r.local,
+            remote: Some(r.remote),
+        };
+        self.push_timer(at, TimerRef::Request(key));
+        self.emit(EventKind::TimerArmed {
+            conn,
+            timer: TimerKind::Request,
+            at,
+        });
+    }
+
+    /// Schedules (or re-schedules) a TIME-WAIT entry's end (`inet_twsk_reschedule`).
+    pub(super) fn schedule_time_wait(&mut self, key: Key, timeout: Duration) {
+        let at = self.clock.expiry(self.now, self.clock.to_jiffies(timeout));
+        let Some(tw) = self.time_waits.get_mut(key) else {
+            return;
+        };
+        tw.deadline = at;
+        let conn = crate::trace::ConnName {
+            local: tw.local,
+            remote: Some(tw.remote),
+        };
+        let timer = if tw.substate == State::FinWait2 {
+            TimerKind::FinWait2
+        } else {
+            TimerKind::TimeWait
+        };
+        // Every entry lasts the same span from a later `now`, so the FIFO stays ordered, except for
+        // an orphaned FIN-WAIT-2 whose `tcp_fin_timeout` differs: that one goes in the heap.
+        let ordered = self
+            .time_wait_fifo
+            .back()
+            .is_none_or(|(last, _)| *last <= at);
+        if ordered {
+            self.time_wait_fifo.push_back((at, key));
+        } else {
+            self.time_wait_fifo.push_back((at, key));
+            self.time_wait_fifo
+                .make_contiguous()
+                .sort_by_key(|(t, _)| *t);
+        }
+        self.emit(EventKind::TimerArmed { conn, timer, at });
+    }
+
+    fn fire(&mut self, at: Instant, r: TimerRef) {
+        match r {
+            TimerRef::Sock(key, kind) => {
+                if self.timer_at(key, kind) != Some(at) {
+                    return;
+                }
+                self.disarm(key, kind);
+                if let Some(s) = self.socks.get(key) {
+                    let conn = Host::conn_name(s);
+                    self.emit(EventKind::TimerFired { conn, timer: kind });
+                }
+                match kind {
+                    TimerKind::Retransmit => self.retransmit_timer(key),
+                    TimerKind::DelayedAck => self.delack_timer(key),
+                    _ => {}
+                }
+            }
+            TimerRef::Request(key) => {
+                let Some(req) = self.requests.get(key) else {
+                    return;
+                };
+                if req.timer != Some(at) {
+                    return;
+                }
+                let conn = crate::trace::ConnName {
+                    local: req.local,
+                    remote: Some(req.remote),
+                };
+                self.emit(EventKind::TimerFired {
+                    conn,
+                    timer: TimerKind::Request,
+                });
+                self.request_timer(key);
+            }
+        }
+    }
+
+    fn fire_time_wait(&mut self, at: Instant, key: Key) {
+        let Some(tw) = self.time_waits.get(key) else {
+            return;
+        };
+        if tw.deadline != at {
+            return;
+        }
+        let conn = crate::trace::ConnName {
+            local: tw.local,
+            remote: Some(tw.remote),
+        };
+        let (timer, from) = if tw.substate == State::FinWait2 {
+            (TimerKind::FinWait2, State::FinWait2)
+        } else {
+            (TimerKind::TimeWait, State::TimeWait)
+        };
+        self.emit(EventKind::TimerFired { conn, timer });
+        // `tw_timer_handler` -> `inet_twsk_kill`: the entry leaves the hashes.
+        self.remove_time_wait(key);
+        self.emit(EventKind::State {
+            conn,
+            from,
+            to: State::Closed,
+        });
+    }
+
+    /// `reqsk_timer_handler`: retransmit the SYN-ACK with exponential backoff, and drop the
+    /// request after `tcp_synack_retries` timeouts (1, 3, 7, 15, 31 s; gone at 63 s with 5).
+    fn request_timer(&mut self, key: Key) {
+        let max_retries = self.cfg.sysctl.tcp_synack_retries;
+        let Some(req) = self.requests.get(key) else {
+            return;
+        };
+        // `syn_ack_recalc` without TCP_DEFER_ACCEPT: expire once num_timeout reaches the limit.
+        if req.num_timeout >= max_retries {
+            self.drop_request(key);
+            return;
+        }
+        self.send_synack(key, true);
+        let Some(req) = self.requests.get_mut(key) else {
+            return;
+        };
+        req.num_timeout += 1;
+        req.num_retrans += 1;
+        // `reqsk_timeout`: TCP_TIMEOUT_INIT << num_timeout, at most TCP_RTO_MAX.
+        let ms = (TCP_TIMEOUT_INIT_MS << req.num_timeout.min(16)).min(super::TCP_RTO_MAX_MS);
+        let ticks = self.clock.to_jiffies(Duration::from_millis(ms));
+        self.arm_request(key, ticks);
+        self.count(Counter::RetransSegs);
+    }
+
+    /// Removes a request from its listener's SYN queue and the hash (`inet_csk_reqsk_queue_drop`).
+    pub(super) fn drop_request(&mut self, key: Key) {
+        let Some(req) = self.requests.remove(key) else {
+            return;
+        };
+        self.ehash.remove(&(req.local, req.remote));
+        let conn = crate::trace::ConnName {
+            local: req.local,
+            remote: Some(req.remote),
+        };
+        self.emit(EventKind::State {
+            conn,
+            from: State::SynReceived,
+            to: State::Closed,
+        });
+        if let Some(l) = self
+            .socks
+            .get_mut(req.listener)
+            .and_then(|s| s.listener.as_mut())
+        {
+            l.syn_queue = l.syn_queue.saturating_sub(1);
+        }
+        self.emit_queues(req.listener);
+    }
+
+    pub(super) fn remove_time_wait(&mut self, key: Key) {
+        let Some(tw) = self.time_waits.remove(key) else {
+            return;
+        };
+        if self.ehash.get(&(tw.local, tw.remote)) == Some(&Conn::TimeWait(key)) {
+            self.ehash.remove(&(tw.local, tw.remote));
+        }
+        self.release_port(tw.local.port, super::PortOwner::TimeWait(key));
+    }
+}
+
+use super::TCP_TIMEOUT_INIT_MS;

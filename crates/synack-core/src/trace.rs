@@ -1,0 +1,436 @@
+//! The trace: every typed event of a run, each naming the Linux function or RFC section behind it.
+//!
+//! The trace is the product. The CLI prints it in English through `Display`; the page renders the
+//! same values from per-language templates, so reasons are enums, never free text.
+
+use crate::counters::Counter;
+use crate::seq::SeqNum;
+use crate::socket::{Call, CallResult};
+use crate::tcp::State;
+use crate::time::Instant;
+use crate::wire::{Endpoint, Segment};
+use core::fmt;
+use serde::Serialize;
+
+/// A host of the run, by its index in the scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct HostId(pub u16);
+
+/// A segment of the run, numbered in the order segments were sent (from 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct SegId(pub u64);
+
+impl fmt::Display for SegId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// One end's view of a connection: local endpoint and, once known, the remote one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ConnName {
+    /// The local address and port.
+    pub local: Endpoint,
+    /// The peer, if connected.
+    pub remote: Option<Endpoint>,
+}
+
+impl fmt::Display for ConnName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.remote {
+            Some(r) => write!(
+                f,
+                "{}:{}-{}:{}",
+                self.local.ip, self.local.port, r.ip, r.port
+            ),
+            None => write!(f, "{}:{}", self.local.ip, self.local.port),
+        }
+    }
+}
+
+/// Why a host sent a segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum SendCause {
+    /// `tcp_connect`: the active open's SYN.
+    Syn,
+    /// `tcp_v4_send_synack`: a listener answers a SYN; or `tcp_send_synack` in simultaneous open.
+    SynAck,
+    /// `tcp_send_ack`: an immediate ACK.
+    Ack,
+    /// `tcp_delack_timer_handler`: the delayed-ACK timer sent the ACK.
+    DelayedAck,
+    /// `tcp_write_xmit`: new data.
+    Data,
+    /// `tcp_send_fin`: the application closed or shut down writing.
+    Fin,
+    /// `tcp_retransmit_timer`: the RTO expired and the oldest unacknowledged segment went again.
+    Retransmit,
+    /// `reqsk_timer_handler`: the request timer retransmitted a SYN-ACK.
+    SynAckRetransmit,
+    /// `tcp_v4_send_reset`: a segment that no socket accepts (RFC 9293 §3.10.7.1).
+    ResetNoSocket,
+    /// `tcp_send_active_reset`: the application aborted the connection.
+    ResetAbort,
+    /// `tcp_v4_timewait_ack`: TIME-WAIT acknowledges a retransmitted FIN or an old segment.
+    TimeWaitAck,
+    /// `tcp_send_dupack`: a duplicate ACK for an unacceptable or out-of-order segment.
+    DupAck,
+    /// `tcp_send_challenge_ack`: RFC 5961 §4/§5 challenge ACK.
+    ChallengeAck,
+    /// Not sent by a TCP stack: injected by the scenario or the reader.
+    Injected,
+}
+
+impl SendCause {
+    /// The Linux function that sends it.
+    pub const fn cite(self) -> &'static str {
+        match self {
+            SendCause::Syn => "tcp_connect",
+            SendCause::SynAck => "tcp_v4_send_synack",
+            SendCause::Ack => "tcp_send_ack",
+            SendCause::DelayedAck => "tcp_delack_timer_handler",
+            SendCause::Data => "tcp_write_xmit",
+            SendCause::Fin => "tcp_send_fin",
+            SendCause::Retransmit => "tcp_retransmit_timer",
+            SendCause::SynAckRetransmit => "reqsk_timer_handler",
+            SendCause::ResetNoSocket => "tcp_v4_send_reset",
+            SendCause::ResetAbort => "tcp_send_active_reset",
+            SendCause::TimeWaitAck => "tcp_v4_timewait_ack",
+            SendCause::DupAck => "tcp_send_dupack",
+            SendCause::ChallengeAck => "tcp_send_challenge_ack",
+            SendCause::Injected => "injected",
+        }
+    }
+}
+
+/// Why the network lost a segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum LossReason {
+    /// The link's random loss (its `loss` rate, drawn from the run's seed).
+    RandomLoss,
+    /// The reader or the scenario chose to drop this segment.
+    Chosen,
+    /// No host owns the destination address.
+    NoRoute,
+}
+
+/// Why a host's TCP discarded a segment it received.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Discard {
+    /// `tcp_v4_rcv`: no socket and the segment is a RST, so nothing is answered (RFC 9293 §3.10.7.1).
+    NoSocketRst,
+    /// `tcp_rcv_state_process`: a listener ignores a RST.
+    ListenRst,
+    /// `tcp_rcv_state_process`: a segment without SYN, ACK or RST.
+    NoFlags,
+    /// `tcp_conn_request`: the SYN queue is full and SYN cookies are off (`inet_csk_reqsk_queue_is_full`).
+    SynQueueFull,
+    /// `tcp_conn_request`: SYN cookies would be sent, which synack does not simulate yet.
+    SynCookiesNotSimulated,
+    /// `tcp_conn_request`: the accept queue is full (`sk_acceptq_is_full`).
+    AcceptQueueFullSyn,
+    /// `tcp_check_req` / `tcp_v4_syn_recv_sock`: the handshake's ACK found the accept queue full.
+    AcceptQueueFullAck,
+    /// `tcp_conn_request`: fewer than a quarter of `tcp_max_syn_backlog` left.
+    MaxSynBacklog,
+    /// `tcp_validate_incoming` / `tcp_sequence`: outside the receive window (RFC 9293 §3.10.7.4).
+    OutOfWindow,
+    /// `tcp_paws_discard`: the timestamp is older than the last one seen (RFC 7323 §5).
+    Paws,
+    /// `tcp_validate_incoming`: a RST inside the window but not at rcv_nxt; a challenge ACK answers it (RFC 5961 §3).
+    RstNotExact,
+    /// `tcp_validate_incoming`: a SYN on a synchronized connection; a challenge ACK answers it (RFC 5961 §4).
+    SynOnEstablished,
+    /// `tcp_rcv_synsent_state_process`: a segment SYN-SENT cannot use.
+    SynSentIgnored,
+    /// `tcp_ack`: an ACK for data never sent (RFC 9293 §3.10.7.4).
+    AckOfUnsent,
+    /// `tcp_timewait_state_process`: TIME-WAIT ignores the segment.
+    TimeWaitIgnored,
+    /// `tcp_timewait_state_process` with `tcp_rfc1337=1`: a RST cannot end TIME-WAIT (RFC 1337).
+    TimeWaitRstIgnored,
+    /// `tcp_check_req`: a segment for a request that is not the handshake's ACK.
+    RequestIgnored,
+    /// `tcp_data_queue`: data that was already received (a duplicate).
+    Duplicate,
+    /// Data after the receiving side was shut down.
+    AfterShutdown,
+}
+
+impl Discard {
+    /// The Linux function or RFC section behind the rule.
+    pub const fn cite(self) -> &'static str {
+        match self {
+            Discard::NoSocketRst => "tcp_v4_rcv (RFC 9293 §3.10.7.1)",
+            Discard::ListenRst => "tcp_rcv_state_process",
+            Discard::NoFlags => "tcp_rcv_state_process",
+            Discard::SynQueueFull => "tcp_conn_request, inet_csk_reqsk_queue_is_full",
+            Discard::SynCookiesNotSimulated => "tcp_conn_request, tcp_syn_flood_action",
+            Discard::AcceptQueueFullSyn => "tcp_conn_request, sk_acceptq_is_full",
+            Discard::AcceptQueueFullAck => "tcp_v4_syn_recv_sock, sk_acceptq_is_full",
+            Discard::MaxSynBacklog => "tcp_conn_request",
+            Discard::OutOfWindow => "tcp_sequence (RFC 9293 §3.10.7.4)",
+            Discard::Paws => "tcp_paws_discard (RFC 7323 §5)",
+            Discard::RstNotExact => "tcp_validate_incoming (RFC 5961 §3)",
+            Discard::SynOnEstablished => "tcp_validate_incoming (RFC 5961 §4)",
+            Discard::SynSentIgnored => "tcp_rcv_synsent_state_process",
+            Discard::AckOfUnsent => "tcp_ack (RFC 9293 §3.10.7.4)",
+            Discard::TimeWaitIgnored => "tcp_timewait_state_process",
+            Discard::TimeWaitRstIgnored => "tcp_timewait_state_process (RFC 1337)",
+            Discard::RequestIgnored => "tcp_check_req",
+            Discard::Duplicate => "tcp_data_queue",
+            Discard::AfterShutdown => "tcp_rcv_state_process",
+        }
+    }
+}
+
+impl fmt::Display for Discard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = match self {
+            Discard::NoSocketRst => "a RST for no socket is not answered",
+            Discard::ListenRst => "a listener ignores a RST",
+            Discard::NoFlags => "no SYN, ACK or RST",
+            Discard::SynQueueFull => "SYN queue full (cookies off)",
+            Discard::SynCookiesNotSimulated => {
+                "SYN queue full: Linux would answer with a SYN cookie (not simulated yet)"
+            }
+            Discard::AcceptQueueFullSyn => "accept queue full",
+            Discard::AcceptQueueFullAck => "accept queue full: the handshake's ACK is dropped",
+            Discard::MaxSynBacklog => "less than a quarter of tcp_max_syn_backlog left",
+            Discard::OutOfWindow => "outside the receive window",
+            Discard::Paws => "timestamp older than the last one seen (PAWS)",
+            Discard::RstNotExact => "RST in the window but not at rcv_nxt",
+            Discard::SynOnEstablished => "SYN on a synchronized connection",
+            Discard::SynSentIgnored => "not usable in SYN-SENT",
+            Discard::AckOfUnsent => "acknowledges data never sent",
+            Discard::TimeWaitIgnored => "ignored by TIME-WAIT",
+            Discard::TimeWaitRstIgnored => "RST ignored in TIME-WAIT (tcp_rfc1337=1)",
+            Discard::RequestIgnored => "not the handshake's ACK",
+            Discard::Duplicate => "already received",
+            Discard::AfterShutdown => "data after shutdown",
+        };
+        f.write_str(text)
+    }
+}
+
+/// The timers of a connection (Linux keeps several at once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum TimerKind {
+    /// Retransmission (`icsk_retransmit_timer`, `tcp_retransmit_timer`).
+    Retransmit,
+    /// Delayed ACK (`icsk_delack_timer`, `tcp_delack_timer_handler`).
+    DelayedAck,
+    /// FIN-WAIT-2 of an orphaned socket (`sk_timer`, `tcp_keepalive_timer`).
+    FinWait2,
+    /// A request's SYN-ACK retransmission (`rsk_timer`, `reqsk_timer_handler`).
+    Request,
+    /// TIME-WAIT (`tw_timer`, `tw_timer_handler`).
+    TimeWait,
+}
+
+impl fmt::Display for TimerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TimerKind::Retransmit => "retransmit",
+            TimerKind::DelayedAck => "delayed-ACK",
+            TimerKind::FinWait2 => "FIN-WAIT-2",
+            TimerKind::Request => "SYN-ACK",
+            TimerKind::TimeWait => "TIME-WAIT",
+        })
+    }
+}
+
+/// Why a run stopped before it had nothing left to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum LimitKind {
+    /// More events than `Limits::max_events`.
+    Events,
+    /// More segments in flight than `Limits::max_in_flight`.
+    InFlight,
+    /// More sockets on one host than `Limits::max_sockets`.
+    Sockets,
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type")]
+pub enum EventKind {
+    /// A host sent a segment.
+    Sent {
+        /// The segment's number in this run.
+        id: SegId,
+        /// The segment as it left.
+        seg: Segment,
+        /// Why it was sent.
+        cause: SendCause,
+    },
+    /// A segment reached a host.
+    Delivered {
+        /// The segment.
+        id: SegId,
+    },
+    /// The network lost a segment.
+    Lost {
+        /// The segment.
+        id: SegId,
+        /// Why.
+        reason: LossReason,
+    },
+    /// A host's TCP discarded a segment.
+    Discarded {
+        /// The segment.
+        id: SegId,
+        /// Which rule.
+        reason: Discard,
+    },
+    /// A connection changed state.
+    State {
+        /// The connection.
+        conn: ConnName,
+        /// The state before.
+        from: State,
+        /// The state after.
+        to: State,
+    },
+    /// A timer was armed (or re-armed).
+    TimerArmed {
+        /// The connection.
+        conn: ConnName,
+        /// Which timer.
+        timer: TimerKind,
+        /// When it fires.
+        at: Instant,
+    },
+    /// A timer fired.
+    TimerFired {
+        /// The connection.
+        conn: ConnName,
+        /// Which timer.
+        timer: TimerKind,
+    },
+    /// An SNMP counter changed.
+    Counter {
+        /// Which.
+        counter: Counter,
+        /// Its new value.
+        value: u64,
+    },
+    /// An application made a socket call.
+    Call {
+        /// The application thread.
+        thread: u16,
+        /// The call.
+        call: Call,
+        /// Its result; `Blocked` until a later `Returned`.
+        result: CallResult,
+    },
+    /// A blocked call returned.
+    Returned {
+        /// The application thread.
+        thread: u16,
+        /// The call.
+        call: Call,
+        /// The result.
+        result: CallResult,
+    },
+    /// A listener's queues changed.
+    Queues {
+        /// The listener.
+        listener: Endpoint,
+        /// Requests in the SYN queue.
+        syn_queue: u32,
+        /// Connections waiting for `accept()`.
+        accept_queue: u32,
+        /// The backlog both are measured against.
+        backlog: u32,
+    },
+    /// A new connection took over a 4-tuple in TIME-WAIT.
+    TimeWaitReused {
+        /// The 4-tuple.
+        conn: ConnName,
+        /// The ISN chosen for the new connection (`tw_snd_nxt + 65535 + 2`).
+        isn: SeqNum,
+    },
+    /// The "skip TIME-WAIT" counterfactual closed a socket that Linux would keep in TIME-WAIT.
+    SkippedTimeWait {
+        /// The connection.
+        conn: ConnName,
+    },
+    /// The run passed one of its limits and stopped.
+    LimitReached {
+        /// Which limit.
+        limit: LimitKind,
+    },
+}
+
+/// One entry of the trace.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Event {
+    /// When.
+    pub at: Instant,
+    /// On which host, if on one.
+    pub host: Option<HostId>,
+    /// What.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventKind::Sent { id, seg, cause } => write!(f, "{id} sent {seg}  [{}]", cause.cite()),
+            EventKind::Delivered { id } => write!(f, "{id} delivered"),
+            EventKind::Lost { id, reason } => match reason {
+                LossReason::RandomLoss => write!(f, "{id} lost on the link"),
+                LossReason::Chosen => write!(f, "{id} dropped (chosen)"),
+                LossReason::NoRoute => write!(f, "{id} dropped: no host has that address"),
+            },
+            EventKind::Discarded { id, reason } => {
+                write!(f, "{id} discarded: {reason}  [{}]", reason.cite())
+            }
+            EventKind::State { conn, from, to } => write!(f, "{conn} {from} -> {to}"),
+            EventKind::TimerArmed { conn, timer, at } => {
+                write!(f, "{conn} {timer} timer armed for {at}")
+            }
+            EventKind::TimerFired { conn, timer } => write!(f, "{conn} {timer} timer fired"),
+            EventKind::Counter { counter, value } => write!(f, "{counter} = {value}"),
+            EventKind::Call {
+                thread,
+                call,
+                result,
+            } => write!(f, "[{thread}] {call} = {result}"),
+            EventKind::Returned {
+                thread,
+                call,
+                result,
+            } => {
+                write!(f, "[{thread}] {call} returned {result}")
+            }
+            EventKind::Queues {
+                listener,
+                syn_queue,
+                accept_queue,
+                backlog,
+            } => write!(
+                f,
+                "listener {}:{} SYN queue {syn_queue}, accept queue {accept_queue} (backlog {backlog})",
+                listener.ip, listener.port
+            ),
+            EventKind::TimeWaitReused { conn, isn } => write!(
+                f,
+                "{conn} TIME-WAIT reused by a new SYN, ISN {isn} = old snd_nxt + 65535 + 2  [tcp_timewait_state_process]"
+            ),
+            EventKind::SkippedTimeWait { conn } => write!(
+                f,
+                "{conn} closed at once instead of TIME-WAIT (counterfactual: NOT what Linux does)"
+            ),
+            EventKind::LimitReached { limit } => match limit {
+                LimitKind::Events => write!(f, "run stopped: event limit reached"),
+                LimitKind::InFlight => write!(f, "run stopped: too many segments in flight"),
+                LimitKind::Sockets => write!(f, "run stopped: socket limit reached"),
+            },
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Each scenario's outcome on both sides of the knob that matters (DESIGN.md's last column), and
+//! a reviewed snapshot of its text trace.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // tests may fail loudly
+
+use synack_core::scenario::{self, Fact, render_text};
+
+fn run(id: &str, sets: &[(&str, &str)]) -> (Vec<Fact>, String) {
+    let sc = scenario::find(id).unwrap();
+    let mut p = sc.params(1);
+    for (n, v) in sets {
+        sc.set(&mut p, n, v).unwrap();
+    }
+    let sim = sc.run(&p);
+    assert!(!sim.stopped(), "{id}: the run hit a limit");
+    let outcome = sc.outcome(&sim, &p);
+    let text = render_text(&sim, &outcome);
+    (outcome, text)
+}
+
+fn get<'a>(facts: &'a [Fact], key: &str) -> &'a str {
+    facts
+        .iter()
+        .find(|f| f.key == key)
+        .map(|f| f.value.as_str())
+        .unwrap_or_else(|| panic!("no fact {key}"))
+}
+
+#[test]
+fn handshake_both_established_with_and_without_timestamps() {
+    let (o, text) = run("handshake", &[]);
+    assert_eq!(get(&o, "client_state"), "ESTABLISHED");
+    assert_eq!(get(&o, "server_state"), "ESTABLISHED");
+    assert!(
+        text.contains("options [mss 1460,sackOK,TS val"),
+        "SYN options in Linux's order"
+    );
+    insta::assert_snapshot!("handshake", text);
+    let (o, text) = run("handshake", &[("tcp_timestamps", "0")]);
+    assert_eq!(get(&o, "server_state"), "ESTABLISHED");
+    assert!(text.contains("options [mss 1460,nop,nop,sackOK,nop,wscale 10]"));
+    // Without timestamps the SYN-ACK offers 64240 (rounddown(65536, 1460)), with them 65160.
+    assert!(
+        text.contains("Flags [S.]") && text.contains("win 64240, options [mss 1460,nop,nop,sackOK")
+    );
+}
+
+#[test]
+fn rst_closed_port_refuses_and_listener_accepts() {
+    let (o, text) = run("rst-closed-port", &[]);
+    assert_eq!(get(&o, "connect"), "ECONNREFUSED");
+    assert!(
+        text.contains("Flags [R.], seq 0, ack"),
+        "RST/ACK with seq 0 (tcp_v4_send_reset)"
+    );
+    insta::assert_snapshot!("rst-closed-port", text);
+    let (o, _) = run("rst-closed-port", &[("listen", "1")]);
+    assert_eq!(get(&o, "connect"), "0");
+}
+
+#[test]
+fn close_four_way_leaves_the_closer_in_time_wait_for_60_s() {
+    let (o, text) = run("close-four-way", &[]);
+    assert_eq!(get(&o, "close_segments"), "4");
+    // Armed in the middle of a 4 ms jiffy, the 60 s timer fires up to one jiffy early.
+    assert_eq!(get(&o, "client"), "TIME-WAIT for 59.998 s");
+    assert_eq!(get(&o, "server"), "no TIME-WAIT");
+    // The lone FIN is acknowledged one jiffy later by the delayed-ACK timer (ato is still 0).
+    assert!(text.contains("1.028000 server   TcpExtDelayedACKs = 1"));
+    insta::assert_snapshot!("close-four-way", text);
+    // A passive side that closes at once, within the jiffy, sends its ACK with its FIN.
+    let (o, _) = run("close-four-way", &[("close_delay_ms", "0")]);
+    assert_eq!(get(&o, "close_segments"), "3");
+}
+
+#[test]
+fn close_three_way_rides_the_ack_on_the_fin_within_ato() {
+    let (o, text) = run("close-three-way", &[]);
+    assert_eq!(get(&o, "close_segments"), "3");
+    insta::assert_snapshot!("close-three-way", text);
+    let (o, _) = run("close-three-way", &[("close_delay_ms", "100")]);
+    assert_eq!(get(&o, "close_segments"), "4");
+}
+
+#[test]
+fn close_simultaneous_reaches_closing_and_time_wait_on_both() {
+    let (o, text) = run("close-simultaneous", &[]);
+    for k in [
+        "client_reached_closing",
+        "server_reached_closing",
+        "client_reached_time_wait",
+        "server_reached_time_wait",
+    ] {
+        assert_eq!(get(&o, k), "true", "{k}");
+    }
+    insta::assert_snapshot!("close-simultaneous", text);
+    let (o, _) = run("close-simultaneous", &[("offset_ms", "100")]);
+    assert_eq!(get(&o, "server_reached_closing"), "false");
+    assert_eq!(get(&o, "server_reached_time_wait"), "false");
+}
+
+#[test]
+fn time_wait_lost_ack_is_acknowledged_again_and_restarts_the_timer() {
+    let (o, text) = run("time-wait-lost-ack", &[]);
+    assert_eq!(get(&o, "retransmitted_fin_answered_with"), "ACK");
+    // TIME-WAIT restarted its 60 s when the retransmitted FIN came (at 1.241 s).
+    assert_eq!(get(&o, "client"), "TIME-WAIT for 60.210 s");
+    insta::assert_snapshot!("time-wait-lost-ack", text);
+    let (o, text) = run("time-wait-lost-ack", &[("client.skip_time_wait", "1")]);
+    assert_eq!(get(&o, "retransmitted_fin_answered_with"), "RST");
+    assert!(text.contains("NOT what Linux does"));
+}
+
+#[test]
+fn time_wait_syn_new_reuses_old_gets_the_old_ack() {
+    let (o, text) = run("time-wait-syn", &[]);
+    assert_eq!(get(&o, "time_wait_reused"), "true");
+    assert!(text.contains("= old snd_nxt + 65535 + 2"));
+    insta::assert_snapshot!("time-wait-syn", text);
+    // The same ISN again, without timestamps: an old duplicate, answered with the old ACK; the
+    // client's RST to that ACK ends TIME-WAIT and its SYN retransmission 1 s later connects.
+    let (o, text) = run(
+        "time-wait-syn",
+        &[("isn_fixed", "1"), ("tcp_timestamps", "0")],
+    );
+    assert_eq!(get(&o, "time_wait_reused"), "false");
+    assert_eq!(get(&o, "time_wait_acks"), "1");
+    assert!(
+        get(&o, "second_connect").starts_with("0 at 3.5"),
+        "{}",
+        get(&o, "second_connect")
+    );
+    insta::assert_snapshot!("time-wait-syn-old", text);
+    // With timestamps, the newer TSval lets the same ISN through (RFC 7323 instead of seq).
+    let (o, _) = run("time-wait-syn", &[("isn_fixed", "1")]);
+    assert_eq!(get(&o, "time_wait_reused"), "true");
+}
+
+#[test]
+fn time_wait_rst_rfc1337() {
+    let (o, text) = run("time-wait-rst", &[]);
+    assert_eq!(
+        get(&o, "client"),
+        "TIME-WAIT for 3.970 s",
+        "a RST at rcv_nxt ends TIME-WAIT"
+    );
+    insta::assert_snapshot!("time-wait-rst", text);
+    let (o, _) = run("time-wait-rst", &[("rst_offset", "1")]);
+    assert_eq!(
+        get(&o, "client"),
+        "TIME-WAIT for 59.998 s",
+        "any other RST is ignored"
+    );
+    let (o, text) = run("time-wait-rst", &[("tcp_rfc1337", "1")]);
+    assert_eq!(
+        get(&o, "client"),
+        "TIME-WAIT for 59.998 s",
+        "rfc1337=1 ignores it and keeps the timer"
+    );
+    assert!(text.contains("RST ignored in TIME-WAIT"));
+}
+
+#[test]
+fn same_seed_same_trace() {
+    for sc in scenario::SCENARIOS {
+        let p = sc.params(7);
+        let a = render_text(&sc.run(&p), &[]);
+        let b = render_text(&sc.run(&p), &[]);
+        assert_eq!(a, b, "{}", sc.id);
+    }
+}
