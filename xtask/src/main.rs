@@ -85,7 +85,28 @@ fn test() -> Result<(), String> {
             "warnings",
         ],
     )?;
-    run("cargo", &["test", "--workspace", "--quiet"])?;
+    eprintln!("xtask: cargo test --workspace");
+    let out = Command::new("cargo")
+        .args(["test", "--workspace"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    print!("{text}");
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    // Totals over every test binary, so that the last line counts them all.
+    let (mut passed, mut failed) = (0u64, 0u64);
+    for line in text.lines().filter(|l| l.starts_with("test result:")) {
+        for part in line.split(['.', ';']) {
+            let mut words = part.split_whitespace();
+            if let (Some(n), Some(w)) = (words.next(), words.next()) {
+                match (n.parse::<u64>(), w) {
+                    (Ok(n), "passed") => passed += n,
+                    (Ok(n), "failed") => failed += n,
+                    _ => {}
+                }
+            }
+        }
+    }
     run(
         "cargo",
         &[
@@ -97,6 +118,9 @@ fn test() -> Result<(), String> {
             "wasm32-unknown-unknown",
         ],
     )?;
-    eprintln!("xtask: every check passed");
+    println!("{passed} passed, {failed} failed");
+    if !out.status.success() || failed > 0 {
+        return Err(String::from("tests failed"));
+    }
     Ok(())
 }
