@@ -72,6 +72,10 @@ counters! {
     TcpTimeouts = "TcpExtTCPTimeouts",
     /// Duplicate ACKs for out-of-window segments skipped by `tcp_invalid_ratelimit`: `tcp_oow_rate_limited` (`LINUX_MIB_TCPACKSKIPPEDSEQ`).
     AckSkippedSeq = "TcpExtTCPACKSkippedSeq",
+    /// Duplicate ACKs for segments failing PAWS skipped by `tcp_invalid_ratelimit`: `tcp_validate_incoming` (`LINUX_MIB_TCPACKSKIPPEDPAWS`).
+    AckSkippedPaws = "TcpExtTCPACKSkippedPAWS",
+    /// Challenge ACKs skipped by `tcp_invalid_ratelimit`: `tcp_send_challenge_ack` (`LINUX_MIB_TCPACKSKIPPEDCHALLENGE`).
+    AckSkippedChallenge = "TcpExtTCPACKSkippedChallenge",
     /// Out-of-window ACKs from TIME-WAIT skipped by the rate limit: `tcp_timewait_check_oow_rate_limit` (`LINUX_MIB_TCPACKSKIPPEDTIMEWAIT`).
     AckSkippedTimeWait = "TcpExtTCPACKSkippedTimeWait",
     /// Listener overflows: `tcp_v4_syn_recv_sock` when the accept queue is full (`LINUX_MIB_LISTENOVERFLOWS`).

@@ -16,6 +16,18 @@ extern crate alloc;
 #[cfg(test)]
 extern crate std;
 
+/// Marks a rule branch so that its canonical test can check, with `cov_mark::check!`, that it
+/// ran the branch it is about (rust-analyzer's "marked tests").
+///
+/// Only unit tests see the marks: outside `cfg(test)` this expands to nothing, because cov-mark is
+/// a `std` crate and only a dev-dependency, and the core must stay `no_std` without it.
+macro_rules! mark {
+    ($name:ident) => {
+        #[cfg(test)]
+        cov_mark::hit!($name);
+    };
+}
+
 pub mod config;
 pub mod counters;
 pub mod net;

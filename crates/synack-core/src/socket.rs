@@ -8,6 +8,11 @@ use serde::Serialize;
 /// A file descriptor, as `socket()` and `accept()` return it (the lowest free number from 3).
 pub type Fd = i32;
 
+/// `O_RDWR`, as `fcntl(F_GETFL)` reports it for a socket.
+pub const O_RDWR: i64 = 0o2;
+/// `O_NONBLOCK` (Linux's value on x86 and arm).
+pub const O_NONBLOCK: i64 = 0o4000;
+
 /// The errno values the simulated calls return, with Linux's numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[allow(missing_docs)]
@@ -72,27 +77,31 @@ impl Errno {
         }
     }
 
+    /// Every errno the simulated calls return.
+    pub const ALL: &'static [Errno] = &[
+        Errno::EBADF,
+        Errno::EAGAIN,
+        Errno::EINVAL,
+        Errno::EMFILE,
+        Errno::EPIPE,
+        Errno::EOPNOTSUPP,
+        Errno::EADDRINUSE,
+        Errno::EADDRNOTAVAIL,
+        Errno::ECONNRESET,
+        Errno::EISCONN,
+        Errno::ENOTCONN,
+        Errno::ETIMEDOUT,
+        Errno::ECONNREFUSED,
+        Errno::EALREADY,
+        Errno::EINPROGRESS,
+    ];
+
     /// The errno whose symbolic name is `name`.
     pub fn from_name(name: &str) -> Option<Errno> {
-        [
-            Errno::EBADF,
-            Errno::EAGAIN,
-            Errno::EINVAL,
-            Errno::EMFILE,
-            Errno::EPIPE,
-            Errno::EOPNOTSUPP,
-            Errno::EADDRINUSE,
-            Errno::EADDRNOTAVAIL,
-            Errno::ECONNRESET,
-            Errno::EISCONN,
-            Errno::ENOTCONN,
-            Errno::ETIMEDOUT,
-            Errno::ECONNREFUSED,
-            Errno::EALREADY,
-            Errno::EINPROGRESS,
-        ]
-        .into_iter()
-        .find(|e| e.name() == name || (name == "EWOULDBLOCK" && *e == Errno::EAGAIN))
+        Errno::ALL
+            .iter()
+            .copied()
+            .find(|e| e.name() == name || (name == "EWOULDBLOCK" && *e == Errno::EAGAIN))
     }
 }
 
@@ -132,6 +141,11 @@ pub enum Call {
         fd: Fd,
         /// The value.
         on: bool,
+    },
+    /// `fcntl(fd, F_GETFL)`: the file status flags (`O_RDWR`, and `O_NONBLOCK` if set).
+    GetFlags {
+        /// The socket.
+        fd: Fd,
     },
     /// `getsockopt(fd, SOL_SOCKET, SO_ERROR, ...)`: returns and clears the pending error.
     GetSoError {
@@ -199,6 +213,7 @@ impl Call {
             Call::Socket => None,
             Call::SetReuseAddr { fd, .. }
             | Call::SetNonBlocking { fd, .. }
+            | Call::GetFlags { fd }
             | Call::GetSoError { fd }
             | Call::Bind { fd, .. }
             | Call::Listen { fd, .. }
@@ -231,6 +246,7 @@ impl fmt::Display for Call {
                     if *on { "O_RDWR|O_NONBLOCK" } else { "O_RDWR" }
                 )
             }
+            Call::GetFlags { fd } => write!(f, "fcntl({fd}, F_GETFL)"),
             Call::GetSoError { fd } => write!(f, "getsockopt({fd}, SOL_SOCKET, SO_ERROR)"),
             Call::Bind { fd, addr } => write!(f, "bind({fd}, {}:{})", addr.ip, addr.port),
             Call::Listen { fd, backlog } => write!(f, "listen({fd}, {backlog})"),

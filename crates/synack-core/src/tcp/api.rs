@@ -127,6 +127,17 @@ impl Host {
         })
     }
 
+    /// The peer of the connection behind `fd` (`getpeername`).
+    pub fn peer_of(&self, fd: Fd) -> Option<Endpoint> {
+        self.socks.get(self.sock_of(fd)?)?.remote
+    }
+
+    /// The address of a listener on `port`, if one listens there.
+    pub fn listener_on(&self, port: u16) -> Option<Endpoint> {
+        let key = self.listeners.get(&port)?.first()?;
+        self.socks.get(*key)?.local
+    }
+
     /// The call's result now; `retry` is set when a blocked call is re-checked.
     pub(super) fn try_call(&mut self, call: &Call, retry: bool) -> CallResult {
         if let Call::Socket = call {
@@ -151,6 +162,15 @@ impl Host {
                     s.nonblocking = *on;
                 }
                 ok(0)
+            }
+            Call::GetFlags { .. } => {
+                let nonblocking = self.socks.get(key).is_some_and(|s| s.nonblocking);
+                ok(crate::socket::O_RDWR
+                    | if nonblocking {
+                        crate::socket::O_NONBLOCK
+                    } else {
+                        0
+                    })
             }
             Call::GetSoError { .. } => {
                 let e = self.socks.get_mut(key).and_then(|s| s.err.take());
@@ -686,6 +706,7 @@ impl Host {
         }
         if unread {
             // RFC 2525 §2.17: closing with unread data resets the connection.
+            mark!(close_unread_data_rst);
             self.count(Counter::AbortOnClose);
             if let Some(s) = self.socks.get_mut(key) {
                 s.err = Some(Errno::ECONNRESET);

@@ -71,8 +71,10 @@ impl Host {
     /// `no_tcp_socket`: answer with a RST unless the segment is one.
     pub(super) fn no_socket(&mut self, seg: &Segment) {
         if seg.flags.rst() {
+            mark!(no_socket_rst_ignored);
             self.discard(Discard::NoSocketRst);
         } else {
+            mark!(no_socket_rst);
             self.send_reset_for(seg);
         }
     }
@@ -102,12 +104,15 @@ impl Host {
     /// FIN) goes to `tcp_conn_request`.
     pub(super) fn listen_input(&mut self, lkey: Key, seg: &Segment, tw_isn: Option<SeqNum>) {
         if seg.flags.ack() {
+            mark!(listen_ack_rst);
             self.send_reset_for(seg);
         } else if seg.flags.rst() {
+            mark!(listen_rst_ignored);
             self.discard(Discard::ListenRst);
         } else if seg.flags.syn() && !seg.flags.fin() {
             self.conn_request(lkey, seg, tw_isn);
         } else {
+            mark!(listen_no_syn_dropped);
             self.discard(Discard::NoFlags);
         }
     }
@@ -240,6 +245,7 @@ impl Host {
         };
         // A retransmitted SYN: answer with the SYN-ACK again (`inet_rtx_syn_ack`), rate-limited.
         if seg.flags.syn() && !seg.flags.rst() && !seg.flags.ack() && seg.seq == r.irs {
+            mark!(request_syn_retransmitted);
             self.send_synack(rkey, true);
             if let Some(r) = self.requests.get_mut(rkey) {
                 r.num_retrans += 1;
@@ -249,6 +255,7 @@ impl Host {
         }
         // An ACK of something other than our SYN: the listener answers with a RST.
         if seg.flags.ack() && seg.ack != r.iss + 1 {
+            mark!(request_bad_ack_rst);
             self.send_reset_for(seg);
             return;
         }
@@ -259,6 +266,7 @@ impl Host {
             || (seg.seg_len() == 0 && seg.seq.between(rcv_nxt, rcv_nxt + r.rcv_wnd));
         if !in_window {
             if !seg.flags.rst() {
+                mark!(request_out_of_window_ack);
                 let ts = r.tstamp_ok.then(|| (self.tsval(r.tsoffset), r.ts_recent));
                 let window =
                     u16::try_from((r.rcv_wnd >> r.rcv_wscale).min(65535)).unwrap_or(u16::MAX);
@@ -277,6 +285,7 @@ impl Host {
         }
         if seg.flags.rst() || seg.flags.syn() {
             // `embryonic_reset`: the request is dropped; a SYN also gets a RST.
+            mark!(request_embryonic_reset);
             self.counters.inc(Counter::AttemptFails);
             if !seg.flags.rst() {
                 self.send_reset_for(seg);
@@ -392,19 +401,29 @@ impl Host {
     /// `tcp_rcv_synsent_state_process`.
     fn synsent_input(&mut self, key: Key, seg: &Segment) {
         let Some(s) = self.socks.get(key) else { return };
-        let (snd_una, snd_nxt) = (s.tcb.snd_una, s.tcb.snd_nxt);
+        let (snd_una, snd_nxt, retransmits) = (s.tcb.snd_una, s.tcb.snd_nxt, s.tcb.retransmits);
         if seg.flags.ack() {
             // RFC 9293 §3.10.7.3: an ACK outside snd_una+1..snd_nxt gets a RST (unless it is one).
             if !seg.ack.after(snd_una) || seg.ack.after(snd_nxt) {
+                // `tcp_rcv_synsent_state_process` (since Linux 5.6): such an ACK hints that the
+                // peer still holds an old connection that our RST will end, so while the SYN was
+                // not retransmitted yet it goes again after TCP_TIMEOUT_MIN, not the full RTO.
+                if retransmits == 0 {
+                    mark!(syn_sent_bad_ack_quick_retry);
+                    self.arm(key, TimerKind::Retransmit, super::TCP_TIMEOUT_MIN_JIFFIES);
+                }
                 if seg.flags.rst() {
+                    mark!(syn_sent_bad_ack_rst_ignored);
                     self.discard(Discard::SynSentIgnored);
                 } else {
+                    mark!(syn_sent_bad_ack_rst);
                     self.send_reset_for(seg);
                 }
                 return;
             }
             if seg.flags.rst() {
                 // `tcp_reset` in SYN-SENT: the connection is refused.
+                mark!(syn_sent_rst_refused);
                 self.reset(key);
                 return;
             }
@@ -416,11 +435,13 @@ impl Host {
             return;
         }
         if seg.flags.rst() {
+            mark!(syn_sent_rst_without_ack_ignored);
             self.discard(Discard::SynSentIgnored);
             return;
         }
         if seg.flags.syn() {
             // Simultaneous open (RFC 9293 §3.5, figure 8): SYN-RECEIVED, our SYN again with ACK.
+            mark!(simultaneous_open);
             let o = self.syn_options(seg);
             if let Some(s) = self.socks.get_mut(key) {
                 let t = &mut s.tcb;
@@ -492,6 +513,7 @@ impl Host {
             AckResult::Unsent => {
                 if state == State::SynReceived {
                     // An unacceptable ACK in SYN-RECEIVED gets a RST (RFC 9293 §3.10.7.4).
+                    mark!(syn_received_bad_ack_rst);
                     self.send_reset_for(seg);
                 } else if state != State::Established {
                     self.send_challenge_ack(key);
@@ -518,6 +540,7 @@ impl Host {
         match state {
             State::SynReceived => {
                 // The handshake's ACK (`tcp_rcv_state_process`, TCP_SYN_RECV).
+                mark!(syn_received_established);
                 if let Some(s) = self.socks.get_mut(key) {
                     let t = &mut s.tcb;
                     t.snd_wnd = u32::from(seg.window) << t.snd_wscale;
@@ -533,6 +556,7 @@ impl Host {
                 }
             }
             State::FinWait1 if fin_acked => {
+                mark!(fin_wait_1_fin_acked);
                 self.set_state(key, State::FinWait2);
                 if orphan {
                     let tmo = Duration::from_secs(u64::from(self.cfg.sysctl.tcp_fin_timeout));
@@ -548,6 +572,7 @@ impl Host {
                     if !seg.flags.fin() && tmo <= Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS)
                     {
                         // The orphan's FIN-WAIT-2 is kept by a mini socket (`tcp_time_wait`).
+                        mark!(orphan_fin_wait_2);
                         self.time_wait(key, State::FinWait2, tmo);
                         return;
                     }
@@ -555,10 +580,12 @@ impl Host {
                 }
             }
             State::Closing if fin_acked => {
+                mark!(closing_fin_acked);
                 self.time_wait(key, State::TimeWait, Duration::ZERO);
                 return;
             }
             State::LastAck if fin_acked => {
+                mark!(last_ack_fin_acked);
                 self.done(key);
                 return;
             }
@@ -571,10 +598,16 @@ impl Host {
         let has_data = seg.seg_len() > 0;
         if has_data {
             match state {
-                State::CloseWait | State::Closing | State::LastAck => {
-                    // The peer already sent its FIN: anything new is ignored.
-                }
-                State::FinWait1 | State::FinWait2
+                // The peer already sent its FIN: anything at or after rcv_nxt is ignored. An older
+                // segment (the FIN again, our ACK of it lost) falls through to `tcp_data_queue`,
+                // which acknowledges it at once (`tcp_rcv_state_process`, step 7).
+                State::CloseWait | State::Closing | State::LastAck
+                    if !seg.seq.before(self.rcv_nxt(key)) => {}
+                State::FinWait1
+                | State::FinWait2
+                | State::CloseWait
+                | State::Closing
+                | State::LastAck
                     if self.socks.get(key).is_some_and(|s| s.tcb.rcv_shutdown)
                         && seg.end_seq() - u32::from(seg.flags.fin()) != seg.seq
                         && (seg.end_seq() - u32::from(seg.flags.fin()))
@@ -622,7 +655,7 @@ impl Host {
                 return false;
             }
             self.count(Counter::PawsEstab);
-            if !self.oow_rate_limited_sock(key, Some(seg)) {
+            if !self.oow_rate_limited_sock(key, Some(seg), Counter::AckSkippedPaws) {
                 self.send_ack(key, SendCause::DupAck);
             }
             self.discard(Discard::Paws);
@@ -643,7 +676,8 @@ impl Host {
                     self.syn_challenge(key);
                     return false;
                 }
-                if !self.oow_rate_limited_sock(key, Some(seg)) {
+                if !self.oow_rate_limited_sock(key, Some(seg), Counter::AckSkippedSeq) {
+                    mark!(out_of_window_dup_ack);
                     self.dupack(key, seg);
                 }
             } else if reset_check {
@@ -655,8 +689,10 @@ impl Host {
         }
         if seg.flags.rst() {
             if seg.seq == t.rcv_nxt || reset_check {
+                mark!(rst_at_rcv_nxt_resets);
                 self.reset(key);
             } else {
+                mark!(rst_in_window_challenge_ack);
                 self.send_challenge_ack(key);
                 self.discard(Discard::RstNotExact);
             }
@@ -678,6 +714,7 @@ impl Host {
     }
 
     fn syn_challenge(&mut self, key: Key) {
+        mark!(syn_challenge_ack);
         self.count(Counter::SynChallenge);
         self.send_challenge_ack(key);
         self.discard(Discard::SynOnEstablished);
@@ -841,6 +878,7 @@ impl Host {
         }
         if !seg.end_seq().after(t.rcv_nxt) {
             // A duplicate: quick-ACK mode and an ACK now (`tcp_data_queue`, out_of_window).
+            mark!(duplicate_quick_ack);
             self.enter_quickack_mode(key);
             self.schedule_ack(key);
             self.discard(Discard::Duplicate);
@@ -869,6 +907,7 @@ impl Host {
             a.rcv_mss = len.min(advmss.max(1));
         }
         if a.ato == 0 {
+            mark!(first_data_starts_ato);
             incr_quickack(a, rcv_wnd, TCP_MAX_QUICKACKS);
             a.ato = ato_min;
         } else {
@@ -912,15 +951,18 @@ impl Host {
         s.tcb.rcv_shutdown = true;
         match s.state {
             State::SynReceived | State::Established => {
+                mark!(fin_to_close_wait);
                 s.tcb.ack.pingpong = 1; // `inet_csk_enter_pingpong_mode`
                 self.set_state(key, State::CloseWait);
             }
             State::FinWait1 => {
                 // Simultaneous close: ACK now, CLOSING.
+                mark!(fin_wait_1_fin_closing);
                 self.send_ack(key, SendCause::Ack);
                 self.set_state(key, State::Closing);
             }
             State::FinWait2 => {
+                mark!(fin_wait_2_fin_time_wait);
                 self.send_ack(key, SendCause::Ack);
                 self.time_wait(key, State::TimeWait, Duration::ZERO);
             }
@@ -996,6 +1038,7 @@ impl Host {
         if !s.tcb.ack.scheduled || s.state == State::Closed {
             return;
         }
+        mark!(delayed_ack_timer);
         let rto = s.tcb.rto;
         let a = &mut s.tcb.ack;
         if a.pingpong == 0 {
@@ -1035,8 +1078,11 @@ impl Host {
         t.cwnd = 1;
         // SYN-SENT keeps the RTO for the first `tcp_syn_linear_timeouts` retransmissions.
         if state != State::SynSent || t.total_rto > linear {
+            mark!(rto_backoff);
             t.backoff += 1;
             t.rto = (t.rto << 1).min(rto_max);
+        } else {
+            mark!(syn_linear_timeout);
         }
         let rto = t.rto;
         let snd_una = t.snd_una;

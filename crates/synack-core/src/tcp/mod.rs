@@ -23,6 +23,9 @@ mod output;
 mod timers;
 mod timewait;
 
+#[cfg(test)]
+mod tests;
+
 use crate::config::{Profile, Sysctls};
 use crate::counters::{Counter, Counters};
 use crate::seq::SeqNum;
@@ -48,6 +51,8 @@ pub const TCP_TIMEOUT_INIT_MS: u64 = 1000;
 pub const TCP_RTO_MIN_US: u64 = 200_000;
 /// `TCP_RTO_MAX`: 120 s.
 pub const TCP_RTO_MAX_MS: u64 = 120_000;
+/// `TCP_TIMEOUT_MIN`: the shortest TCP timer, 2 jiffies (include/net/tcp.h).
+pub const TCP_TIMEOUT_MIN_JIFFIES: u64 = 2;
 /// `TCP_ATO_MIN` (= `TCP_DELACK_MIN`): HZ/25, 40 ms.
 pub const TCP_ATO_MIN_MS: u64 = 40;
 /// `TCP_DELACK_MAX`: HZ/5, 200 ms.

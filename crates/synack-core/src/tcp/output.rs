@@ -44,6 +44,7 @@ pub(super) fn syn_options(
     o.push(TcpOption::Mss(mss));
     match (ts, sack) {
         (Some((val, ecr)), true) => {
+            mark!(syn_options_sack_ts);
             o.push(TcpOption::SackPermitted);
             o.push(TcpOption::Timestamp { val, ecr });
         }
@@ -225,7 +226,7 @@ impl Host {
 
     /// `tcp_send_challenge_ack` (RFC 5961): one per `tcp_invalid_ratelimit` per socket.
     pub(super) fn send_challenge_ack(&mut self, key: Key) {
-        if self.oow_rate_limited_sock(key, None) {
+        if self.oow_rate_limited_sock(key, None, Counter::AckSkippedChallenge) {
             return;
         }
         self.count(Counter::ChallengeAck);
@@ -233,8 +234,13 @@ impl Host {
     }
 
     /// `tcp_oow_rate_limited`: data segments without SYN are never limited; others get one
-    /// answer per `tcp_invalid_ratelimit`.
-    pub(super) fn oow_rate_limited_sock(&mut self, key: Key, seg: Option<&Segment>) -> bool {
+    /// answer per `tcp_invalid_ratelimit`, and a skipped answer counts in `skipped`.
+    pub(super) fn oow_rate_limited_sock(
+        &mut self,
+        key: Key,
+        seg: Option<&Segment>,
+        skipped: Counter,
+    ) -> bool {
         if let Some(seg) = seg
             && seg.seg_len() != 0
             && !seg.flags.syn()
@@ -253,7 +259,8 @@ impl Host {
         if let Some(last) = s.tcb.last_oow_ack
             && now.saturating_sub(last) < limit
         {
-            self.count(Counter::AckSkippedSeq);
+            mark!(oow_ack_rate_limited);
+            self.count(skipped);
             return true;
         }
         s.tcb.last_oow_ack = Some(now);

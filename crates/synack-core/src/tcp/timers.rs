@@ -220,6 +220,7 @@ impl Host {
         };
         self.emit(EventKind::TimerFired { conn, timer });
         // `tw_timer_handler` -> `inet_twsk_kill`: the entry leaves the hashes.
+        mark!(time_wait_timer_expired);
         self.remove_time_wait(key);
         self.emit(EventKind::State {
             conn,
@@ -240,6 +241,7 @@ impl Host {
             self.drop_request(key);
             return;
         }
+        mark!(synack_timer_backoff);
         self.send_synack(key, true);
         let Some(req) = self.requests.get_mut(key) else {
             return;

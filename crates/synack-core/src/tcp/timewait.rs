@@ -113,8 +113,10 @@ impl Host {
             }
             // New data after the half-close gets a RST; only a FIN moves on to TIME-WAIT.
             if !seg.flags.fin() || seg.end_seq() != rcv_nxt + 1 {
+                mark!(time_wait_fin_wait_2_data_rst);
                 return Verdict::Rst;
             }
+            mark!(time_wait_fin_wait_2_fin);
             let conn = ConnName {
                 local: tw.local,
                 remote: Some(tw.remote),
@@ -146,9 +148,11 @@ impl Host {
             if seg.flags.rst() {
                 if !rfc1337 {
                     // TIME-WAIT assassination (RFC 1337 hazard H1): the entry ends.
+                    mark!(time_wait_rst_kills);
                     self.end_time_wait(key);
                     return Verdict::Success;
                 }
+                mark!(time_wait_rst_rfc1337_ignored);
                 self.discard(Discard::TimeWaitRstIgnored);
             } else {
                 self.schedule_time_wait(key, Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS));
@@ -168,6 +172,7 @@ impl Host {
             && !paws_reject
             && (seg.seq.after(rcv_nxt) || newer_ts)
         {
+            mark!(time_wait_new_syn);
             let mut isn = tw.snd_nxt + 65535 + 2;
             if isn == SeqNum(0) {
                 isn = SeqNum(1);
@@ -175,15 +180,18 @@ impl Host {
             return Verdict::Syn(isn);
         }
         if paws_reject {
+            mark!(time_wait_paws_reject);
             self.count(Counter::PawsTimewait);
         }
         if !seg.flags.rst() {
             // Everything else is acknowledged; an ACK (or a PAWS failure) restarts the timer.
             if paws_reject || seg.flags.ack() {
+                mark!(time_wait_ack_restarts_timer);
                 self.schedule_time_wait(key, Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS));
             }
             return self.time_wait_oow_rate_limit(key, seg);
         }
+        mark!(time_wait_rst_out_of_window_ignored);
         if rfc1337 {
             self.discard(Discard::TimeWaitRstIgnored);
         } else {
@@ -212,6 +220,7 @@ impl Host {
             return Verdict::Success;
         }
         tw.last_oow_ack = Some(now);
+        mark!(time_wait_oow_ack);
         Verdict::Ack
     }
 }

@@ -1,0 +1,1419 @@
+//! Packet-level tests of one simulated Linux host, state by state, in the conversational style of
+//! smoltcp's `socket/tcp.rs` tests: the test plays the peer, `send!` hands the host a segment,
+//! `recv!` says exactly which segments the host sends back (and when), and fixtures such as
+//! `socket_established()` or `socket_time_wait()` reach a state through the public API only
+//! (socket calls and segments), never by writing the host's fields.
+//!
+//! Every connection crosses 2^32: the host's ISN is `u32::MAX` (`IsnStrategy::Fixed`), so the ACK
+//! of its SYN is 0, and the peer's ISN is `u32::MAX - 2`, so its third byte is the first after the
+//! wrap and every window edge lies beyond it. Each test checks one rule branch: the comment above
+//! it names the Linux function (or RFC section) whose behaviour it pins, and `cov_mark::check!`
+//! proves that the branch marked with `mark!` in the core ran.
+//!
+//! Times are in milliseconds from the start of the run; at HZ = 250 a jiffy is 4 ms. Unless a test
+//! says otherwise, timestamps are off and the peer offers only an MSS, so segments carry no
+//! options after the handshake and windows are not scaled.
+
+use super::{Conn, Host, HostConfig, IsnStrategy, Output, Secrets, State};
+use crate::config::{Profile, Sysctls};
+use crate::counters::Counter;
+use crate::seq::SeqNum;
+use crate::socket::{Call, CallResult, Errno, Fd, How};
+use crate::time::Instant;
+use crate::trace::{Discard, EventKind, HostId, SegId};
+use crate::wire::{Endpoint, Flags, Ipv4, Segment, TcpOption};
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+
+const LOCAL_IP: Ipv4 = Ipv4::new(10, 0, 0, 2);
+const REMOTE_IP: Ipv4 = Ipv4::new(10, 0, 0, 1);
+/// The host under test: a server listening here, or a client bound here.
+const LOCAL_END: Endpoint = Endpoint::new(LOCAL_IP, 80);
+/// The peer, played by the test.
+const REMOTE_END: Endpoint = Endpoint::new(REMOTE_IP, 49500);
+
+/// The host's ISN: the ACK of its SYN is 0.
+const LOCAL_SEQ: SeqNum = SeqNum(u32::MAX);
+/// The peer's ISN: its first data byte is `u32::MAX - 1`, its third is 0.
+const REMOTE_SEQ: SeqNum = SeqNum(u32::MAX - 2);
+
+/// The window the host offers without window scaling: 65536 rounded down to a multiple of the MSS.
+const WIN: u16 = 64240;
+/// The window once the peer's FIN took one sequence number of it (`tcp_select_window` never
+/// shrinks what it offered).
+const WIN_AFTER_FIN: u16 = WIN - 1;
+
+/// A segment from the peer: an ACK with a 64 KiB window, no options.
+const SEND_TEMPL: Segment = Segment {
+    src: REMOTE_END,
+    dst: LOCAL_END,
+    seq: SeqNum(0),
+    ack: SeqNum(0),
+    flags: Flags::ACK,
+    window: 65535,
+    options: Vec::new(),
+    payload: Vec::new(),
+};
+
+/// A segment from the host: an ACK with the unscaled window, no options.
+const RECV_TEMPL: Segment = Segment {
+    src: LOCAL_END,
+    dst: REMOTE_END,
+    seq: SeqNum(0),
+    ack: SeqNum(0),
+    flags: Flags::ACK,
+    window: WIN,
+    options: Vec::new(),
+    payload: Vec::new(),
+};
+
+const SYN_ACK: Flags = Flags(Flags::SYN.0 | Flags::ACK.0);
+const FIN_ACK: Flags = Flags(Flags::FIN.0 | Flags::ACK.0);
+const PSH_ACK: Flags = Flags(Flags::PSH.0 | Flags::ACK.0);
+const RST_ACK: Flags = Flags(Flags::RST.0 | Flags::ACK.0);
+
+/// The peer's SYN: MSS only.
+fn syn() -> Segment {
+    Segment {
+        flags: Flags::SYN,
+        seq: REMOTE_SEQ,
+        options: vec![TcpOption::Mss(1460)],
+        ..SEND_TEMPL
+    }
+}
+
+/// The peer's SYN with a timestamp option (`nop,nop,TS`).
+fn syn_with_ts(seq: SeqNum, tsval: u32) -> Segment {
+    Segment {
+        seq,
+        options: vec![
+            TcpOption::Mss(1460),
+            TcpOption::Nop,
+            TcpOption::Nop,
+            TcpOption::Timestamp { val: tsval, ecr: 0 },
+        ],
+        ..syn()
+    }
+}
+
+/// The host's SYN-ACK to `syn()`: MSS only, because the peer offered nothing else.
+fn syn_ack() -> Segment {
+    Segment {
+        flags: SYN_ACK,
+        seq: LOCAL_SEQ,
+        ack: REMOTE_SEQ + 1,
+        options: vec![TcpOption::Mss(1460)],
+        ..RECV_TEMPL
+    }
+}
+
+/// The peer's SYN-ACK to the host's SYN.
+fn peer_syn_ack() -> Segment {
+    Segment {
+        flags: SYN_ACK,
+        ack: LOCAL_SEQ + 1,
+        ..syn()
+    }
+}
+
+/// The host's SYN (`tcp_connect`): everything the sysctls allow, timestamps off.
+fn our_syn() -> Segment {
+    Segment {
+        flags: Flags::SYN,
+        seq: LOCAL_SEQ,
+        options: vec![
+            TcpOption::Mss(1460),
+            TcpOption::Nop,
+            TcpOption::Nop,
+            TcpOption::SackPermitted,
+            TcpOption::Nop,
+            TcpOption::WindowScale(10),
+        ],
+        ..RECV_TEMPL
+    }
+}
+
+/// A bare ACK from the peer.
+fn peer_ack(seq: SeqNum, ack: SeqNum) -> Segment {
+    Segment {
+        seq,
+        ack,
+        ..SEND_TEMPL
+    }
+}
+
+/// A FIN from the peer.
+fn peer_fin(seq: SeqNum, ack: SeqNum) -> Segment {
+    Segment {
+        flags: FIN_ACK,
+        ..peer_ack(seq, ack)
+    }
+}
+
+/// A RST (without ACK) from the peer.
+fn peer_rst(seq: SeqNum) -> Segment {
+    Segment {
+        flags: Flags::RST,
+        ..peer_ack(seq, SeqNum(0))
+    }
+}
+
+/// Pushed data from the peer.
+fn peer_data(seq: SeqNum, payload: &[u8]) -> Segment {
+    Segment {
+        flags: PSH_ACK,
+        payload: payload.to_vec(),
+        ..peer_ack(seq, LOCAL_SEQ + 1)
+    }
+}
+
+/// A bare ACK from the host, with the full window.
+fn host_ack(seq: SeqNum, ack: SeqNum) -> Segment {
+    Segment {
+        seq,
+        ack,
+        ..RECV_TEMPL
+    }
+}
+
+/// The host's ACK of the peer's FIN while its own FIN is unsent.
+fn host_ack_of_fin() -> Segment {
+    Segment {
+        window: WIN_AFTER_FIN,
+        ..host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 2)
+    }
+}
+
+/// A FIN from the host.
+fn host_fin(ack: SeqNum) -> Segment {
+    Segment {
+        flags: FIN_ACK,
+        ..host_ack(LOCAL_SEQ + 1, ack)
+    }
+}
+
+/// A RST (without ACK) from the host, as `tcp_v4_send_reset` answers a segment with ACK.
+fn host_rst(seq: SeqNum) -> Segment {
+    Segment {
+        flags: Flags::RST,
+        window: 0,
+        ..host_ack(seq, SeqNum(0))
+    }
+}
+
+/// The timestamp option of an established segment (`nop,nop,TS`).
+fn ts(val: u32, ecr: u32) -> Vec<TcpOption> {
+    vec![
+        TcpOption::Nop,
+        TcpOption::Nop,
+        TcpOption::Timestamp { val, ecr },
+    ]
+}
+
+/// Hands the host a segment, at the current time or after advancing to `time` ms.
+macro_rules! send {
+    ($h:ident, $seg:expr) => {
+        $h.send($seg)
+    };
+    ($h:ident, time $ms:expr, $seg:expr) => {{
+        $h.advance($ms);
+        $h.send($seg);
+    }};
+}
+
+/// The segments the host sends, exactly and in order (after advancing to `time` ms, which runs
+/// the timers due by then).
+macro_rules! recv {
+    ($h:ident, [$($seg:expr),* $(,)?]) => {
+        $h.expect(vec![$($seg),*])
+    };
+    ($h:ident, time $ms:expr, [$($seg:expr),* $(,)?]) => {{
+        $h.advance($ms);
+        $h.expect(vec![$($seg),*]);
+    }};
+}
+
+/// The host sends nothing (by `time` ms).
+macro_rules! recv_nothing {
+    ($h:ident) => {
+        recv!($h, [])
+    };
+    ($h:ident, time $ms:expr) => {
+        recv!($h, time $ms, [])
+    };
+}
+
+/// One simulated host and the state of the conversation with it.
+struct TestHost {
+    host: Host,
+    now: Instant,
+    next_seg: u64,
+    /// Events seen so far, in order.
+    events: Vec<EventKind>,
+    /// The connection's descriptor (accepted or connected).
+    fd: Fd,
+}
+
+impl TestHost {
+    /// Moves the clock to `ms` and runs the timers due by then.
+    fn advance(&mut self, ms: u64) {
+        let at = Instant(ms * 1000);
+        assert!(at >= self.now, "time goes forward: {} < {}", at, self.now);
+        self.now = at;
+        self.host.handle_timeout(at);
+    }
+
+    fn send(&mut self, seg: Segment) {
+        self.next_seg += 1;
+        self.host
+            .handle_segment(self.now, SegId(self.next_seg), &seg);
+    }
+
+    fn call(&mut self, call: Call) -> CallResult {
+        self.host.call(self.now, 0, call)
+    }
+
+    /// Drains the host's output, keeps the events, and checks the segments.
+    fn expect(&mut self, want: Vec<Segment>) {
+        let mut got = Vec::new();
+        while let Some(out) = self.host.poll_output() {
+            match out {
+                Output::Segment(seg, _) => got.push(seg),
+                Output::Event(ev) => self.events.push(ev),
+            }
+        }
+        if got != want {
+            let show = |segs: &[Segment]| {
+                segs.iter()
+                    .map(|s| format!("\n  {s} {:?}", s.payload))
+                    .collect::<String>()
+            };
+            panic!(
+                "at {}: the host sent{}\nexpected{}",
+                self.now,
+                show(&got),
+                show(&want)
+            );
+        }
+    }
+
+    /// The state of the 4-tuple as the established hash holds it (`ss -tan`'s view): a full
+    /// socket, a request (SYN-RECEIVED) or a TIME-WAIT mini socket; `None` when nothing holds it.
+    fn state(&self) -> Option<State> {
+        let h = &self.host;
+        match h.ehash.get(&(LOCAL_END, REMOTE_END))? {
+            Conn::Full(k) => h.socks.get(*k).map(|s| s.state),
+            Conn::Request(_) => Some(State::SynReceived),
+            Conn::TimeWait(k) => h.time_waits.get(*k).map(|t| t.substate),
+        }
+    }
+
+    /// The state at `ms`: whatever the timers due by then left.
+    fn state_at(&mut self, ms: u64) -> Option<State> {
+        self.advance(ms);
+        self.state()
+    }
+
+    fn counter(&self, c: Counter) -> u64 {
+        self.host.counters().get(c)
+    }
+
+    /// Whether a segment was discarded for `reason`.
+    fn discarded(&self, reason: Discard) -> bool {
+        self.events
+            .iter()
+            .any(|e| matches!(e, EventKind::Discarded { reason: r, .. } if *r == reason))
+    }
+
+    /// What the last blocked call returned.
+    fn returned(&self) -> Option<&CallResult> {
+        self.events.iter().rev().find_map(|e| match e {
+            EventKind::Returned { result, .. } => Some(result),
+            _ => None,
+        })
+    }
+
+    /// `read()` on the connection.
+    fn read(&mut self) -> CallResult {
+        self.call(Call::Read {
+            fd: self.fd,
+            len: 100,
+        })
+    }
+
+    /// The peer sends "abcdef" (crossing 2^32) at 1000 ms; the first data is ACKed at once.
+    fn receive_abcdef(&mut self) {
+        self.advance(1000);
+        self.send(peer_data(REMOTE_SEQ + 1, b"abcdef"));
+        self.expect(vec![Segment {
+            window: WIN - 6,
+            ..host_ack(LOCAL_SEQ + 1, SeqNum(4))
+        }]);
+    }
+}
+
+/// A host with no socket, linux-6.18 defaults but timestamps off (`sysctls` changes more).
+fn host_with(sysctls: impl FnOnce(&mut Sysctls)) -> TestHost {
+    let mut sysctl = Profile::Linux6_18.defaults();
+    sysctl.tcp_timestamps = 0;
+    sysctls(&mut sysctl);
+    let cfg = HostConfig {
+        name: "local".to_string(),
+        addr: LOCAL_IP,
+        profile: Profile::Linux6_18,
+        sysctl,
+        skip_time_wait: false,
+        max_sockets: 64,
+        isn: IsnStrategy::Fixed(LOCAL_SEQ.0),
+    };
+    let secrets = Secrets {
+        isn: (1, 2),
+        ts: (3, 4),
+        port: (5, 6),
+    };
+    TestHost {
+        host: Host::new(HostId(0), cfg, secrets),
+        now: Instant::ZERO,
+        next_seg: 0,
+        events: Vec::new(),
+        fd: -1,
+    }
+}
+
+fn host() -> TestHost {
+    host_with(|_| {})
+}
+
+/// The listener's descriptor.
+const LISTENER: Fd = 3;
+
+/// A server listening on `LOCAL_END`.
+fn listening(mut h: TestHost) -> TestHost {
+    assert_eq!(h.call(Call::Socket), CallResult::Ok { value: 3 });
+    h.call(Call::Bind {
+        fd: LISTENER,
+        addr: LOCAL_END,
+    });
+    assert_eq!(
+        h.call(Call::Listen {
+            fd: LISTENER,
+            backlog: 8
+        }),
+        CallResult::Ok { value: 0 }
+    );
+    recv_nothing!(h);
+    h
+}
+
+fn socket_listen() -> TestHost {
+    listening(host())
+}
+
+/// A request in the SYN queue: the peer's SYN at 0 answered by the SYN-ACK.
+fn socket_syn_received() -> TestHost {
+    let mut h = socket_listen();
+    send!(h, syn());
+    recv!(h, [syn_ack()]);
+    assert_eq!(h.state(), Some(State::SynReceived));
+    h
+}
+
+/// The handshake's ACK at 100 ms (an RTT of 100 ms, so an RTO of 300 ms) and `accept()`.
+fn socket_established() -> TestHost {
+    let mut h = socket_syn_received();
+    send!(h, time 100, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    recv_nothing!(h);
+    assert_eq!(
+        h.call(Call::Accept { fd: LISTENER }),
+        CallResult::Ok { value: 4 }
+    );
+    h.fd = 4;
+    assert_eq!(h.state(), Some(State::Established));
+    h
+}
+
+/// A client bound to `LOCAL_END` whose SYN left at 0.
+fn socket_syn_sent() -> TestHost {
+    let mut h = host();
+    assert_eq!(h.call(Call::Socket), CallResult::Ok { value: 3 });
+    h.fd = 3;
+    h.call(Call::Bind {
+        fd: 3,
+        addr: LOCAL_END,
+    });
+    assert_eq!(
+        h.call(Call::Connect {
+            fd: 3,
+            addr: REMOTE_END
+        }),
+        CallResult::Blocked
+    );
+    recv!(h, [our_syn()]);
+    assert_eq!(h.state(), Some(State::SynSent));
+    h
+}
+
+/// The host closes at 1000 ms (`close()`, or `shutdown(SHUT_WR)` keeping the descriptor): its FIN.
+fn closed_first(mut h: TestHost, call: Call) -> TestHost {
+    h.advance(1000);
+    h.call(call);
+    recv!(h, [host_fin(REMOTE_SEQ + 1)]);
+    assert_eq!(h.state(), Some(State::FinWait1));
+    h
+}
+
+/// `shutdown(SHUT_WR)` at 1000 ms: the host's FIN; the descriptor stays open.
+fn socket_fin_wait_1() -> TestHost {
+    let h = socket_established();
+    let shutdown = Call::Shutdown {
+        fd: h.fd,
+        how: How::Write,
+    };
+    closed_first(h, shutdown)
+}
+
+/// The peer's ACK of the host's FIN at 1010 ms.
+fn fin_acked(mut h: TestHost) -> TestHost {
+    send!(h, time 1010, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 2));
+    recv_nothing!(h);
+    assert_eq!(h.state(), Some(State::FinWait2));
+    h
+}
+
+fn socket_fin_wait_2() -> TestHost {
+    fin_acked(socket_fin_wait_1())
+}
+
+/// `close()` at 1000 ms and the peer's ACK of the FIN at 1010 ms: an orphan in FIN-WAIT-2, held by
+/// a mini socket (`tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)`).
+fn orphan_fin_wait_2() -> TestHost {
+    let h = socket_established();
+    let close = Call::Close { fd: h.fd };
+    fin_acked(closed_first(h, close))
+}
+
+/// The peer's FIN at 1000 ms, acknowledged by the delayed-ACK timer one jiffy later.
+fn socket_close_wait() -> TestHost {
+    let mut h = socket_established();
+    send!(h, time 1000, peer_fin(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    recv!(h, time 1004, [host_ack_of_fin()]);
+    assert_eq!(h.state(), Some(State::CloseWait));
+    h
+}
+
+/// `close()` in CLOSE-WAIT at 1100 ms: the host's FIN.
+fn socket_last_ack() -> TestHost {
+    let mut h = socket_close_wait();
+    h.advance(1100);
+    h.call(Call::Close { fd: h.fd });
+    recv!(
+        h,
+        [Segment {
+            window: WIN_AFTER_FIN,
+            ..host_fin(REMOTE_SEQ + 2)
+        }]
+    );
+    assert_eq!(h.state(), Some(State::LastAck));
+    h
+}
+
+/// The host's ACK of the peer's FIN once both FINs are sent; TIME-WAIT sends it again
+/// (`tcp_v4_timewait_ack`: seq tw_snd_nxt, ack tw_rcv_nxt, the window frozen at tcp_time_wait).
+fn time_wait_ack() -> Segment {
+    Segment {
+        seq: LOCAL_SEQ + 2,
+        ..host_ack_of_fin()
+    }
+}
+
+/// The peer's FIN crosses the host's at 1010 ms: the host ACKs it at once.
+fn socket_closing() -> TestHost {
+    let mut h = socket_fin_wait_1();
+    send!(h, time 1010, peer_fin(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    recv!(h, [time_wait_ack()]);
+    assert_eq!(h.state(), Some(State::Closing));
+    h
+}
+
+/// The peer's FIN (acking the host's) at 1020 ms.
+fn peer_last_fin() -> Segment {
+    peer_fin(REMOTE_SEQ + 1, LOCAL_SEQ + 2)
+}
+
+/// The peer's FIN in FIN-WAIT-2 at 1020 ms, ACKed at once: TIME-WAIT until 61020 ms, with
+/// snd_nxt 1 and rcv_nxt `REMOTE_SEQ + 2` (on a jiffy boundary, so exactly 60 s).
+fn socket_time_wait() -> TestHost {
+    let mut h = socket_fin_wait_2();
+    send!(h, time 1020, peer_last_fin());
+    recv!(h, [time_wait_ack()]);
+    assert_eq!(h.state(), Some(State::TimeWait));
+    h
+}
+
+// =============================================================================================
+// LISTEN
+// =============================================================================================
+
+// `tcp_rcv_state_process`, TCP_LISTEN: an ACK is answered by `tcp_v4_send_reset`, seq = its ack.
+#[test]
+fn listen_ack_gets_rst_at_its_ack_number() {
+    let mut h = socket_listen();
+    cov_mark::check!(listen_ack_rst);
+    send!(h, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    recv!(h, [host_rst(LOCAL_SEQ + 1)]);
+    assert_eq!(h.state(), None);
+}
+
+// `tcp_rcv_state_process`, TCP_LISTEN: a RST is dropped, unanswered.
+#[test]
+fn listen_rst_is_ignored() {
+    let mut h = socket_listen();
+    cov_mark::check!(listen_rst_ignored);
+    send!(h, peer_rst(REMOTE_SEQ + 1));
+    recv_nothing!(h);
+    assert!(h.discarded(Discard::ListenRst));
+    assert_eq!(h.host.fd_state(LISTENER), Some(State::Listen));
+}
+
+// `tcp_rcv_state_process`, TCP_LISTEN: a SYN with FIN is dropped (TCP_FLAGS).
+#[test]
+fn listen_syn_fin_is_dropped() {
+    let mut h = socket_listen();
+    cov_mark::check!(listen_no_syn_dropped);
+    send!(
+        h,
+        Segment {
+            flags: Flags(Flags::SYN.0 | Flags::FIN.0),
+            ..syn()
+        }
+    );
+    recv_nothing!(h);
+    assert_eq!(h.state(), None);
+}
+
+// `tcp_conn_request` and `tcp_options_write`: the SYN-ACK's options come as MSS, sackOK and TS
+// together, then nop,wscale; its window is never scaled (65535 at most, here rounddown(65536,
+// 1448) with timestamps); TSecr echoes the SYN's TSval.
+#[test]
+fn listen_syn_gets_syn_ack_with_options_in_tcp_options_write_order() {
+    // tcp_timestamps=2: no per-connection offset, so TSval is the host's clock in ms.
+    let mut h = listening(host_with(|s| s.tcp_timestamps = 2));
+    cov_mark::check!(syn_options_sack_ts);
+    send!(
+        h,
+        time 1000,
+        Segment {
+            options: vec![
+                TcpOption::Mss(1460),
+                TcpOption::SackPermitted,
+                TcpOption::Timestamp { val: 7, ecr: 0 },
+                TcpOption::Nop,
+                TcpOption::WindowScale(7),
+            ],
+            ..syn()
+        }
+    );
+    recv!(
+        h,
+        [Segment {
+            window: 65160,
+            options: vec![
+                TcpOption::Mss(1460),
+                TcpOption::SackPermitted,
+                TcpOption::Timestamp { val: 1000, ecr: 7 },
+                TcpOption::Nop,
+                TcpOption::WindowScale(10),
+            ],
+            ..syn_ack()
+        }]
+    );
+}
+
+// =============================================================================================
+// SYN-RECEIVED: a request in the SYN queue (`tcp_check_req`)
+// =============================================================================================
+
+// `tcp_check_req`: a retransmission of the SYN (its ISN again) gets the SYN-ACK again.
+#[test]
+fn syn_received_retransmitted_syn_gets_syn_ack_again() {
+    let mut h = socket_syn_received();
+    cov_mark::check!(request_syn_retransmitted);
+    send!(h, time 500, syn());
+    recv!(h, [syn_ack()]);
+    assert_eq!(h.counter(Counter::RetransSegs), 1);
+    assert_eq!(h.state(), Some(State::SynReceived));
+}
+
+// `tcp_check_req`: an ACK of anything but our SYN returns the listener, which answers with a RST.
+#[test]
+fn syn_received_bad_ack_gets_rst_and_the_request_stays() {
+    let mut h = socket_syn_received();
+    cov_mark::check!(request_bad_ack_rst);
+    send!(h, time 100, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 2));
+    recv!(h, [host_rst(LOCAL_SEQ + 2)]);
+    assert_eq!(h.state(), Some(State::SynReceived));
+}
+
+// `tcp_check_req` and `tcp_v4_reqsk_send_ack`: a segment outside the SYN-ACK's window gets an ACK
+// (snt_isn + 1, rcv_nxt) and is dropped.
+#[test]
+fn syn_received_out_of_window_segment_gets_ack() {
+    let mut h = socket_syn_received();
+    cov_mark::check!(request_out_of_window_ack);
+    send!(h, time 100, peer_data(REMOTE_SEQ + 1 + u32::from(WIN), b"late"));
+    recv!(h, [host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 1)]);
+    assert_eq!(h.state(), Some(State::SynReceived));
+}
+
+// `tcp_check_req`, embryonic_reset: a RST in the window drops the request, unanswered.
+#[test]
+fn syn_received_rst_drops_the_request() {
+    let mut h = socket_syn_received();
+    cov_mark::check!(request_embryonic_reset);
+    send!(h, time 100, peer_rst(REMOTE_SEQ + 1));
+    recv_nothing!(h);
+    assert_eq!(h.state(), None);
+    assert_eq!(h.host.count_state(State::SynReceived), 0);
+}
+
+// `tcp_check_req` -> `tcp_create_openreq_child`: the handshake's ACK makes an ESTABLISHED child
+// that `accept()` returns; the SYN-ACK's RTT (100 ms) sets the RTO to 300 ms (RFC 6298).
+#[test]
+fn syn_received_ack_makes_an_established_child() {
+    let mut h = socket_syn_received();
+    cov_mark::check!(syn_received_established);
+    send!(h, time 100, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    recv_nothing!(h);
+    assert_eq!(h.state(), Some(State::Established));
+    assert_eq!(
+        h.call(Call::Accept { fd: LISTENER }),
+        CallResult::Ok { value: 4 }
+    );
+    assert_eq!(h.host.tcp_info(4).map(|i| i.rto), Some(300_000));
+}
+
+// `reqsk_timer_handler`: the SYN-ACK is retransmitted after TCP_TIMEOUT_INIT << num_timeout, at 1,
+// 3 and 7 s.
+#[test]
+fn syn_received_syn_ack_retransmitted_at_1_3_7_s() {
+    let mut h = socket_syn_received();
+    cov_mark::check!(synack_timer_backoff);
+    for at in [1000, 3000, 7000] {
+        recv_nothing!(h, time at - 1);
+        recv!(h, time at, [syn_ack()]);
+    }
+}
+
+// =============================================================================================
+// SYN-SENT
+// =============================================================================================
+
+// `tcp_connect` and `tcp_retransmit_timer`: the SYN's RTO is TCP_TIMEOUT_INIT (1 s), kept for
+// `tcp_syn_linear_timeouts` = 4 retransmissions, then doubled: SYNs at 0, 1, 2, 3, 4, 5, 7, 11 s.
+#[test]
+fn syn_sent_rto_is_1_s_linear_then_doubling() {
+    let mut h = socket_syn_sent();
+    cov_mark::check!(syn_linear_timeout);
+    cov_mark::check!(rto_backoff);
+    for at in [1000, 2000, 3000, 4000, 5000, 7000, 11_000] {
+        recv_nothing!(h, time at - 1);
+        recv!(h, time at, [our_syn()]);
+    }
+    assert_eq!(h.state(), Some(State::SynSent));
+}
+
+// `tcp_rcv_synsent_state_process`: the SYN-ACK of our SYN completes the handshake; its ACK goes
+// at once and `connect()` returns 0.
+#[test]
+fn syn_sent_syn_ack_establishes() {
+    let mut h = socket_syn_sent();
+    send!(h, time 50, peer_syn_ack());
+    recv!(h, [host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 1)]);
+    assert_eq!(h.state(), Some(State::Established));
+    assert_eq!(h.returned(), Some(&CallResult::Ok { value: 0 }));
+}
+
+// `tcp_rcv_synsent_state_process`: an ACK outside (snd_una, snd_nxt] (here of the ISN itself)
+// gets a RST at its ack number; as the SYN was not retransmitted yet, it goes again after
+// TCP_TIMEOUT_MIN (2 jiffies) instead of the 1 s RTO (Linux 5.6+).
+#[test]
+fn syn_sent_unacceptable_ack_gets_rst_and_the_syn_again_2_jiffies_later() {
+    let mut h = socket_syn_sent();
+    cov_mark::check!(syn_sent_bad_ack_rst);
+    cov_mark::check!(syn_sent_bad_ack_quick_retry);
+    send!(h, time 100, peer_ack(REMOTE_SEQ, LOCAL_SEQ));
+    recv!(h, [host_rst(LOCAL_SEQ)]);
+    recv_nothing!(h, time 107);
+    recv!(h, time 108, [our_syn()]);
+    // Then the normal RTO again.
+    recv_nothing!(h, time 1107);
+    recv!(h, time 1108, [our_syn()]);
+    assert_eq!(h.state(), Some(State::SynSent));
+}
+
+// `tcp_rcv_synsent_state_process` -> `tcp_reset`: a RST with an acceptable ACK refuses the
+// connection: `connect()` fails with ECONNREFUSED.
+#[test]
+fn syn_sent_rst_with_acceptable_ack_refuses_the_connection() {
+    let mut h = socket_syn_sent();
+    cov_mark::check!(syn_sent_rst_refused);
+    send!(
+        h,
+        time 50,
+        Segment {
+            flags: RST_ACK,
+            ..peer_ack(SeqNum(0), LOCAL_SEQ + 1)
+        }
+    );
+    recv_nothing!(h);
+    assert_eq!(h.state(), None);
+    assert_eq!(
+        h.returned(),
+        Some(&CallResult::Err {
+            errno: Errno::ECONNREFUSED
+        })
+    );
+}
+
+// `tcp_rcv_synsent_state_process`: a RST without ACK is dropped (RFC 9293 §3.10.7.3).
+#[test]
+fn syn_sent_rst_without_ack_is_ignored() {
+    let mut h = socket_syn_sent();
+    cov_mark::check!(syn_sent_rst_without_ack_ignored);
+    send!(h, time 50, peer_rst(REMOTE_SEQ));
+    recv_nothing!(h);
+    assert_eq!(h.state(), Some(State::SynSent));
+}
+
+// `tcp_rcv_synsent_state_process`: a RST whose ACK is unacceptable is dropped, unanswered.
+#[test]
+fn syn_sent_rst_with_unacceptable_ack_is_ignored() {
+    let mut h = socket_syn_sent();
+    cov_mark::check!(syn_sent_bad_ack_rst_ignored);
+    send!(
+        h,
+        time 50,
+        Segment {
+            flags: RST_ACK,
+            ..peer_ack(SeqNum(0), LOCAL_SEQ + 2)
+        }
+    );
+    recv_nothing!(h);
+    assert_eq!(h.state(), Some(State::SynSent));
+}
+
+// =============================================================================================
+// SYN-RECEIVED: simultaneous open (a full socket)
+// =============================================================================================
+
+/// Crossed SYNs: the peer's SYN reaches the host in SYN-SENT at 10 ms.
+fn socket_simultaneous_open() -> TestHost {
+    let mut h = socket_syn_sent();
+    send!(h, time 10, syn());
+    // `tcp_send_synack` builds its options from the sysctls (`tcp_syn_options`): the peer offered
+    // no window scaling, so rcv_wscale is 0, but the option still goes.
+    let mut options = our_syn().options;
+    options.pop();
+    options.push(TcpOption::WindowScale(0));
+    recv!(
+        h,
+        [Segment {
+            flags: SYN_ACK,
+            ack: REMOTE_SEQ + 1,
+            options,
+            ..our_syn()
+        }]
+    );
+    h
+}
+
+// `tcp_rcv_synsent_state_process`: a SYN without ACK in SYN-SENT is a simultaneous open:
+// SYN-RECEIVED, and our SYN (same ISN) again, now with the ACK of the peer's.
+#[test]
+fn simultaneous_open_syn_gets_our_syn_again_with_ack() {
+    cov_mark::check!(simultaneous_open);
+    let h = socket_simultaneous_open();
+    assert_eq!(h.state(), Some(State::SynReceived));
+}
+
+// `tcp_validate_incoming` lets the peer's SYN-ACK through in SYN-RECEIVED and
+// `tcp_rcv_state_process` moves to ESTABLISHED; `tcp_data_queue` takes the SYN for an old
+// segment and ACKs it at once.
+#[test]
+fn simultaneous_open_syn_ack_establishes() {
+    let mut h = socket_simultaneous_open();
+    cov_mark::check!(syn_received_established);
+    send!(h, time 20, peer_syn_ack());
+    recv!(h, [host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 1)]);
+    assert_eq!(h.state(), Some(State::Established));
+    assert_eq!(h.returned(), Some(&CallResult::Ok { value: 0 }));
+}
+
+// `tcp_rcv_state_process`, TCP_SYN_RECV: an ACK of something never sent gets a RST.
+#[test]
+fn simultaneous_open_unacceptable_ack_gets_rst() {
+    let mut h = socket_simultaneous_open();
+    cov_mark::check!(syn_received_bad_ack_rst);
+    send!(h, time 20, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 2));
+    recv!(h, [host_rst(LOCAL_SEQ + 2)]);
+    assert_eq!(h.state(), Some(State::SynReceived));
+}
+
+// =============================================================================================
+// ESTABLISHED
+// =============================================================================================
+
+// `tcp_event_data_recv`: the first data starts the delayed-ACK engine (ato = TCP_ATO_MIN, 40 ms)
+// in quick-ACK mode, so it is ACKed at once; the bytes cross 2^32.
+#[test]
+fn established_first_data_is_acked_at_once_and_sets_ato() {
+    let mut h = socket_established();
+    cov_mark::check!(first_data_starts_ato);
+    assert_eq!(h.host.tcp_info(h.fd).map(|i| i.ato), Some(0));
+    h.receive_abcdef();
+    assert_eq!(h.host.tcp_info(h.fd).map(|i| i.ato), Some(40_000));
+    assert_eq!(
+        h.read(),
+        CallResult::Data {
+            data: b"abcdef".to_vec()
+        }
+    );
+}
+
+// RFC 9293 §3.10.7.4 (`tcp_sequence`, `tcp_send_dupack`): data beyond the window is dropped and
+// answered with a duplicate ACK, even twice in a row (data is never rate-limited).
+#[test]
+fn established_data_beyond_the_window_gets_a_dup_ack() {
+    let mut h = socket_established();
+    cov_mark::check!(out_of_window_dup_ack);
+    let beyond = REMOTE_SEQ + 1 + u32::from(WIN) + 1000;
+    for at in [1000, 1001] {
+        send!(h, time at, peer_data(beyond, b"abcdef"));
+        recv!(h, [host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 1)]);
+    }
+    assert!(h.discarded(Discard::OutOfWindow));
+    h.call(Call::SetNonBlocking { fd: h.fd, on: true });
+    assert_eq!(
+        h.read(),
+        CallResult::Err {
+            errno: Errno::EAGAIN
+        }
+    );
+}
+
+// `tcp_data_queue`: a retransmission of data already received enters quick-ACK mode and gets an
+// ACK at once.
+#[test]
+fn established_duplicate_data_gets_an_immediate_ack() {
+    let mut h = socket_established();
+    h.receive_abcdef();
+    cov_mark::check!(duplicate_quick_ack);
+    send!(h, time 1200, peer_data(REMOTE_SEQ + 1, b"abcdef"));
+    recv!(
+        h,
+        [Segment {
+            window: WIN - 6,
+            ..host_ack(LOCAL_SEQ + 1, SeqNum(4))
+        }]
+    );
+    assert!(h.discarded(Discard::Duplicate));
+}
+
+// RFC 5961 §4 (`tcp_validate_incoming`, syn_challenge): a SYN on a synchronized connection gets a
+// challenge ACK and changes nothing.
+#[test]
+fn established_syn_gets_a_challenge_ack() {
+    let mut h = socket_established();
+    cov_mark::check!(syn_challenge_ack);
+    send!(
+        h,
+        time 1000,
+        Segment {
+            seq: REMOTE_SEQ + 1000,
+            ..syn()
+        }
+    );
+    recv!(h, [host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 1)]);
+    assert_eq!(h.counter(Counter::SynChallenge), 1);
+    assert_eq!(h.counter(Counter::ChallengeAck), 1);
+    assert_eq!(h.state(), Some(State::Established));
+}
+
+// RFC 5961 §3 (`tcp_validate_incoming`): a RST inside the window but not at rcv_nxt gets a
+// challenge ACK; the connection stays.
+#[test]
+fn established_rst_in_window_but_not_at_rcv_nxt_gets_a_challenge_ack() {
+    let mut h = socket_established();
+    cov_mark::check!(rst_in_window_challenge_ack);
+    send!(h, time 1000, peer_rst(REMOTE_SEQ + 2));
+    recv!(h, [host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 1)]);
+    assert!(h.discarded(Discard::RstNotExact));
+    assert_eq!(h.state(), Some(State::Established));
+}
+
+// RFC 5961 §3 (`tcp_validate_incoming` -> `tcp_reset`): a RST exactly at rcv_nxt resets the
+// connection; the application's next read fails with ECONNRESET.
+#[test]
+fn established_rst_at_rcv_nxt_resets() {
+    let mut h = socket_established();
+    cov_mark::check!(rst_at_rcv_nxt_resets);
+    send!(h, time 1000, peer_rst(REMOTE_SEQ + 1));
+    recv_nothing!(h);
+    assert_eq!(h.state(), None);
+    assert_eq!(h.counter(Counter::EstabResets), 1);
+    assert_eq!(
+        h.read(),
+        CallResult::Err {
+            errno: Errno::ECONNRESET
+        }
+    );
+}
+
+// `tcp_send_challenge_ack` -> `tcp_oow_rate_limited`: a second challenge ACK within
+// `tcp_invalid_ratelimit` (500 ms) is skipped (TcpExtTCPACKSkippedChallenge); one 500 ms after the
+// first goes again.
+#[test]
+fn established_challenge_acks_are_rate_limited() {
+    let mut h = socket_established();
+    send!(h, time 1000, syn());
+    recv!(h, [host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 1)]);
+    {
+        cov_mark::check!(oow_ack_rate_limited);
+        send!(h, time 1496, syn());
+        recv_nothing!(h);
+    }
+    assert_eq!(h.counter(Counter::AckSkippedChallenge), 1);
+    send!(h, time 1500, syn());
+    recv!(h, [host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 1)]);
+}
+
+// `tcp_fin` and `tcp_send_delayed_ack`: a lone FIN moves to CLOSE-WAIT, and since no data came
+// yet ato is 0, so the delayed-ACK timer sends the ACK one jiffy later.
+#[test]
+fn established_lone_fin_is_acked_one_jiffy_later() {
+    let mut h = socket_established();
+    cov_mark::check!(fin_to_close_wait);
+    cov_mark::check!(delayed_ack_timer);
+    send!(h, time 1001, peer_fin(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    recv_nothing!(h, time 1003);
+    recv!(h, time 1004, [host_ack_of_fin()]);
+    assert_eq!(h.state(), Some(State::CloseWait));
+    assert_eq!(h.counter(Counter::DelayedAcks), 1);
+    assert_eq!(h.read(), CallResult::Ok { value: 0 });
+}
+
+// `tcp_event_data_recv` and `tcp_send_delayed_ack`: once data has raised ato to 40 ms, a FIN
+// (pingpong mode, no quick ACK) waits the whole ato for its ACK.
+#[test]
+fn established_fin_after_data_is_acked_after_ato() {
+    let mut h = socket_established();
+    h.receive_abcdef();
+    cov_mark::check!(delayed_ack_timer);
+    send!(h, time 1100, peer_fin(SeqNum(4), LOCAL_SEQ + 1));
+    recv_nothing!(h, time 1139);
+    recv!(
+        h,
+        time 1140,
+        [Segment {
+            window: WIN - 7,
+            ..host_ack(LOCAL_SEQ + 1, SeqNum(5))
+        }]
+    );
+}
+
+// `__tcp_close` (RFC 2525 §2.17): closing with unread data sends a RST, not a FIN, and counts
+// TcpExtTCPAbortOnClose.
+#[test]
+fn established_close_with_unread_data_sends_rst() {
+    let mut h = socket_established();
+    h.receive_abcdef();
+    cov_mark::check!(close_unread_data_rst);
+    h.advance(1100);
+    h.call(Call::Close { fd: h.fd });
+    recv!(
+        h,
+        [Segment {
+            flags: RST_ACK,
+            window: WIN - 6,
+            ..host_ack(LOCAL_SEQ + 1, SeqNum(4))
+        }]
+    );
+    assert_eq!(h.counter(Counter::AbortOnClose), 1);
+    assert_eq!(h.state(), None);
+}
+
+// `tcp_retransmit_timer`: unacknowledged data goes again after the RTO (300 ms here), then after
+// twice that (exponential backoff, RFC 6298 §5.5).
+#[test]
+fn established_data_is_retransmitted_with_backoff() {
+    let mut h = socket_established();
+    cov_mark::check!(rto_backoff);
+    h.advance(1000);
+    let data = Segment {
+        flags: PSH_ACK,
+        payload: b"hello".to_vec(),
+        ..host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 1)
+    };
+    assert_eq!(
+        h.call(Call::Write {
+            fd: h.fd,
+            data: b"hello".to_vec()
+        }),
+        CallResult::Ok { value: 5 }
+    );
+    recv!(h, [data.clone()]);
+    for at in [1300, 1900] {
+        recv_nothing!(h, time at - 1);
+        recv!(h, time at, [data.clone()]);
+    }
+    assert_eq!(h.host.tcp_info(h.fd).map(|i| i.backoff), Some(2));
+    assert_eq!(h.counter(Counter::TcpTimeouts), 2);
+}
+
+// =============================================================================================
+// FIN-WAIT-1
+// =============================================================================================
+
+// `tcp_rcv_state_process`, TCP_FIN_WAIT1: the ACK of our FIN moves to FIN-WAIT-2.
+#[test]
+fn fin_wait_1_ack_of_fin_moves_to_fin_wait_2() {
+    let h = socket_fin_wait_1();
+    cov_mark::check!(fin_wait_1_fin_acked);
+    let h = fin_acked(h);
+    assert_eq!(h.host.fd_state(h.fd), Some(State::FinWait2));
+}
+
+// `tcp_fin`, TCP_FIN_WAIT1: the peer's FIN without the ACK of ours (a simultaneous close) is
+// ACKed at once and moves to CLOSING.
+#[test]
+fn fin_wait_1_fin_moves_to_closing_with_an_immediate_ack() {
+    cov_mark::check!(fin_wait_1_fin_closing);
+    let h = socket_closing();
+    assert_eq!(h.state(), Some(State::Closing));
+}
+
+// `tcp_retransmit_timer`: an unacknowledged FIN is retransmitted after the RTO.
+#[test]
+fn fin_wait_1_fin_is_retransmitted_after_the_rto() {
+    let mut h = socket_fin_wait_1();
+    recv_nothing!(h, time 1299);
+    recv!(h, time 1300, [host_fin(REMOTE_SEQ + 1)]);
+}
+
+// =============================================================================================
+// FIN-WAIT-2
+// =============================================================================================
+
+// `tcp_fin`, TCP_FIN_WAIT2: the peer's FIN is ACKed at once and the socket enters TIME-WAIT
+// (`tcp_time_wait`).
+#[test]
+fn fin_wait_2_fin_moves_to_time_wait() {
+    cov_mark::check!(fin_wait_2_fin_time_wait);
+    let h = socket_time_wait();
+    assert_eq!(h.host.count_state(State::TimeWait), 1);
+}
+
+// `tcp_rcv_state_process`, TCP_FIN_WAIT1 with SOCK_DEAD: an orphan's FIN-WAIT-2 is handed to a
+// mini socket (`tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)`) and ends after `tcp_fin_timeout` (60 s).
+#[test]
+fn orphan_fin_wait_2_is_a_mini_socket_ended_by_tcp_fin_timeout() {
+    cov_mark::check!(orphan_fin_wait_2);
+    let mut h = orphan_fin_wait_2();
+    assert!(h.host.socks.iter().all(|(_, s)| s.state == State::Listen));
+    assert_eq!(h.state_at(61_007), Some(State::FinWait2));
+    assert_eq!(h.state_at(61_008), None);
+    recv_nothing!(h);
+}
+
+// `tcp_timewait_state_process`, substate TCP_FIN_WAIT2: the peer's FIN is ACKed and the mini
+// socket enters TIME-WAIT.
+#[test]
+fn orphan_fin_wait_2_fin_moves_to_time_wait() {
+    let mut h = orphan_fin_wait_2();
+    cov_mark::check!(time_wait_fin_wait_2_fin);
+    send!(h, time 1020, peer_last_fin());
+    // The mini socket's window was frozen before the FIN arrived.
+    recv!(h, [host_ack(LOCAL_SEQ + 2, REMOTE_SEQ + 2)]);
+    assert_eq!(h.state(), Some(State::TimeWait));
+}
+
+// `tcp_timewait_state_process`, substate TCP_FIN_WAIT2: new data after the half-close gets a RST
+// (at the segment's ack number) and ends the mini socket.
+#[test]
+fn orphan_fin_wait_2_data_gets_rst() {
+    let mut h = orphan_fin_wait_2();
+    cov_mark::check!(time_wait_fin_wait_2_data_rst);
+    send!(
+        h,
+        time 1020,
+        Segment {
+            ack: LOCAL_SEQ + 2,
+            ..peer_data(REMOTE_SEQ + 1, b"more")
+        }
+    );
+    recv!(h, [host_rst(LOCAL_SEQ + 2)]);
+    assert_eq!(h.state(), None);
+}
+
+// =============================================================================================
+// CLOSE-WAIT
+// =============================================================================================
+
+// `tcp_rcv_state_process` step 7 -> `tcp_data_queue`: the peer's FIN again (our ACK of it was
+// lost) is older than rcv_nxt, so it is ACKed at once (quick-ACK mode), not ignored.
+#[test]
+fn close_wait_retransmitted_fin_is_acked_at_once() {
+    let mut h = socket_close_wait();
+    cov_mark::check!(duplicate_quick_ack);
+    send!(h, time 1200, peer_fin(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    recv!(h, [host_ack_of_fin()]);
+    assert_eq!(h.state(), Some(State::CloseWait));
+}
+
+// `tcp_close_state`: `close()` in CLOSE-WAIT sends our FIN and moves to LAST-ACK.
+#[test]
+fn close_wait_close_sends_fin_and_moves_to_last_ack() {
+    let h = socket_last_ack();
+    assert_eq!(h.state(), Some(State::LastAck));
+}
+
+// =============================================================================================
+// CLOSING
+// =============================================================================================
+
+// `tcp_rcv_state_process`, TCP_CLOSING: the ACK of our FIN moves to TIME-WAIT.
+#[test]
+fn closing_ack_of_fin_moves_to_time_wait() {
+    let mut h = socket_closing();
+    cov_mark::check!(closing_fin_acked);
+    send!(h, time 1020, peer_ack(REMOTE_SEQ + 2, LOCAL_SEQ + 2));
+    recv_nothing!(h);
+    assert_eq!(h.state(), Some(State::TimeWait));
+}
+
+// =============================================================================================
+// LAST-ACK
+// =============================================================================================
+
+// `tcp_rcv_state_process`, TCP_LAST_ACK: the ACK of our FIN closes the connection (`tcp_done`);
+// the orphan is destroyed and the 4-tuple is free.
+#[test]
+fn last_ack_ack_of_fin_closes() {
+    let mut h = socket_last_ack();
+    cov_mark::check!(last_ack_fin_acked);
+    send!(h, time 1110, peer_ack(REMOTE_SEQ + 2, LOCAL_SEQ + 2));
+    recv_nothing!(h);
+    assert_eq!(h.state(), None);
+    assert_eq!(h.host.sockets().len(), 1, "only the listener is left");
+}
+
+// =============================================================================================
+// TIME-WAIT (`tcp_timewait_state_process`)
+// =============================================================================================
+
+// `tw_timer_handler`: TIME-WAIT lasts TCP_TIMEWAIT_LEN, 60 s.
+#[test]
+fn time_wait_lasts_60_s() {
+    let mut h = socket_time_wait();
+    cov_mark::check!(time_wait_timer_expired);
+    assert_eq!(h.state_at(61_019), Some(State::TimeWait));
+    assert_eq!(h.state_at(61_020), None);
+    recv_nothing!(h);
+}
+
+// `tcp_timewait_state_process`: a retransmitted FIN is ACKed again and, being an ACK, restarts the
+// 60 s timer.
+#[test]
+fn time_wait_retransmitted_fin_is_acked_and_restarts_the_timer() {
+    let mut h = socket_time_wait();
+    cov_mark::check!(time_wait_ack_restarts_timer);
+    send!(h, time 2000, peer_last_fin());
+    recv!(h, [time_wait_ack()]);
+    assert_eq!(h.state_at(61_999), Some(State::TimeWait));
+    assert_eq!(h.state_at(62_000), None);
+}
+
+// `tcp_timewait_state_process`: an old duplicate SYN (seq below rcv_nxt, no timestamps) gets the
+// old connection's ACK; a SYN without ACK does not restart the timer.
+#[test]
+fn time_wait_old_syn_gets_the_old_ack() {
+    let mut h = socket_time_wait();
+    cov_mark::check!(time_wait_oow_ack);
+    send!(
+        h,
+        time 2000,
+        Segment {
+            seq: REMOTE_SEQ - 1000,
+            ..syn()
+        }
+    );
+    recv!(h, [time_wait_ack()]);
+    assert_eq!(h.state(), Some(State::TimeWait));
+    assert_eq!(h.state_at(61_020), None);
+}
+
+// `tcp_timewait_state_process` -> TCP_TW_SYN: a SYN above rcv_nxt at a listening server takes
+// over the 4-tuple; the new ISN is the old snd_nxt + 65535 + 2.
+#[test]
+fn time_wait_new_syn_reuses_the_4_tuple_above_the_old_snd_nxt() {
+    let mut h = socket_time_wait();
+    cov_mark::check!(time_wait_new_syn);
+    send!(
+        h,
+        time 2000,
+        Segment {
+            seq: REMOTE_SEQ + 100_000,
+            ..syn()
+        }
+    );
+    recv!(
+        h,
+        [Segment {
+            seq: LOCAL_SEQ + 2 + 65535 + 2,
+            ack: REMOTE_SEQ + 100_001,
+            ..syn_ack()
+        }]
+    );
+    assert_eq!(h.state(), Some(State::SynReceived));
+}
+
+// `tcp_timewait_state_process`: a RST at rcv_nxt ends TIME-WAIT (assassination, RFC 1337 H1).
+#[test]
+fn time_wait_rst_at_rcv_nxt_ends_it() {
+    let mut h = socket_time_wait();
+    cov_mark::check!(time_wait_rst_kills);
+    send!(h, time 2000, peer_rst(REMOTE_SEQ + 2));
+    recv_nothing!(h);
+    assert_eq!(h.state(), None);
+}
+
+// `tcp_timewait_state_process` with `tcp_rfc1337=1`: the RST is ignored and the timer untouched.
+#[test]
+fn time_wait_rst_is_ignored_with_rfc1337() {
+    let mut h = socket_time_wait();
+    h.host.sysctl_mut().tcp_rfc1337 = 1;
+    cov_mark::check!(time_wait_rst_rfc1337_ignored);
+    send!(h, time 2000, peer_rst(REMOTE_SEQ + 2));
+    recv_nothing!(h);
+    assert!(h.discarded(Discard::TimeWaitRstIgnored));
+    assert_eq!(h.state_at(61_019), Some(State::TimeWait));
+    assert_eq!(h.state_at(61_020), None);
+}
+
+// `tcp_timewait_state_process`: a RST anywhere but at rcv_nxt is ignored.
+#[test]
+fn time_wait_rst_not_at_rcv_nxt_is_ignored() {
+    let mut h = socket_time_wait();
+    cov_mark::check!(time_wait_rst_out_of_window_ignored);
+    send!(h, time 2000, peer_rst(REMOTE_SEQ + 3));
+    recv_nothing!(h);
+    assert_eq!(h.state(), Some(State::TimeWait));
+}
+
+// `tcp_timewait_state_process` with timestamps: a SYN whose TSval is older than the last one seen
+// fails PAWS (`tcp_paws_reject`), even with a higher seq, and gets the old ACK
+// (TcpExtPAWSTimewait) instead of reusing the 4-tuple.
+#[test]
+fn time_wait_paws_rejects_a_syn_with_an_older_tsval() {
+    // tcp_timestamps=2: no offset, TSval is the host's clock in ms. The peer's clock: 100 at its
+    // SYN, 200 at its ACK, 300 at its FIN.
+    let mut h = listening(host_with(|s| s.tcp_timestamps = 2));
+    send!(h, syn_with_ts(REMOTE_SEQ, 100));
+    let mut options = ts(0, 100);
+    options.insert(0, TcpOption::Mss(1460));
+    recv!(
+        h,
+        [Segment {
+            window: 65160,
+            options,
+            ..syn_ack()
+        }]
+    );
+    send!(
+        h,
+        time 100,
+        Segment {
+            options: ts(200, 0),
+            ..peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 1)
+        }
+    );
+    h.call(Call::Accept { fd: LISTENER });
+    h.advance(1000);
+    h.call(Call::Close { fd: 4 });
+    recv!(
+        h,
+        [Segment {
+            window: 65160,
+            options: ts(1000, 200),
+            ..host_fin(REMOTE_SEQ + 1)
+        }]
+    );
+    send!(
+        h,
+        time 1010,
+        Segment {
+            options: ts(300, 1000),
+            ..peer_last_fin()
+        }
+    );
+    let old_ack = |tsval| Segment {
+        window: 65159,
+        options: ts(tsval, 300),
+        ..time_wait_ack()
+    };
+    recv!(h, [old_ack(1010)]);
+    assert_eq!(h.state(), Some(State::TimeWait));
+    cov_mark::check!(time_wait_paws_reject);
+    send!(h, time 2000, syn_with_ts(REMOTE_SEQ + 100_000, 250));
+    recv!(h, [old_ack(2000)]);
+    assert_eq!(h.counter(Counter::PawsTimewait), 1);
+    assert_eq!(h.state(), Some(State::TimeWait));
+}
+
+// =============================================================================================
+// No socket (`tcp_v4_send_reset`)
+// =============================================================================================
+
+// `tcp_v4_send_reset`: a SYN to a port nobody listens on gets `R.` with seq 0, acknowledging
+// everything it occupied, window 0, no options.
+#[test]
+fn no_socket_syn_gets_rst_ack_with_seq_0() {
+    let mut h = host();
+    cov_mark::check!(no_socket_rst);
+    send!(h, syn());
+    recv!(
+        h,
+        [Segment {
+            flags: RST_ACK,
+            ack: REMOTE_SEQ + 1,
+            ..host_rst(SeqNum(0))
+        }]
+    );
+}
+
+// `tcp_v4_send_reset`: a segment with ACK gets `R` at its ack number, with no ACK.
+#[test]
+fn no_socket_ack_gets_rst_at_its_ack_number() {
+    let mut h = host();
+    cov_mark::check!(no_socket_rst);
+    send!(
+        h,
+        Segment {
+            ack: SeqNum(7),
+            ..peer_data(REMOTE_SEQ + 1, b"abcdef")
+        }
+    );
+    recv!(h, [host_rst(SeqNum(7))]);
+}
+
+// `tcp_v4_rcv` (RFC 9293 §3.10.7.1): a RST for no socket is not answered.
+#[test]
+fn no_socket_rst_is_not_answered() {
+    let mut h = host();
+    cov_mark::check!(no_socket_rst_ignored);
+    send!(h, peer_rst(REMOTE_SEQ + 1));
+    recv_nothing!(h);
+    assert!(h.discarded(Discard::NoSocketRst));
+}
