@@ -1,8 +1,9 @@
 //! Build, test and serve automation for synack, in Rust (matklad's cargo-xtask pattern).
 //!
 //! `cargo xtask test` installs what it needs on a fresh Debian machine (the wasm32 target,
-//! Debian's tshark) and runs every check: rustfmt, clippy with `-D warnings`, all tests, and the
-//! core built for `wasm32-unknown-unknown`.
+//! Debian's tshark) and runs every check: rustfmt, clippy with `-D warnings`, all tests (the
+//! packetdrill conformance scripts among them), and the no_std crates built for
+//! `wasm32-unknown-unknown`.
 
 use std::process::{Command, ExitCode};
 
@@ -114,6 +115,8 @@ fn test() -> Result<(), String> {
             "--quiet",
             "-p",
             "synack-core",
+            "-p",
+            "synack-pkt",
             "--target",
             "wasm32-unknown-unknown",
         ],

@@ -1,14 +1,15 @@
 //! `synack`: the terminal front end on the same core the page uses.
 //!
 //! `synack list`, `synack run ID [--set [HOST.]NAME=VALUE]... [--seed N]
-//! [--format text|json|pcap] [--out FILE]`. Bad input exits 2 with one line saying what was
-//! wrong and what is accepted; nothing panics.
+//! [--format text|json|pcap] [--out FILE]`, `synack pkt FILE.pkt...`. Bad input exits 2 with one
+//! line saying what was wrong and what is accepted; nothing panics. `pkt` exits 0 when every
+//! script passed and 1 when one failed, as packetdrill does.
 
 use std::io::Write;
 use std::process::ExitCode;
 use synack_core::scenario::{self, SCENARIOS};
 
-const USAGE: &str = "usage: synack list | synack run ID [--set [HOST.]NAME=VALUE]... [--seed N] [--format text|json|pcap] [--out FILE]";
+const USAGE: &str = "usage: synack list | synack knobs | synack run ID [--set [HOST.]NAME=VALUE]... [--seed N] [--format text|json|pcap] [--out FILE] | synack pkt [--seed N] [--trace] FILE.pkt...";
 
 /// What `run` prints.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match real_main(&args) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(msg) if msg == SCRIPTS_FAILED => ExitCode::from(1),
         Err(msg) => {
             eprintln!("synack: {msg}");
             ExitCode::from(2)
@@ -39,6 +41,7 @@ fn real_main(args: &[String]) -> Result<(), String> {
             Ok(())
         }
         Some("run") => run(args.get(1..).unwrap_or(&[])),
+        Some("pkt") => pkt(args.get(1..).unwrap_or(&[])),
         Some("knobs") => {
             for k in synack_core::config::KNOBS {
                 println!("{:<28} {}", k.full_name, k.help);
@@ -123,5 +126,79 @@ fn run(args: &[String]) -> Result<(), String> {
             .lock()
             .write_all(&bytes)
             .map_err(|e| e.to_string()),
+    }
+}
+
+/// The error `pkt` returns when a script failed (its messages are already printed).
+const SCRIPTS_FAILED: &str = "\u{0}scripts failed";
+
+/// Helper files (`./defaults.sh`) are read relative to the script's directory, as packetdrill
+/// runs them from there.
+struct Dir(std::path::PathBuf);
+
+impl synack_pkt::Files for Dir {
+    fn read(&self, path: &str) -> Option<String> {
+        std::fs::read_to_string(self.0.join(path)).ok()
+    }
+}
+
+fn pkt(args: &[String]) -> Result<(), String> {
+    let mut seed = 1u64;
+    let mut trace = false;
+    let mut files = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--seed" => {
+                let v = it.next().ok_or("`--seed` needs a value")?;
+                seed = v.parse().map_err(|_| {
+                    format!(
+                        "bad seed `{v}`; accepted: an integer from 0 to {}",
+                        u64::MAX
+                    )
+                })?;
+            }
+            "--trace" => trace = true,
+            f if f.starts_with("--") => return Err(format!("unknown option `{f}`; {USAGE}")),
+            f => files.push(f.to_string()),
+        }
+    }
+    if files.is_empty() {
+        return Err(format!("`pkt` needs at least one script; {USAGE}"));
+    }
+    let (mut passed, mut failed) = (0, 0);
+    for f in &files {
+        let src = std::fs::read_to_string(f).map_err(|e| format!("cannot read `{f}`: {e}"))?;
+        let dir = std::path::Path::new(f).parent().map_or_else(
+            || std::path::PathBuf::from("."),
+            std::path::Path::to_path_buf,
+        );
+        let report = synack_pkt::run(f, &src, &Dir(dir), seed);
+        if trace {
+            for ev in &report.trace {
+                if !matches!(ev.kind, synack_core::trace::EventKind::Delivered { .. }) {
+                    let who = if ev.host.is_some() { "host" } else { "peer" };
+                    println!("{:>11} {who:<5} {}", ev.at.to_string(), ev.kind);
+                }
+            }
+        }
+        for e in &report.errors {
+            println!("{e}");
+        }
+        if report.passed {
+            passed += 1;
+            println!("{f}: PASS");
+        } else {
+            failed += 1;
+            println!("{f}: FAIL");
+        }
+    }
+    if files.len() > 1 {
+        println!("{passed} passed, {failed} failed");
+    }
+    if failed > 0 {
+        Err(SCRIPTS_FAILED.to_string())
+    } else {
+        Ok(())
     }
 }
