@@ -702,8 +702,15 @@ impl Scenario {
         Ok(())
     }
 
-    /// Builds and runs the scenario.
+    /// Builds and runs the scenario to its end.
     pub fn run(&self, p: &Params) -> Sim {
+        let mut run = self.start(p);
+        while run.step() {}
+        run.sim
+    }
+
+    /// Builds the scenario's run, ready to be stepped.
+    pub fn start(&self, p: &Params) -> Run {
         let b = (self.build)(p);
         let mut p = p.clone();
         if self.id == "time-wait-syn"
@@ -740,40 +747,97 @@ impl Scenario {
             until: Instant::ZERO + self.until,
             ..Limits::default()
         };
-        let mut sim = Sim::new(SimConfig {
+        let sim = Sim::new(SimConfig {
             seed: p.seed,
             hosts,
             links,
             drops: b.drops,
             limits,
         });
+        let mut interventions = Vec::new();
         if self.id == "time-wait-rst" {
             // The RST arrives 5 s into the client's TIME-WAIT.
-            sim.run_until(Instant::ZERO + Duration::from_secs(5));
-            if let Some((local, remote, rcv_nxt)) = sim
-                .host(HostId(0))
-                .and_then(|h| h.time_wait_entries().first().copied())
-            {
-                let rst = crate::wire::Segment {
-                    src: remote,
-                    dst: local,
-                    seq: rcv_nxt + u32::try_from(p.get("rst_offset")).unwrap_or(0),
-                    ack: crate::seq::SeqNum(0),
-                    flags: crate::wire::Flags::RST,
-                    window: 0,
-                    options: Vec::new(),
-                    payload: Vec::new(),
-                };
-                sim.inject(HostId(0), rst);
-            }
+            interventions.push(Intervention {
+                at: Instant::ZERO + Duration::from_secs(5),
+                apply: inject_time_wait_rst,
+            });
         }
-        sim.run();
-        sim
+        Run {
+            sim,
+            params: p,
+            interventions,
+            next: 0,
+        }
     }
 
     /// The outcome of a finished run.
     pub fn outcome(&self, sim: &Sim, p: &Params) -> Vec<Fact> {
         (self.outcome)(sim, p)
+    }
+}
+
+/// Something a scenario does to its own run at a given time, as a reader or an attacker would
+/// (a segment injected from outside the hosts).
+#[derive(Clone, Copy)]
+struct Intervention {
+    at: Instant,
+    apply: fn(&mut Sim, &Params),
+}
+
+/// `time-wait-rst`: a RST at the client's TIME-WAIT, `rst_offset` past its rcv_nxt.
+fn inject_time_wait_rst(sim: &mut Sim, p: &Params) {
+    if let Some((local, remote, rcv_nxt)) = sim
+        .host(HostId(0))
+        .and_then(|h| h.time_wait_entries().first().copied())
+    {
+        let rst = crate::wire::Segment {
+            src: remote,
+            dst: local,
+            seq: rcv_nxt + u32::try_from(p.get("rst_offset")).unwrap_or(0),
+            ack: crate::seq::SeqNum(0),
+            flags: crate::wire::Flags::RST,
+            window: 0,
+            options: Vec::new(),
+            payload: Vec::new(),
+        };
+        sim.inject(HostId(0), rst);
+    }
+}
+
+/// A scenario's run in progress: the simulation and the scenario's own timed interventions,
+/// stepped one event at a time. Cloning it is a snapshot.
+#[derive(Clone)]
+pub struct Run {
+    sim: Sim,
+    params: Params,
+    interventions: Vec<Intervention>,
+    next: usize,
+}
+
+impl Run {
+    /// Runs the next event (or the next intervention, when it comes first). False when the run
+    /// is over.
+    pub fn step(&mut self) -> bool {
+        if let Some(iv) = self.interventions.get(self.next).copied()
+            && !self.sim.stopped()
+            && self.sim.next_event_at().is_none_or(|t| t > iv.at)
+        {
+            self.sim.run_until(iv.at);
+            (iv.apply)(&mut self.sim, &self.params);
+            self.next += 1;
+            return true;
+        }
+        self.sim.step()
+    }
+
+    /// The simulation.
+    pub fn sim(&self) -> &Sim {
+        &self.sim
+    }
+
+    /// The parameters it runs with.
+    pub fn params(&self) -> &Params {
+        &self.params
     }
 }
 

@@ -86,12 +86,14 @@ enum Item {
     Deliver(u64, u16),
 }
 
+#[derive(Clone)]
 struct ThreadState {
     steps: Vec<Step>,
     pc: usize,
 }
 
-/// A simulation in progress.
+/// A simulation in progress. Cloning it is a snapshot of the whole run.
+#[derive(Clone)]
 pub struct Sim {
     now: Instant,
     hosts: Vec<Host>,

@@ -394,7 +394,8 @@ pub enum IsnStrategy {
     Fixed(u32),
 }
 
-/// One simulated Linux host.
+/// One simulated Linux host. Cloning it is a snapshot (the page steps back by restoring one).
+#[derive(Clone)]
 pub struct Host {
     id: HostId,
     cfg: HostConfig,
