@@ -1,7 +1,7 @@
 //! `synack`: the terminal front end on the same core the page uses.
 //!
 //! `synack list`, `synack run ID [--set [HOST.]NAME=VALUE]... [--seed N]
-//! [--format text|json|pcap] [--out FILE]`, `synack pkt FILE.pkt...`. Bad input exits 2 with one
+//! [--format text|json|pcap|svg] [--out FILE]`, `synack pkt FILE.pkt...`. Bad input exits 2 with one
 //! line saying what was wrong and what is accepted; nothing panics. `pkt` exits 0 when every
 //! script passed and 1 when one failed, as packetdrill does.
 
@@ -9,7 +9,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use synack_core::scenario::{self, SCENARIOS};
 
-const USAGE: &str = "usage: synack list | synack knobs | synack run ID [--set [HOST.]NAME=VALUE]... [--seed N] [--format text|json|pcap] [--out FILE] | synack pkt [--seed N] [--trace] FILE.pkt...";
+const USAGE: &str = "usage: synack list | synack knobs | synack run ID [--set [HOST.]NAME=VALUE]... [--seed N] [--format text|json|pcap|svg] [--out FILE] | synack pkt [--seed N] [--trace] FILE.pkt...";
 
 /// What `run` prints.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -17,6 +17,7 @@ enum Format {
     Text,
     Json,
     Pcap,
+    Svg,
 }
 
 fn main() -> ExitCode {
@@ -91,8 +92,11 @@ fn run(args: &[String]) -> Result<(), String> {
                     "text" => Format::Text,
                     "json" => Format::Json,
                     "pcap" => Format::Pcap,
+                    "svg" => Format::Svg,
                     other => {
-                        return Err(format!("bad format `{other}`; accepted: text, json, pcap"));
+                        return Err(format!(
+                            "bad format `{other}`; accepted: text, json, pcap, svg"
+                        ));
                     }
                 }
             }
@@ -119,6 +123,12 @@ fn run(args: &[String]) -> Result<(), String> {
             s.into_bytes()
         }
         Format::Pcap => synack_core::pcap::write(sim.segments().iter().map(|(_, at, s)| (*at, s))),
+        Format::Svg => {
+            let names: Vec<&str> = sim.hosts().iter().map(|h| h.name()).collect();
+            synack_diagram::layout(sim.trace(), &names)
+                .to_svg()
+                .into_bytes()
+        }
     };
     match out_path {
         Some(p) => std::fs::write(&p, bytes).map_err(|e| format!("cannot write `{p}`: {e}")),

@@ -1,0 +1,140 @@
+//! The layout of every scenario: a reviewed snapshot of its display list, and the rules every
+//! layout keeps (one arrow per segment, time flowing down, every item revealed in trace order).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use synack_core::scenario::SCENARIOS;
+use synack_core::trace::EventKind;
+use synack_diagram::{Item, layout};
+
+fn dump(d: &synack_diagram::Diagram) -> String {
+    let mut s = format!("{}x{}\n", d.width, d.height);
+    for l in &d.lanes {
+        s.push_str(&format!("lane {} x={}\n", l.name, l.x));
+    }
+    for i in &d.items {
+        s.push_str(&match i {
+            Item::Arrow {
+                step,
+                end_step,
+                from,
+                to,
+                y0,
+                y1,
+                label,
+                lost,
+                ..
+            } => format!(
+                "#{step:<3} arrow {from}->{to} y {y0}->{y1} {label}{}{}\n",
+                end_step.map_or(String::from(" (in flight)"), |e| format!(" (ends #{e})")),
+                lost.map_or(String::new(), |r| format!(" LOST {r:?}"))
+            ),
+            Item::State {
+                step,
+                lane,
+                y,
+                state,
+            } => format!("#{step:<3} state {lane} y {y} {state}\n"),
+            Item::Call {
+                step,
+                lane,
+                y,
+                name,
+                result,
+            } => format!("#{step:<3} call {lane} y {y} {name} = {result}\n"),
+            Item::Timer {
+                step,
+                end_step,
+                lane,
+                y0,
+                y1,
+                timer,
+                span_us,
+            } => format!(
+                "#{step:<3} timer {lane} y {y0}->{y1} {timer:?} {span_us} us{}\n",
+                end_step.map_or(String::from(" (runs on)"), |e| format!(" (ends #{e})"))
+            ),
+            Item::Fold { step, y, span_us } => format!("#{step:<3} fold y {y} {span_us} us\n"),
+        });
+    }
+    s
+}
+
+#[test]
+fn every_scenario_lays_out_by_the_rules() {
+    for sc in SCENARIOS {
+        let sim = sc.run(&sc.params(1));
+        let names: Vec<&str> = sim.hosts().iter().map(|h| h.name()).collect();
+        let d = layout(sim.trace(), &names);
+        let sent = sim
+            .trace()
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Sent { .. }))
+            .count();
+        let arrows: Vec<&Item> = d
+            .items
+            .iter()
+            .filter(|i| matches!(i, Item::Arrow { .. }))
+            .collect();
+        assert_eq!(arrows.len(), sent, "{}: one arrow per segment", sc.id);
+        for a in &arrows {
+            let Item::Arrow {
+                y0,
+                y1,
+                step,
+                end_step,
+                from,
+                ..
+            } = a
+            else {
+                unreachable!()
+            };
+            // Segments cross a link in 5 ms; an injected one reaches its host at once.
+            let injected = d.lanes[*from].name == "injected";
+            assert!(
+                y1 > y0 || (injected && y1 == y0),
+                "{}: time flows down ({y0} -> {y1})",
+                sc.id
+            );
+            assert!(end_step.is_none_or(|e| e > *step), "{}", sc.id);
+        }
+        for w in d.ticks.windows(2) {
+            assert!(
+                w[1].y > w[0].y && w[1].at > w[0].at,
+                "{}: the ruler grows",
+                sc.id
+            );
+        }
+        let svg = d.to_svg();
+        assert_eq!(svg.matches("class=\"arrow\"").count(), sent, "{}", sc.id);
+        insta::assert_snapshot!(sc.id, dump(&d));
+    }
+}
+
+#[test]
+fn idle_gaps_fold_and_active_time_is_to_scale() {
+    let sc = synack_core::scenario::find("close-four-way").unwrap();
+    let sim = sc.run(&sc.params(1));
+    let d = layout(sim.trace(), &["client", "server"]);
+    // The second between the handshake and the close is folded.
+    assert!(
+        d.items
+            .iter()
+            .any(|i| matches!(i, Item::Fold { span_us, .. } if *span_us > 900_000))
+    );
+    // A 5 ms link delay is 20 px of slant plus the rows stacked at the sending instant.
+    let Item::Arrow { y0, y1, .. } = d
+        .items
+        .iter()
+        .find(|i| matches!(i, Item::Arrow { .. }))
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    assert!((y1 - y0) >= 5 * synack_diagram::PX_PER_MS, "{y0} -> {y1}");
+}
