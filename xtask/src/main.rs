@@ -1,21 +1,32 @@
 //! Build, test and serve automation for synack, in Rust (matklad's cargo-xtask pattern).
 //!
-//! `cargo xtask test` installs what it needs on a fresh Debian machine (the wasm32 target,
-//! Debian's tshark) and runs every check: rustfmt, clippy with `-D warnings`, all tests (the
-//! packetdrill conformance scripts among them), and the no_std crates built for
-//! `wasm32-unknown-unknown`.
+//! - `cargo xtask serve [--port N]`: builds the page (the wasm binding into `www/pkg`) and serves
+//!   `www/` at http://127.0.0.1:8000.
+//! - `cargo xtask test`: installs what it needs on a fresh Debian machine (the wasm32 target,
+//!   tshark, the pinned wasm-bindgen-cli and wasm-pack from crates.io, npm's tools, Debian's
+//!   chromium when no Chromium is present) and runs every check: rustfmt, clippy `-D warnings`,
+//!   all tests (the packetdrill conformance scripts among them), the no_std crates built for
+//!   wasm32, the page's wasm within its size budget, and the browser tests in real Chromium.
+//! - `cargo xtask screenshots`: the page in both languages, wide and narrow, and embedded, into
+//!   `docs/screenshots/`.
 
+mod page;
+mod serve;
+mod tools;
+
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask test | cargo xtask serve [--port N] | cargo xtask build | cargo xtask screenshots";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
-        Some("serve") => Err(String::from(
-            "the page (www/ and the wasm binding) is not built yet: it arrives with the first page issue; \
-             meanwhile `cargo run -p synack-cli -- list` and `-- run ID` show every scenario",
-        )),
-        _ => Err(String::from("usage: cargo xtask test | cargo xtask serve")),
+        Some("serve") => serve(args.get(1..).unwrap_or(&[])),
+        Some("build") => page::build(&root()).map(|_| ()),
+        Some("screenshots") => screenshots(),
+        _ => Err(String::from(USAGE)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -26,55 +37,130 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs a command, failing with its name if it fails.
-fn run(program: &str, args: &[&str]) -> Result<(), String> {
-    eprintln!("xtask: {program} {}", args.join(" "));
-    let status = Command::new(program)
-        .args(args)
-        .status()
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+/// The repository's root (xtask's parent).
+fn root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map_or(manifest.clone(), Path::to_path_buf)
+}
+
+fn serve(args: &[String]) -> Result<(), String> {
+    let mut port: u16 = 8000;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--port" => {
+                let v = it.next().ok_or("`--port` needs a value")?;
+                port = v
+                    .parse()
+                    .map_err(|_| format!("bad port `{v}`; accepted: 0 to 65535"))?;
+            }
+            other => return Err(format!("unknown option `{other}`; {USAGE}")),
+        }
     }
+    let root = root();
+    page::build(&root)?;
+    let (port, handle) = serve::start(root.join("www"), port)?;
+    println!("synack: serving the playground at http://127.0.0.1:{port}/ (Ctrl-C stops)");
+    handle
+        .join()
+        .map_err(|_| String::from("the server thread stopped"))
 }
 
-fn found(program: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {program} >/dev/null")])
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// Installs what the tests need and is missing.
-fn setup() -> Result<(), String> {
-    let targets = Command::new("rustup")
-        .args(["target", "list", "--installed"])
+/// Runs `cargo test --workspace`, printing its output; returns (passed, failed, success).
+fn cargo_test() -> Result<(u64, u64, bool), String> {
+    eprintln!("xtask: cargo test --workspace");
+    let out = Command::new("cargo")
+        .args(["test", "--workspace"])
         .output()
         .map_err(|e| e.to_string())?;
-    if !String::from_utf8_lossy(&targets.stdout).contains("wasm32-unknown-unknown") {
-        run("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    print!("{text}");
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    Ok(count(&text, out.status.success()))
+}
+
+/// Totals of `test result:` lines (cargo) or `# pass`/`# fail` lines (node --test).
+fn count(text: &str, success: bool) -> (u64, u64, bool) {
+    let (mut passed, mut failed) = (0u64, 0u64);
+    for line in text.lines() {
+        if line.starts_with("test result:") {
+            for part in line.split(['.', ';']) {
+                let mut words = part.split_whitespace();
+                if let (Some(n), Some(w)) = (words.next(), words.next()) {
+                    match (n.parse::<u64>(), w) {
+                        (Ok(n), "passed") => passed += n,
+                        (Ok(n), "failed") => failed += n,
+                        _ => {}
+                    }
+                }
+            }
+        } else if let Some(n) = line.strip_prefix("# pass ") {
+            passed += n.trim().parse::<u64>().unwrap_or(0);
+        } else if let Some(n) = line.strip_prefix("# fail ") {
+            failed += n.trim().parse::<u64>().unwrap_or(0);
+        }
     }
-    if !found("tshark") {
-        run("apt-get", &["update", "-qq"])?;
-        // tshark's package asks whether non-root users may capture; the default (no) is fine.
-        let status = Command::new("apt-get")
-            .args(["install", "-y", "-qq", "tshark"])
-            .env("DEBIAN_FRONTEND", "noninteractive")
+    (passed, failed, success)
+}
+
+/// Writes every scenario's trace as the CLI's `--format json` gives it, for the browser test
+/// that compares the page's trace with the CLI's.
+fn cli_traces(root: &Path) -> Result<PathBuf, String> {
+    let dir = root.join("target/browser-fixtures");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    tools::run("cargo", &["build", "--quiet", "-p", "synack-cli"])?;
+    let synack = root.join("target/debug/synack");
+    let list = Command::new(&synack)
+        .arg("list")
+        .output()
+        .map_err(|e| e.to_string())?;
+    for line in String::from_utf8_lossy(&list.stdout).lines() {
+        let Some(id) = line.split_whitespace().next() else {
+            continue;
+        };
+        let out = dir.join(format!("{id}.json"));
+        let status = Command::new(&synack)
+            .args(["run", id, "--format", "json", "--out"])
+            .arg(&out)
             .status()
             .map_err(|e| e.to_string())?;
         if !status.success() {
-            return Err(String::from("installing Debian's tshark failed"));
+            return Err(format!("synack run {id} --format json failed"));
         }
     }
-    Ok(())
+    Ok(dir)
+}
+
+/// Runs node's test runner on `tests/browser/` against the page served from `www/`.
+fn browser_tests(
+    root: &Path,
+    chromium: &Path,
+    fixtures: &Path,
+) -> Result<(u64, u64, bool), String> {
+    let (port, _server) = serve::start(root.join("www"), 0)?;
+    eprintln!("xtask: node --test tests/browser/ (page at http://127.0.0.1:{port}/)");
+    let out = Command::new("node")
+        .args(["--test", "--test-reporter=tap", "--test-concurrency=1"])
+        .arg(root.join("tests/browser"))
+        .env("SYNACK_URL", format!("http://127.0.0.1:{port}/"))
+        .env("CHROMIUM", chromium)
+        .env("SYNACK_FIXTURES", fixtures)
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    print!("{text}");
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
+    Ok(count(&text, out.status.success()))
 }
 
 fn test() -> Result<(), String> {
-    setup()?;
-    run("cargo", &["fmt", "--all", "--check"])?;
-    run(
+    let root = root();
+    tools::base()?;
+    tools::run("cargo", &["fmt", "--all", "--check"])?;
+    tools::run(
         "cargo",
         &[
             "clippy",
@@ -86,29 +172,8 @@ fn test() -> Result<(), String> {
             "warnings",
         ],
     )?;
-    eprintln!("xtask: cargo test --workspace");
-    let out = Command::new("cargo")
-        .args(["test", "--workspace"])
-        .output()
-        .map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    print!("{text}");
-    eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    // Totals over every test binary, so that the last line counts them all.
-    let (mut passed, mut failed) = (0u64, 0u64);
-    for line in text.lines().filter(|l| l.starts_with("test result:")) {
-        for part in line.split(['.', ';']) {
-            let mut words = part.split_whitespace();
-            if let (Some(n), Some(w)) = (words.next(), words.next()) {
-                match (n.parse::<u64>(), w) {
-                    (Ok(n), "passed") => passed += n,
-                    (Ok(n), "failed") => failed += n,
-                    _ => {}
-                }
-            }
-        }
-    }
-    run(
+    let (mut passed, mut failed, mut ok) = cargo_test()?;
+    tools::run(
         "cargo",
         &[
             "build",
@@ -117,13 +182,51 @@ fn test() -> Result<(), String> {
             "synack-core",
             "-p",
             "synack-pkt",
+            "-p",
+            "synack-diagram",
             "--target",
             "wasm32-unknown-unknown",
         ],
     )?;
+    let (gz, budget) = page::build(&root)?;
+    let chromium = tools::chromium()?;
+    let fixtures = cli_traces(&root)?;
+    let (p, f, s) = browser_tests(&root, &chromium, &fixtures)?;
+    passed += p;
+    failed += f;
+    ok &= s;
+    println!("wasm: {gz} bytes gzipped, budget {budget}");
     println!("{passed} passed, {failed} failed");
-    if !out.status.success() || failed > 0 {
+    if gz > budget {
+        return Err(format!(
+            "the page's wasm is {gz} bytes gzipped, over its budget of {budget}"
+        ));
+    }
+    if !ok || failed > 0 {
         return Err(String::from("tests failed"));
     }
     Ok(())
+}
+
+fn screenshots() -> Result<(), String> {
+    let root = root();
+    page::build(&root)?;
+    let chromium = tools::chromium()?;
+    tools::cjk_font()?;
+    let (port, _server) = serve::start(root.join("www"), 0)?;
+    let out_dir = root.join("docs/screenshots");
+    std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
+    let status = Command::new("node")
+        .arg(root.join("tests/browser/screenshots.mjs"))
+        .env("SYNACK_URL", format!("http://127.0.0.1:{port}/"))
+        .env("CHROMIUM", &chromium)
+        .env("OUT_DIR", &out_dir)
+        .current_dir(&root)
+        .status()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(String::from("taking the screenshots failed"))
+    }
 }

@@ -121,8 +121,10 @@ pub struct Sysctls {
     pub tcp_orphan_retries: u32,
 }
 
-/// What is wrong with a setting.
+/// What is wrong with a setting. Serialized as `{"code": "bad_value", "name": ...}`, so that the
+/// page can word it in the reader's language.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
 pub enum ConfigError {
     /// No knob or setting has this name.
     UnknownName {

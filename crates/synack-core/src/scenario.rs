@@ -592,6 +592,11 @@ pub fn find(id: &str) -> Result<&'static Scenario, ConfigError> {
 const HOST_NAMES: [&str; 2] = ["client", "server"];
 
 impl Scenario {
+    /// The scenario's own settings, then those every scenario accepts.
+    pub fn all_settings(&self) -> impl Iterator<Item = &'static Setting> + use<> {
+        self.settings.iter().chain(COMMON)
+    }
+
     /// The default parameters.
     pub fn params(&self, seed: u64) -> Params {
         let hosts = [CLIENT, SERVER]

@@ -39,12 +39,32 @@ pub const FOLD_PX: u32 = 34;
 pub const LINE_PX: u32 = 18;
 /// The top margin above the first instant (lane names go there).
 pub const TOP_PX: u32 = 44;
-/// The left gutter for the time ruler.
-pub const GUTTER_PX: u32 = 64;
-/// Room beside the outer lifelines for state and call labels.
-pub const SIDE_PX: u32 = 118;
-/// The distance between two lifelines.
-pub const LANE_GAP_PX: u32 = 250;
+/// How wide the diagram is laid out: the space for the time ruler, beside the outer lifelines
+/// (state and call labels), and between two lifelines (segment labels).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Geometry {
+    /// The left gutter for the time ruler (0: no ruler).
+    pub gutter: u32,
+    /// Room beside the outer lifelines.
+    pub side: u32,
+    /// The distance between two lifelines.
+    pub lane_gap: u32,
+}
+
+impl Geometry {
+    /// For a page or a file: the ruler, and room for every label.
+    pub const WIDE: Geometry = Geometry {
+        gutter: 64,
+        side: 118,
+        lane_gap: 250,
+    };
+    /// For a phone (about 360 px): no ruler, tighter margins.
+    pub const COMPACT: Geometry = Geometry {
+        gutter: 0,
+        side: 96,
+        lane_gap: 168,
+    };
+}
 
 /// A lifeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -158,8 +178,10 @@ pub struct Diagram {
     pub height: u32,
     /// The lifelines.
     pub lanes: Vec<Lane>,
-    /// The time ruler: one tick per instant with room for a label.
+    /// The time ruler: one tick per instant (drawn only where a gutter is).
     pub ticks: Vec<Tick>,
+    /// The width of the ruler's gutter (0: none).
+    pub gutter: u32,
     /// Everything else, in trace order.
     pub items: Vec<Item>,
 }
@@ -261,9 +283,14 @@ struct Open {
     fired_before: bool,
 }
 
-/// Lays out a trace. `hosts` names the hosts by their index; segments injected from outside get
-/// a lane of their own, at the right.
+/// Lays out a trace with [`Geometry::WIDE`]. `hosts` names the hosts by their index; segments
+/// injected from outside get a lane of their own, at the right.
 pub fn layout(trace: &[Event], hosts: &[&str]) -> Diagram {
+    layout_with(trace, hosts, Geometry::WIDE)
+}
+
+/// Lays out a trace with the given geometry.
+pub fn layout_with(trace: &[Event], hosts: &[&str], g: Geometry) -> Diagram {
     let injected = trace
         .iter()
         .any(|e| e.host.is_none() && matches!(e.kind, EventKind::Sent { .. }));
@@ -271,13 +298,13 @@ pub fn layout(trace: &[Event], hosts: &[&str]) -> Diagram {
         .iter()
         .enumerate()
         .map(|(i, name)| Lane {
-            x: GUTTER_PX + SIDE_PX + LANE_GAP_PX * u32::try_from(i).unwrap_or(0),
+            x: g.gutter + g.side + g.lane_gap * u32::try_from(i).unwrap_or(0),
             name: name.to_string(),
             side: if i == 0 { -1 } else { 1 },
         })
         .collect();
     if injected {
-        let x = GUTTER_PX + SIDE_PX + LANE_GAP_PX * u32::try_from(lanes.len()).unwrap_or(0);
+        let x = g.gutter + g.side + g.lane_gap * u32::try_from(lanes.len()).unwrap_or(0);
         lanes.push(Lane {
             x,
             name: String::from("injected"),
@@ -482,7 +509,8 @@ pub fn layout(trace: &[Event], hosts: &[&str]) -> Diagram {
         }
     }
     d.height = end + LINE_PX;
-    d.width = d.lanes.last().map_or(0, |l| l.x) + SIDE_PX;
+    d.width = d.lanes.last().map_or(0, |l| l.x) + g.side;
+    d.gutter = g.gutter;
     d
 }
 
@@ -563,7 +591,7 @@ impl Diagram {
             );
         }
         let mut last_tick: Option<u32> = None;
-        for t in &self.ticks {
+        for t in self.ticks.iter().filter(|_| self.gutter > 0) {
             if last_tick.is_some_and(|ly| t.y < ly + LINE_PX) {
                 continue;
             }
@@ -697,10 +725,11 @@ impl Diagram {
             Item::Fold { y, span_us, .. } => {
                 let _ = writeln!(
                     s,
-                    "<g class=\"fold\"><rect x=\"{GUTTER_PX}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#f4f4f4\"/>\
+                    "<g class=\"fold\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#f4f4f4\"/>\
                      <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#777\">⋯ {} ⋯</text></g>",
+                    self.gutter,
                     y + 6,
-                    self.width.saturating_sub(GUTTER_PX),
+                    self.width.saturating_sub(self.gutter),
                     FOLD_PX - 12,
                     self.fold_x(),
                     y + FOLD_PX / 2 + 4,

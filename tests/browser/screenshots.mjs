@@ -1,0 +1,35 @@
+// `cargo xtask screenshots`: the page as a reader sees it, in English and Chinese, on a wide and
+// a narrow (phone) window, and embedded, into docs/screenshots/ (OUT_DIR).
+
+import { join } from 'node:path';
+import { launch, load, openPage } from './browser.mjs';
+
+const OUT = process.env.OUT_DIR ?? 'docs/screenshots';
+const shots = [
+  { name: 'wide-en', query: '?scenario=close-four-way&lang=en', width: 1280, height: 900, steps: 22 },
+  { name: 'wide-zh', query: '?scenario=close-four-way&lang=zh', width: 1280, height: 900, steps: 22 },
+  { name: 'narrow-en', query: '?scenario=time-wait-lost-ack&lang=en', width: 360, height: 780, steps: 14 },
+  { name: 'narrow-zh', query: '?scenario=time-wait-lost-ack&lang=zh', width: 360, height: 780, steps: 14 },
+  { name: 'embed-zh', query: '?scenario=handshake&lang=zh&embed=1', width: 640, height: 560, steps: 99 },
+  { name: 'bad-link-zh', query: '?scenario=nope&set=tcp_rfc1337=9&lang=zh', width: 1280, height: 700, steps: 0 },
+];
+
+const browser = await launch();
+let failed = false;
+for (const s of shots) {
+  const { page, errors, context } = await openPage(browser, { width: s.width, height: s.height, locale: s.query.includes('zh') ? 'zh-CN' : 'en-US' });
+  await load(page, s.query);
+  await page.locator('body').click({ position: { x: 1, y: 1 } });
+  for (let i = 0; i < s.steps; i++) await page.keyboard.press('ArrowRight');
+  await page.waitForTimeout(1500);
+  const path = join(OUT, `${s.name}.png`);
+  await page.screenshot({ path });
+  console.log(`wrote ${path}`);
+  if (errors.length) {
+    console.error(`${s.name}: console errors: ${errors.join('; ')}`);
+    failed = true;
+  }
+  await context.close();
+}
+await browser.close();
+process.exit(failed ? 1 : 0);

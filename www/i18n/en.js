@@ -1,0 +1,193 @@
+// Every reader-facing text of the page, in English. zh.js has the same keys.
+// `{name}` marks a value filled in at run time.
+
+export default {
+  lang: 'en',
+  htmlLang: 'en',
+  ui: {
+    title: 'synack',
+    tagline: 'Watch simulated Linux 6.18 hosts open and close TCP connections, step by step.',
+    scenario: 'Scenario',
+    language: 'Language',
+    otherLanguage: '中文',
+    start: 'Start',
+    back: 'Back',
+    play: 'Play',
+    pause: 'Pause',
+    step: 'Step',
+    end: 'End',
+    position: 'step {cursor} of {last} · {time}',
+    keys: 'Keys: space plays or pauses, ← and → step, Home and End jump.',
+    story: 'What happens',
+    notice: 'What to notice',
+    outcome: 'Outcome',
+    outcomeLater: 'Step to the end to see the outcome.',
+    sockets: 'Sockets (as ss -tan lists them)',
+    noSockets: 'no sockets',
+    settings: 'Settings',
+    seed: 'Seed',
+    newSeed: 'New seed',
+    apply: 'Apply',
+    reset: 'Defaults',
+    colState: 'State',
+    colLocal: 'Local',
+    colPeer: 'Peer',
+    colRecvQ: 'Recv-Q',
+    colSendQ: 'Send-Q',
+    kindRequest: 'request',
+    kindTimeWait: 'mini socket',
+    diagramLabel: 'Sequence diagram: time flows down',
+    injected: 'injected',
+    fold: '⋯ {span} ⋯',
+    inFlight: 'in flight',
+    lost: 'lost',
+    timerTitle: '{timer} timer, armed for {span}',
+    fidelity: 'The hosts run Linux 6.18 (HZ 250). Timers fire exactly on time here; on a real kernel the timer wheel may fire them a few ms to about 2 s late.',
+    loading: 'Loading the simulator…',
+    loadFailed: 'The simulator could not be loaded: {detail}',
+  },
+  units: { s: '{n} s', ms: '{n} ms', us: '{n} µs' },
+  timers: {
+    TimeWait: 'TIME-WAIT',
+    FinWait2: 'FIN-WAIT-2',
+    Retransmit: 'retransmission',
+    Request: 'SYN-ACK retransmission',
+    DelayedAck: 'delayed-ACK',
+  },
+  problems: {
+    intro: 'Part of this link could not be used, so defaults are shown instead:',
+    unknown_scenario: 'there is no scenario “{value}” (known: {accepted}).',
+    unknown_name: 'there is no setting “{name}”. Accepted: {accepted}.',
+    bad_value: '“{value}” is not a valid value for {name}. Accepted: {accepted}.',
+    not_in_profile: '{name} does not exist on {profile}: {note}.',
+    unknown_host: 'there is no host “{host}” in this scenario (hosts: {accepted}).',
+    not_name_value: '“{value}” should look like NAME=VALUE.',
+    too_long: 'the settings are longer than {max} characters.',
+    bad_seed: '“{value}” is not a seed: use a whole number below 2^53.',
+    bad_step: 'step {value} does not exist (the last is {max}).',
+    bad_version: 'this link was made for format version {value}, and this page reads version 1.',
+    bad_lang: 'there is no language “{value}”; the page speaks en and zh.',
+    no_randomness: 'the browser gave no randomness for a new seed.',
+    internal: 'something went wrong: {message}',
+  },
+  values: [
+    // Outcome values are produced in English by the simulator; these read them.
+    [/^TIME-WAIT for (.+) s$/, 'TIME-WAIT for {1} s'],
+    [/^no TIME-WAIT$/, 'no TIME-WAIT'],
+    [/^true$/, 'yes'],
+    [/^false$/, 'no'],
+    [/^(.+) at (\d+\.\d+)$/, '{1} at {2} s'],
+  ],
+  scenarios: {
+    handshake: {
+      title: 'The three-way handshake',
+      story: [
+        'The server calls listen(); the client calls connect(). The client’s SYN puts a request in the server’s SYN queue, and the server answers with one segment that does two jobs: it acknowledges the client’s SYN and carries the server’s own SYN.',
+        'The client’s ACK completes the handshake: the server turns the request into a full socket, queues it for accept(), and accept() hands it to the application.',
+      ],
+      notice: [
+        'SYN-ACK is one segment: the ACK of the client’s SYN and the server’s own SYN together.',
+        'Each side picks its own initial sequence number; the diagram counts from 0 as Wireshark does. Linux picks them as RFC 6528 says: a keyed hash of the four-tuple plus a clock.',
+        'The server is SYN-RECEIVED only as a request in the SYN queue; the full socket exists from the third segment on.',
+      ],
+      facts: { client_state: 'client state', server_state: 'server state', client_isn: 'client ISN', server_isn: 'server ISN' },
+    },
+    'rst-closed-port': {
+      title: 'A SYN to a closed port',
+      story: [
+        'Nothing listens on port 8080. The server’s TCP answers the SYN with a RST that acknowledges it, and the client’s connect() fails with ECONNREFUSED (“Connection refused”).',
+      ],
+      notice: [
+        'The RST carries ACK, and its acknowledgment number is the SYN’s sequence number plus one: that is what makes the client accept it (tcp_v4_send_reset).',
+        'Set listen=1 and the same SYN is answered with a SYN-ACK instead.',
+      ],
+      facts: { connect: 'connect() returned', server_resets_sent: 'RSTs the server sent' },
+    },
+    'close-four-way': {
+      title: 'The four-way close',
+      story: [
+        'The client closes first: its FIN moves it to FIN-WAIT-1. The server’s TCP acknowledges the FIN on its own and tells the application that the stream ended (read() returns 0): CLOSE-WAIT. The client, its FIN acknowledged, waits in FIN-WAIT-2.',
+        'Half a second later the server’s application closes too. Its FIN moves it to LAST-ACK; the client acknowledges it and enters TIME-WAIT, where it stays 60 seconds.',
+      ],
+      notice: [
+        'The lone FIN is acknowledged by the delayed-ACK timer one jiffy (4 ms at HZ 250) later, not at once.',
+        'Only the side that closed first keeps TIME-WAIT; the other side is gone as soon as its FIN is acknowledged.',
+        'Set close_delay_ms=0 and the server closes within that jiffy: its ACK rides on its FIN and the close takes three segments.',
+      ],
+      facts: { close_segments: 'segments in the close', client: 'client', server: 'server' },
+    },
+    'close-three-way': {
+      title: 'A close in three segments',
+      story: [
+        'Data has flowed, so the server’s delayed-ACK timer now waits tens of milliseconds instead of one jiffy. The server’s application closes within that wait, so the ACK of the client’s FIN is not sent on its own: it rides on the server’s FIN.',
+      ],
+      notice: [
+        'FIN, FIN-ACK, ACK: three segments, not four. Nothing here is a special “three-way close” mode; it is the delayed ACK at work.',
+        'Raise close_delay_ms above the delayed-ACK timeout and the fourth segment comes back.',
+      ],
+      facts: { close_segments: 'segments in the close', client: 'client', server: 'server' },
+    },
+    'close-simultaneous': {
+      title: 'Both ends close at once',
+      story: [
+        'Both applications call shutdown() at the same moment. Each FIN crosses the other on the wire, so each side receives a FIN while its own is not yet acknowledged: FIN-WAIT-1, then CLOSING.',
+        'When the ACKs arrive, both sides enter TIME-WAIT.',
+      ],
+      notice: [
+        'CLOSING exists only for this crossing: a FIN received in FIN-WAIT-1.',
+        'Both ends keep TIME-WAIT, because both closed “first”.',
+        'Set offset_ms to delay the server’s close and the crossing becomes an ordinary four-way close.',
+      ],
+      facts: {
+        client_reached_closing: 'client went through CLOSING',
+        server_reached_closing: 'server went through CLOSING',
+        client_reached_time_wait: 'client reached TIME-WAIT',
+        server_reached_time_wait: 'server reached TIME-WAIT',
+        segments: 'segments',
+      },
+    },
+    'time-wait-lost-ack': {
+      title: 'TIME-WAIT saves a lost last ACK',
+      story: [
+        'The client’s last ACK is lost. The server, still in LAST-ACK, retransmits its FIN when its retransmission timer fires.',
+        'The client is in TIME-WAIT, so it still knows this connection: it acknowledges the FIN again and restarts its 60 seconds. The server closes cleanly.',
+      ],
+      notice: [
+        'This is the first reason TIME-WAIT exists: to answer a retransmitted FIN.',
+        'Set skip_time_wait=1 (a counterfactual, not what Linux does) and the retransmitted FIN meets no socket: the client answers with a RST.',
+      ],
+      facts: {
+        close_segments: 'segments in the close',
+        client: 'client',
+        server: 'server',
+        client_resets_sent: 'RSTs the client sent',
+        retransmitted_fin_answered_with: 'the retransmitted FIN was answered with',
+      },
+    },
+    'time-wait-syn': {
+      title: 'A new SYN meets TIME-WAIT',
+      story: [
+        'The server closed first, so the server holds the four-tuple in TIME-WAIT. The client connects again from the same port.',
+        'Linux lets a SYN reuse a TIME-WAIT four-tuple when it is clearly new: its sequence number is above the old connection’s, or (with timestamps) its timestamp is newer. The server then picks an ISN above the old sequence space: the old snd_nxt + 65535 + 2.',
+      ],
+      notice: [
+        'An old duplicate SYN (sequence number below the old rcv_nxt) is not allowed through: it gets the old connection’s ACK instead (tcp_timewait_state_process).',
+        'With timestamps on, PAWS compares timestamps rather than sequence numbers.',
+      ],
+      facts: { time_wait_reused: 'the SYN reused the TIME-WAIT', time_wait_acks: 'ACKs from TIME-WAIT', second_connect: 'second connect()' },
+    },
+    'time-wait-rst': {
+      title: 'A RST reaches TIME-WAIT',
+      story: [
+        'Five seconds into the client’s TIME-WAIT a RST arrives for the old connection. RFC 1337 calls this TIME-WAIT assassination: the RST ends TIME-WAIT early, and its protection with it.',
+        'Linux follows the RFC’s fix only when tcp_rfc1337=1: then every RST is ignored in TIME-WAIT.',
+      ],
+      notice: [
+        'With tcp_rfc1337=0 (the default) a RST whose sequence number is exactly rcv_nxt ends TIME-WAIT at once.',
+        'A RST at any other sequence number is ignored either way (set rst_offset).',
+        'Set tcp_rfc1337=1: the RST is ignored and the 60 seconds run to the end.',
+      ],
+      facts: { close_segments: 'segments in the close', client: 'client', server: 'server' },
+    },
+  },
+};

@@ -1,0 +1,53 @@
+// The only module that imports the wasm binding (../pkg, built by `cargo xtask build`).
+
+import init, * as wasm from '../pkg/synack.js';
+
+/** @type {Promise<unknown> | null} */
+let ready = null;
+
+/** Loads and instantiates the wasm module once. */
+export function load() {
+  ready ??= init();
+  return ready;
+}
+
+/**
+ * What a binding error says, as `{code, ...fields}` (the binding puts JSON in the message).
+ * @param {unknown} e
+ * @returns {{code: string, [k: string]: unknown}}
+ */
+export function problemOf(e) {
+  const message = e instanceof Error ? e.message : String(e);
+  try {
+    const p = JSON.parse(message);
+    if (p && typeof p.code === 'string') return p;
+  } catch {
+    // not JSON: an unexpected error, reported as such
+  }
+  return { code: 'internal', message };
+}
+
+/** @returns {import('../pkg/synack.js').ScenarioInfo[]} */
+export function scenarios() {
+  return wasm.scenarios();
+}
+
+/** @returns {string} a fresh seed from the browser's randomness */
+export function freshSeed() {
+  return wasm.fresh_seed();
+}
+
+/**
+ * Runs a scenario.
+ * @param {string} id
+ * @param {string} set `NAME=VALUE,...`
+ * @param {string} seed decimal, or '' for the default
+ * @returns {{playground: wasm.Playground} | {problem: {code: string}}}
+ */
+export function open(id, set, seed) {
+  try {
+    return { playground: new wasm.Playground(id, set, seed) };
+  } catch (e) {
+    return { problem: problemOf(e) };
+  }
+}

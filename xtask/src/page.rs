@@ -1,0 +1,129 @@
+//! The page's wasm build, as `wasm-pack.toml` describes it: wasm-pack (with its own wasm-opt
+//! step off) into `www/pkg`, then npm's wasm-opt, then the gzipped size against the budget.
+
+use crate::tools;
+use serde::Deserialize;
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+/// `wasm-pack.toml`.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct WasmConfig {
+    #[serde(rename = "crate")]
+    krate: CrateSection,
+    build: BuildSection,
+    pub tools: ToolsSection,
+    opt: OptSection,
+    budget: BudgetSection,
+}
+
+#[derive(Deserialize)]
+struct CrateSection {
+    path: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct BuildSection {
+    target: String,
+    out_dir: String,
+    out_name: String,
+    #[serde(default)]
+    profile: toml::Table,
+}
+
+/// The pinned tool versions.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct ToolsSection {
+    /// wasm-bindgen-cli's version, equal to the binding's `=` pin.
+    pub wasm_bindgen: String,
+    /// wasm-pack's version.
+    pub wasm_pack: String,
+}
+
+#[derive(Deserialize)]
+struct OptSection {
+    passes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct BudgetSection {
+    gzip_bytes: u64,
+}
+
+/// Reads `wasm-pack.toml`.
+pub fn config(root: &Path) -> Result<WasmConfig, String> {
+    let text = std::fs::read_to_string(root.join("wasm-pack.toml"))
+        .map_err(|e| format!("cannot read wasm-pack.toml: {e}"))?;
+    toml::from_str(&text).map_err(|e| format!("wasm-pack.toml: {e}"))
+}
+
+/// Installs the pinned wasm tools and npm's, then builds the page's wasm. Returns the gzipped
+/// size and the budget.
+pub fn build(root: &Path) -> Result<(u64, u64), String> {
+    let c = config(root)?;
+    tools::base()?;
+    tools::cargo_tool("wasm-bindgen-cli", "wasm-bindgen", &c.tools.wasm_bindgen)?;
+    tools::cargo_tool("wasm-pack", "wasm-pack", &c.tools.wasm_pack)?;
+    tools::npm(root)?;
+    let out_dir = root.join(&c.build.out_dir);
+    let crate_dir = root.join(&c.krate.path);
+    let out = out_dir.to_string_lossy().to_string();
+    let args = [
+        "build",
+        crate_dir.to_str().unwrap_or("."),
+        "--target",
+        &c.build.target,
+        "--out-dir",
+        &out,
+        "--out-name",
+        &c.build.out_name,
+        "--release",
+        "--no-opt",
+    ];
+    eprintln!("xtask: wasm-pack {}", args.join(" "));
+    let mut cmd = Command::new("wasm-pack");
+    cmd.args(args).current_dir(root);
+    // The release profile for the wasm build only (the native one stays as Cargo.toml has it).
+    for (k, v) in &c.build.profile {
+        let value = match v {
+            toml::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        cmd.env(
+            format!(
+                "CARGO_PROFILE_RELEASE_{}",
+                k.to_uppercase().replace('-', "_")
+            ),
+            value,
+        );
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run wasm-pack: {e}"))?;
+    if !status.success() {
+        return Err(String::from("wasm-pack build failed"));
+    }
+    let wasm = out_dir.join(format!("{}_bg.wasm", c.build.out_name));
+    let wasm_s = wasm.to_string_lossy().to_string();
+    let wasm_opt = root.join("node_modules/.bin/wasm-opt");
+    let mut opt_args: Vec<&str> = vec![&wasm_s];
+    opt_args.extend(c.opt.passes.iter().map(String::as_str));
+    opt_args.extend(["-o", &wasm_s]);
+    tools::run(wasm_opt.to_str().unwrap_or("wasm-opt"), &opt_args)?;
+    let bytes = std::fs::read(&wasm).map_err(|e| e.to_string())?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&bytes).map_err(|e| e.to_string())?;
+    let gz_len = gz.finish().map_err(|e| e.to_string())?.len() as u64;
+    eprintln!(
+        "xtask: {} is {} bytes, {gz_len} gzipped (budget {})",
+        wasm.display(),
+        bytes.len(),
+        c.budget.gzip_bytes
+    );
+    Ok((gz_len, c.budget.gzip_bytes))
+}

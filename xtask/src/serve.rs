@@ -1,0 +1,73 @@
+//! A static file server for `www/` (the page is static files: this is what GitHub Pages does).
+
+use std::path::{Component, Path, PathBuf};
+use std::thread::JoinHandle;
+
+/// The content type of a file, by its extension (`.wasm` must be `application/wasm` for
+/// `WebAssembly.instantiateStreaming`).
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js" | "mjs") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json") => "application/json",
+        Some("wasm") => "application/wasm",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ts") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The file a request path names under `root`, refusing anything that climbs out of it.
+fn resolve(root: &Path, url: &str) -> Option<PathBuf> {
+    let path = url.split(['?', '#']).next().unwrap_or("/");
+    let mut out = root.to_path_buf();
+    for c in Path::new(path.trim_start_matches('/')).components() {
+        match c {
+            Component::Normal(p) => out.push(p),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    if out.is_dir() {
+        out.push("index.html");
+    }
+    out.is_file().then_some(out)
+}
+
+/// Serves `root` on `127.0.0.1:port` (0 for any free port) from a background thread. Returns
+/// the port it listens on and the thread.
+pub fn start(root: PathBuf, port: u16) -> Result<(u16, JoinHandle<()>), String> {
+    let server = tiny_http::Server::http(("127.0.0.1", port))
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+    let port = server
+        .server_addr()
+        .to_ip()
+        .map(|a| a.port())
+        .ok_or_else(|| String::from("the server has no IP address"))?;
+    let handle = std::thread::spawn(move || {
+        for req in server.incoming_requests() {
+            let response = match resolve(&root, req.url()).and_then(|p| {
+                let body = std::fs::read(&p).ok()?;
+                Some((p, body))
+            }) {
+                Some((p, body)) => {
+                    let mut r = tiny_http::Response::from_data(body);
+                    for (name, value) in [
+                        ("Content-Type", content_type(&p)),
+                        ("Cache-Control", "no-cache"),
+                    ] {
+                        if let Ok(h) = tiny_http::Header::from_bytes(name, value) {
+                            r.add_header(h);
+                        }
+                    }
+                    r
+                }
+                None => tiny_http::Response::from_string("not found").with_status_code(404),
+            };
+            let _ = req.respond(response);
+        }
+    });
+    Ok((port, handle))
+}
