@@ -295,61 +295,61 @@ impl Playground {
     }
 
     /// The scenario's id.
-    pub fn id(&self) -> String {
-        self.scenario.id.into()
+    pub fn id(&self) -> Result<String, JsError> {
+        Ok(self.scenario.id.into())
     }
 
     /// The seed, as decimal text.
-    pub fn seed(&self) -> String {
-        self.seed.to_string()
+    pub fn seed(&self) -> Result<String, JsError> {
+        Ok(self.seed.to_string())
     }
 
     /// The settings it was made with, as given.
-    pub fn settings(&self) -> String {
-        self.set.clone()
+    pub fn settings(&self) -> Result<String, JsError> {
+        Ok(self.set.clone())
     }
 
     /// The hosts' names, by index.
-    pub fn hosts(&self) -> Vec<String> {
-        self.hosts.clone()
+    pub fn hosts(&self) -> Result<Vec<String>, JsError> {
+        Ok(self.hosts.clone())
     }
 
     /// How many stops the run has (the start, then one per visible step).
-    pub fn stops(&self) -> usize {
-        self.stops.len()
+    pub fn stops(&self) -> Result<usize, JsError> {
+        Ok(self.stops.len())
     }
 
     /// The cursor: a stop index.
-    pub fn cursor(&self) -> usize {
-        self.cursor
+    pub fn cursor(&self) -> Result<usize, JsError> {
+        Ok(self.cursor)
     }
 
     /// How many trace events the cursor reveals.
-    pub fn revealed(&self) -> usize {
-        self.stops.get(self.cursor).map_or(0, |(len, _)| *len)
+    pub fn revealed(&self) -> Result<usize, JsError> {
+        Ok(self.revealed_now())
     }
 
     /// The simulated time at the cursor, µs.
-    pub fn time(&self) -> f64 {
-        self.live.sim().now().micros() as f64
+    pub fn time(&self) -> Result<f64, JsError> {
+        Ok(self.live.sim().now().micros() as f64)
     }
 
     /// The run has nothing left to reveal.
-    pub fn at_end(&self) -> bool {
-        self.cursor + 1 >= self.stops.len()
+    pub fn at_end(&self) -> Result<bool, JsError> {
+        Ok(self.cursor + 1 >= self.stops.len())
     }
 
     /// One step on: the simulation runs to its next visible change. Returns the new cursor.
-    pub fn step(&mut self) -> usize {
+    pub fn step(&mut self) -> Result<usize, JsError> {
         let next = (self.cursor + 1).min(self.stops.len().saturating_sub(1));
         self.go(next);
-        self.cursor
+        Ok(self.cursor)
     }
 
     /// One step back (restores a snapshot and replays).
-    pub fn back(&mut self) -> usize {
+    pub fn back(&mut self) -> Result<usize, JsError> {
         self.go(self.cursor.saturating_sub(1));
-        self.cursor
+        Ok(self.cursor)
     }
 
     /// Moves the cursor to stop `index` (0 is the start, `stops() - 1` the end).
@@ -433,6 +433,11 @@ impl Playground {
 }
 
 impl Playground {
+    /// How many trace events the cursor reveals.
+    fn revealed_now(&self) -> usize {
+        self.stops.get(self.cursor).map_or(0, |(len, _)| *len)
+    }
+
     /// Moves the live run to stop `index`: on from where it is, or from the nearest snapshot.
     fn go(&mut self, index: usize) {
         let Some(&(_, target)) = self.stops.get(index) else {
@@ -475,19 +480,19 @@ mod tests {
         for sc in SCENARIOS {
             let mut p = Playground::new(sc.id, "", "7").ok().unwrap();
             let mut seen = Vec::new();
-            while !p.at_end() {
-                p.step();
+            while p.cursor + 1 < p.stops.len() {
+                p.go(p.cursor + 1);
                 seen.push((
-                    p.revealed(),
+                    p.revealed_now(),
                     p.live.sim().now(),
                     p.live.sim().hosts()[0].sockets(),
                 ));
             }
-            assert_eq!(p.revealed(), p.trace.len(), "{}", sc.id);
-            for i in (1..p.stops()).rev() {
+            assert_eq!(p.revealed_now(), p.trace.len(), "{}", sc.id);
+            for i in (1..p.stops.len()).rev() {
                 p.go(i);
                 let (len, now, sockets) = &seen[i - 1];
-                assert_eq!(p.revealed(), *len);
+                assert_eq!(p.revealed_now(), *len);
                 assert_eq!(p.live.sim().now(), *now, "{} stop {i}", sc.id);
                 assert_eq!(
                     &p.live.sim().hosts()[0].sockets(),
