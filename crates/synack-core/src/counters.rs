@@ -50,6 +50,8 @@ counters! {
     RetransSegs = "TcpRetransSegs",
     /// Resets sent: `tcp_v4_send_reset`, `tcp_send_active_reset` (`TCP_MIB_OUTRSTS`).
     OutRsts = "TcpOutRsts",
+    /// Requests reset in the SYN queue: `tcp_check_req`, embryonic_reset (`LINUX_MIB_EMBRYONICRSTS`).
+    EmbryonicRsts = "TcpExtEmbryonicRsts",
     /// Sockets that finished TIME-WAIT: `tw_timer_handler` (`LINUX_MIB_TIMEWAITED`).
     Tw = "TcpExtTW",
     /// Sockets that left TIME-WAIT because a new SYN reused the 4-tuple (`LINUX_MIB_TIMEWAITRECYCLED`).
@@ -60,6 +62,10 @@ counters! {
     PawsEstab = "TcpExtPAWSEstab",
     /// Delayed ACKs sent by the delayed-ACK timer: `tcp_delack_timer_handler` (`LINUX_MIB_DELAYEDACKS`).
     DelayedAcks = "TcpExtDelayedACKs",
+    /// Data received again, as if our ACK of it was lost: `tcp_data_queue`, `tcp_send_dupack` (`LINUX_MIB_DELAYEDACKLOST`).
+    DelayedAckLost = "TcpExtDelayedACKLost",
+    /// D-SACK blocks sent for data below rcv_nxt: `tcp_dsack_set` (`LINUX_MIB_TCPDSACKOLDSENT`).
+    DsackOldSent = "TcpExtTCPDSACKOldSent",
     /// Challenge ACKs sent: `tcp_send_challenge_ack` (`LINUX_MIB_TCPCHALLENGEACK`).
     ChallengeAck = "TcpExtTCPChallengeACK",
     /// SYNs received on an established connection: `tcp_validate_incoming` (`LINUX_MIB_TCPSYNCHALLENGE`).
@@ -70,6 +76,8 @@ counters! {
     AbortOnClose = "TcpExtTCPAbortOnClose",
     /// Retransmission timeouts: `tcp_retransmit_timer` (`LINUX_MIB_TCPTIMEOUTS`).
     TcpTimeouts = "TcpExtTCPTimeouts",
+    /// Answers of a request (SYN-ACK again, out-of-window ACK) skipped by `tcp_invalid_ratelimit`: `tcp_check_req` (`LINUX_MIB_TCPACKSKIPPEDSYNRECV`).
+    AckSkippedSynRecv = "TcpExtTCPACKSkippedSynRecv",
     /// Duplicate ACKs for out-of-window segments skipped by `tcp_invalid_ratelimit`: `tcp_oow_rate_limited` (`LINUX_MIB_TCPACKSKIPPEDSEQ`).
     AckSkippedSeq = "TcpExtTCPACKSkippedSeq",
     /// Duplicate ACKs for segments failing PAWS skipped by `tcp_invalid_ratelimit`: `tcp_validate_incoming` (`LINUX_MIB_TCPACKSKIPPEDPAWS`).

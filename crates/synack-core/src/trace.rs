@@ -145,8 +145,11 @@ pub enum Discard {
     SynOnEstablished,
     /// `tcp_rcv_synsent_state_process`: a segment SYN-SENT cannot use.
     SynSentIgnored,
-    /// `tcp_ack`: an ACK for data never sent (RFC 9293 §3.10.7.4).
+    /// `tcp_ack`: an ACK for data never sent (RFC 9293 §3.10.7.4); a challenge ACK answers it.
     AckOfUnsent,
+    /// `tcp_ack`: an ACK further below snd_una than the peer could have seen acknowledged
+    /// (RFC 5961 §5.2); a challenge ACK answers it.
+    AckTooOld,
     /// `tcp_timewait_state_process`: TIME-WAIT ignores the segment.
     TimeWaitIgnored,
     /// `tcp_timewait_state_process` with `tcp_rfc1337=1`: a RST cannot end TIME-WAIT (RFC 1337).
@@ -176,7 +179,8 @@ impl Discard {
             Discard::RstNotExact => "tcp_validate_incoming (RFC 5961 §3)",
             Discard::SynOnEstablished => "tcp_validate_incoming (RFC 5961 §4)",
             Discard::SynSentIgnored => "tcp_rcv_synsent_state_process",
-            Discard::AckOfUnsent => "tcp_ack (RFC 9293 §3.10.7.4)",
+            Discard::AckOfUnsent => "tcp_ack (RFC 9293 §3.10.7.4, RFC 5961 §5.2)",
+            Discard::AckTooOld => "tcp_ack (RFC 5961 §5.2)",
             Discard::TimeWaitIgnored => "tcp_timewait_state_process",
             Discard::TimeWaitRstIgnored => "tcp_timewait_state_process (RFC 1337)",
             Discard::RequestIgnored => "tcp_check_req",
@@ -205,6 +209,7 @@ impl fmt::Display for Discard {
             Discard::SynOnEstablished => "SYN on a synchronized connection",
             Discard::SynSentIgnored => "not usable in SYN-SENT",
             Discard::AckOfUnsent => "acknowledges data never sent",
+            Discard::AckTooOld => "acknowledges data far below snd_una",
             Discard::TimeWaitIgnored => "ignored by TIME-WAIT",
             Discard::TimeWaitRstIgnored => "RST ignored in TIME-WAIT (tcp_rfc1337=1)",
             Discard::RequestIgnored => "not the handshake's ACK",

@@ -198,6 +198,7 @@ impl Host {
             acked: false,
             synack_sent_at: self.now,
             timer: None,
+            last_oow_ack: None,
         };
         let rkey = self.requests.insert(req);
         self.ehash.insert((local, remote), Conn::Request(rkey));
@@ -243,8 +244,11 @@ impl Host {
         let Some(r) = self.requests.get(rkey).cloned() else {
             return;
         };
-        // A retransmitted SYN: answer with the SYN-ACK again (`inet_rtx_syn_ack`), rate-limited.
+        // A retransmitted SYN: answer with the SYN-ACK again (`tcp_rtx_synack`), rate-limited.
         if seg.flags.syn() && !seg.flags.rst() && !seg.flags.ack() && seg.seq == r.irs {
+            if self.oow_rate_limited_req(rkey, Some(seg), Counter::AckSkippedSynRecv) {
+                return;
+            }
             mark!(request_syn_retransmitted);
             self.send_synack(rkey, true);
             if let Some(r) = self.requests.get_mut(rkey) {
@@ -265,22 +269,26 @@ impl Host {
             || (seg.end_seq().after(rcv_nxt) && seg.seq.before(rcv_nxt + r.rcv_wnd))
             || (seg.seg_len() == 0 && seg.seq.between(rcv_nxt, rcv_nxt + r.rcv_wnd));
         if !in_window {
-            if !seg.flags.rst() {
+            if !seg.flags.rst()
+                && !self.oow_rate_limited_req(rkey, Some(seg), Counter::AckSkippedSynRecv)
+            {
                 mark!(request_out_of_window_ack);
-                let ts = r.tstamp_ok.then(|| (self.tsval(r.tsoffset), r.ts_recent));
-                let window =
-                    u16::try_from((r.rcv_wnd >> r.rcv_wscale).min(65535)).unwrap_or(u16::MAX);
-                self.send_bare_ack(
-                    r.local,
-                    r.remote,
-                    r.iss + 1,
-                    rcv_nxt,
-                    window,
-                    ts,
-                    SendCause::DupAck,
-                );
+                self.request_ack(rkey, SendCause::DupAck);
             }
             self.discard(Discard::OutOfWindow);
+            return;
+        }
+        if seg.flags.rst() && seg.seq != rcv_nxt {
+            // RFC 5961 §3.2 for a request, as Linux 6.18.44 does it (`tcp_check_req`, measured with
+            // packetdrill): a RST in the window but not at rcv_nxt gets the request's ACK as a
+            // challenge ACK (TcpExtTCPChallengeACK, rate-limited with the request's other
+            // answers, TcpExtTCPACKSkippedChallenge), and the request stays.
+            if !self.oow_rate_limited_req(rkey, None, Counter::AckSkippedChallenge) {
+                mark!(request_rst_challenge_ack);
+                self.count(Counter::ChallengeAck);
+                self.request_ack(rkey, SendCause::ChallengeAck);
+            }
+            self.discard(Discard::RstNotExact);
             return;
         }
         if seg.flags.rst() || seg.flags.syn() {
@@ -290,6 +298,7 @@ impl Host {
             if !seg.flags.rst() {
                 self.send_reset_for(seg);
             }
+            self.count(Counter::EmbryonicRsts);
             self.drop_request(rkey);
             return;
         }
@@ -313,7 +322,9 @@ impl Host {
                 }
                 self.discard(Discard::AcceptQueueFullAck);
             } else {
+                // `embryonic_reset` with `tcp_abort_on_overflow`: a RST, and the request goes.
                 self.send_reset_for(seg);
+                self.count(Counter::EmbryonicRsts);
                 self.drop_request(rkey);
             }
             return;
@@ -473,6 +484,8 @@ impl Host {
         t.rcv_nxt = seg.seq + 1;
         t.rcv_wup = seg.seq + 1;
         t.copied_seq = seg.seq + 1;
+        // `tcp_snd_una_update`: the ACK of our SYN counts in bytes_acked.
+        t.bytes_acked += u64::from(seg.ack.distance_from(t.snd_una));
         t.snd_una = seg.ack;
         t.tx_start = seg.ack;
         // The SYN-ACK's window is not scaled (RFC 7323 §2.2).
@@ -510,29 +523,34 @@ impl Host {
         };
         let acceptable = self.ack_process(key, seg);
         match acceptable {
+            // `tcp_rcv_state_process`, TCP_SYN_RECV: any ACK but the one of our SYN gets a RST
+            // (RFC 9293 §3.10.7.4).
+            AckResult::Unsent | AckResult::TooOld | AckResult::Old
+                if state == State::SynReceived =>
+            {
+                mark!(syn_received_bad_ack_rst);
+                self.send_reset_for(seg);
+                return;
+            }
+            // `tcp_ack` (in ESTABLISHED) or `tcp_rcv_state_process` (in the other states): an ACK
+            // of data never sent, or one older than what the peer could have seen acknowledged,
+            // drops the segment and gets a challenge ACK (RFC 5961 §5.2; for SEG.ACK > SND.NXT
+            // since "tcp: send a challenge ACK on SEG.ACK > SND.NXT", in the 6.18 stable series).
             AckResult::Unsent => {
-                if state == State::SynReceived {
-                    // An unacceptable ACK in SYN-RECEIVED gets a RST (RFC 9293 §3.10.7.4).
-                    mark!(syn_received_bad_ack_rst);
-                    self.send_reset_for(seg);
-                } else if state != State::Established {
-                    self.send_challenge_ack(key);
-                    self.discard(Discard::AckOfUnsent);
-                } else {
-                    self.discard(Discard::AckOfUnsent);
-                }
+                mark!(ack_of_unsent_challenge_ack);
+                self.send_challenge_ack(key);
+                self.discard(Discard::AckOfUnsent);
                 return;
             }
-            AckResult::Old if state != State::Established => {
-                if state == State::SynReceived {
-                    self.send_reset_for(seg);
-                } else {
-                    self.send_challenge_ack(key);
-                    self.discard(Discard::Duplicate);
-                }
+            AckResult::TooOld => {
+                mark!(ack_too_old_challenge_ack);
+                self.send_challenge_ack(key);
+                self.discard(Discard::AckTooOld);
                 return;
             }
-            _ => {}
+            // `old_ack`: an old but believable ACK changes nothing; the segment goes on (its data,
+            // its FIN).
+            AckResult::Old | AckResult::Ok => {}
         }
         let Some(s) = self.socks.get(key) else { return };
         let fin_acked = s.tcb.fin_queued && s.tcb.snd_una == s.tcb.final_seq();
@@ -720,10 +738,19 @@ impl Host {
         self.discard(Discard::SynOnEstablished);
     }
 
-    /// `tcp_send_dupack`: duplicate data puts the receiver in quick-ACK mode.
+    /// `tcp_send_dupack`: duplicate data puts the receiver in quick-ACK mode and is reported as a
+    /// D-SACK block (up to rcv_nxt).
     fn dupack(&mut self, key: Key, seg: &Segment) {
-        if seg.seg_len() > 0 && seg.seq.before(self.rcv_nxt(key)) {
+        let rcv_nxt = self.rcv_nxt(key);
+        if seg.seg_len() > 0 && seg.seq.before(rcv_nxt) {
+            self.count(Counter::DelayedAckLost);
             self.enter_quickack_mode(key);
+            let end = if seg.end_seq().after(rcv_nxt) {
+                rcv_nxt
+            } else {
+                seg.end_seq()
+            };
+            self.dsack_set(key, seg.seq, end);
         }
         self.send_ack(key, SendCause::DupAck);
     }
@@ -735,9 +762,17 @@ impl Host {
         let Some(s) = self.socks.get_mut(key) else {
             return AckResult::Old;
         };
+        let passive_child = s.parent.is_some();
         let t = &mut s.tcb;
         let ack = seg.ack;
         if ack.before(t.snd_una) {
+            // RFC 5961 §5.2 as `tcp_ack` bounds it in 6.18.y: no further below snd_una than the
+            // peer could have seen acknowledged, `min(max_window, bytes_acked)`.
+            let believable = u64::from(t.max_window).min(t.bytes_acked);
+            let believable = u32::try_from(believable).unwrap_or(u32::MAX);
+            if ack.before(t.snd_una - believable) {
+                return AckResult::TooOld;
+            }
             return AckResult::Old;
         }
         if ack.after(t.snd_nxt) {
@@ -770,6 +805,10 @@ impl Host {
         t.tx.drain(..data_acked as usize);
         t.tx_start = t.tx_start + data_acked;
         let newly = ack.distance_from(t.snd_una);
+        // A passive child starts with snd_una past its SYN (`tcp_create_openreq_child`): the
+        // handshake's ACK adds nothing to bytes_acked there, unlike an active open's.
+        let syn = u32::from(passive_child && t.snd_una == t.iss);
+        t.bytes_acked += u64::from(newly - syn.min(newly));
         t.snd_una = ack;
         // Slow start: one segment per segment acknowledged.
         let mss = t.mss_cache.max(1);
@@ -860,7 +899,16 @@ impl Host {
         };
         let t = &mut s.tcb;
         if !seg.seq.after(t.rcv_nxt) && seg.end_seq().after(t.rcv_nxt) {
-            // In order (possibly overlapping what we have): take the new part.
+            // In order (possibly overlapping what we have): take the new part. A head we already
+            // had is reported as a D-SACK block ("Partial packet, seq < rcv_next < end_seq").
+            if seg.seq.before(t.rcv_nxt) {
+                let rcv_nxt = t.rcv_nxt;
+                self.dsack_set(key, seg.seq, rcv_nxt);
+            }
+            let Some(s) = self.socks.get_mut(key) else {
+                return;
+            };
+            let t = &mut s.tcb;
             let skip = usize::try_from(t.rcv_nxt - seg.seq).unwrap_or(0);
             let fresh = seg.payload.get(skip..).unwrap_or(&[]);
             let len = fresh.len();
@@ -877,8 +925,11 @@ impl Host {
             return;
         }
         if !seg.end_seq().after(t.rcv_nxt) {
-            // A duplicate: quick-ACK mode and an ACK now (`tcp_data_queue`, out_of_window).
+            // A duplicate ("A retransmit, 2nd most common case"): TcpExtDelayedACKLost, a D-SACK
+            // block for it, quick-ACK mode and an ACK now (`tcp_data_queue`, out_of_window).
             mark!(duplicate_quick_ack);
+            self.count(Counter::DelayedAckLost);
+            self.dsack_set(key, seg.seq, seg.end_seq());
             self.enter_quickack_mode(key);
             self.schedule_ack(key);
             self.discard(Discard::Duplicate);
@@ -1271,8 +1322,10 @@ impl Host {
 enum AckResult {
     /// Acceptable.
     Ok,
-    /// Older than snd_una.
+    /// Older than snd_una, but no older than the peer could have seen acknowledged (`old_ack`).
     Old,
+    /// Older than snd_una by more than that (RFC 5961 §5.2).
+    TooOld,
     /// Acknowledges data never sent.
     Unsent,
 }

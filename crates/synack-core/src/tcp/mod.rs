@@ -269,6 +269,12 @@ struct Tcb {
     cwnd: u32,
     /// Last out-of-window ACK sent, in jiffies (`last_oow_ack_time`).
     last_oow_ack: Option<u64>,
+    /// Bytes the peer acknowledged so far, the SYN included (`bytes_acked`, RFC 4898): how far
+    /// below snd_una an old ACK may still be believable (`tcp_ack`).
+    bytes_acked: u64,
+    /// A D-SACK block owed to the peer, sent once with the next segment (`rx_opt.dsack`,
+    /// `duplicate_sack[0]`; RFC 2883).
+    dsack: Option<(SeqNum, SeqNum)>,
 }
 
 /// A full socket.
@@ -316,6 +322,8 @@ struct Request {
     acked: bool,
     synack_sent_at: Instant,
     timer: Option<Instant>,
+    /// Last SYN-ACK or ACK sent in answer to a segment, in jiffies (`last_oow_ack_time`).
+    last_oow_ack: Option<u64>,
 }
 
 /// A TIME-WAIT (or orphaned FIN-WAIT-2) mini socket (`tcp_timewait_sock`): what is left of a

@@ -77,6 +77,39 @@ pub(super) fn ack_options(ts: Option<(u32, u32)>) -> Vec<TcpOption> {
     }
 }
 
+/// `ack_options` followed, when one is owed, by a D-SACK block as `nop,nop,sack`
+/// (`tcp_options_write` writes the timestamp first, then the SACK blocks).
+fn established_options(ts: Option<(u32, u32)>, dsack: Option<(SeqNum, SeqNum)>) -> Vec<TcpOption> {
+    let mut o = ack_options(ts);
+    if let Some(block) = dsack {
+        o.extend([
+            TcpOption::Nop,
+            TcpOption::Nop,
+            TcpOption::Sack(alloc::vec![block]),
+        ]);
+    }
+    o
+}
+
+/// Whose `last_oow_ack_time` an answer counts against.
+#[derive(Clone, Copy)]
+enum Answerer {
+    Sock(Key),
+    Request(Key),
+}
+
+/// `__tcp_oow_rate_limited`: whether an answer is skipped because the last one (at `last`, in
+/// jiffies) went less than `tcp_invalid_ratelimit` ago; if not, `last` becomes `now`.
+fn rate_limited(last: &mut Option<u64>, now: u64, limit: u64) -> bool {
+    if let Some(at) = *last
+        && now.saturating_sub(at) < limit
+    {
+        return true;
+    }
+    *last = Some(now);
+    false
+}
+
 /// Rounds `x` up to a multiple of `1 << shift` (the kernel's `ALIGN`).
 const fn align_up(x: u32, shift: u8) -> u32 {
     let m = 1u32 << shift;
@@ -179,6 +212,8 @@ impl Host {
         let (local, remote) = (s.local?, s.remote?);
         let window = s.tcb.select_window();
         let ts = s.tcb.ts(tsval_base.wrapping_add(s.tcb.tsoffset));
+        // A D-SACK block goes out once (`tcp_options_write` clears `rx_opt.dsack`).
+        let dsack = s.tcb.dsack.take();
         Some(Segment {
             src: local,
             dst: remote,
@@ -190,7 +225,7 @@ impl Host {
             },
             flags,
             window,
-            options: ack_options(ts),
+            options: established_options(ts, dsack),
             payload,
         })
     }
@@ -233,14 +268,29 @@ impl Host {
         self.send_ack(key, SendCause::ChallengeAck);
     }
 
-    /// `tcp_oow_rate_limited`: data segments without SYN are never limited; others get one
-    /// answer per `tcp_invalid_ratelimit`, and a skipped answer counts in `skipped`.
+    /// `tcp_oow_rate_limited` for a full socket: data segments without SYN are never limited;
+    /// others get one answer per `tcp_invalid_ratelimit`, and a skipped answer counts in `skipped`.
     pub(super) fn oow_rate_limited_sock(
         &mut self,
         key: Key,
         seg: Option<&Segment>,
         skipped: Counter,
     ) -> bool {
+        self.oow_rate_limited(Answerer::Sock(key), seg, skipped)
+    }
+
+    /// `tcp_oow_rate_limited` for a request in the SYN queue (its own `last_oow_ack_time`, which
+    /// the retransmitted SYN's SYN-ACK, the out-of-window ACK and the challenge ACK share).
+    pub(super) fn oow_rate_limited_req(
+        &mut self,
+        key: Key,
+        seg: Option<&Segment>,
+        skipped: Counter,
+    ) -> bool {
+        self.oow_rate_limited(Answerer::Request(key), seg, skipped)
+    }
+
+    fn oow_rate_limited(&mut self, who: Answerer, seg: Option<&Segment>, skipped: Counter) -> bool {
         if let Some(seg) = seg
             && seg.seg_len() != 0
             && !seg.flags.syn()
@@ -248,23 +298,43 @@ impl Host {
             return false;
         }
         let now = self.jiffies();
-        let limit = self
-            .clock
-            .to_jiffies(crate::time::Duration::from_millis(u64::from(
-                self.cfg.sysctl.tcp_invalid_ratelimit,
-            )));
-        let Some(s) = self.socks.get_mut(key) else {
+        let limit = self.invalid_ratelimit();
+        let last = match who {
+            Answerer::Sock(key) => self.socks.get_mut(key).map(|s| &mut s.tcb.last_oow_ack),
+            Answerer::Request(key) => self.requests.get_mut(key).map(|r| &mut r.last_oow_ack),
+        };
+        let Some(last) = last else {
             return true;
         };
-        if let Some(last) = s.tcb.last_oow_ack
-            && now.saturating_sub(last) < limit
-        {
+        if rate_limited(last, now, limit) {
             mark!(oow_ack_rate_limited);
             self.count(skipped);
             return true;
         }
-        s.tcb.last_oow_ack = Some(now);
         false
+    }
+
+    /// `tcp_invalid_ratelimit` in jiffies.
+    fn invalid_ratelimit(&self) -> u64 {
+        self.clock
+            .to_jiffies(crate::time::Duration::from_millis(u64::from(
+                self.cfg.sysctl.tcp_invalid_ratelimit,
+            )))
+    }
+
+    /// `tcp_dsack_set`: owe the peer a D-SACK block for `start..end` (RFC 2883), when SACK was
+    /// negotiated (`tcp_dsack` is 1 on linux-6.18). Every caller reports data below rcv_nxt (out-of-
+    /// order data is not queued here), so it counts in TcpExtTCPDSACKOldSent.
+    pub(super) fn dsack_set(&mut self, key: Key, start: SeqNum, end: SeqNum) {
+        let Some(s) = self.socks.get_mut(key) else {
+            return;
+        };
+        if !s.tcb.sack_ok {
+            return;
+        }
+        mark!(dsack_block_owed);
+        s.tcb.dsack = Some((start, end));
+        self.count(Counter::DsackOldSent);
     }
 
     /// The SYN (or, in simultaneous open, the SYN-ACK) of a full socket: `tcp_connect`,
@@ -468,6 +538,18 @@ impl Host {
             payload: Vec::new(),
         };
         self.transmit(seg, cause);
+    }
+
+    /// `tcp_v4_reqsk_send_ack`: a request's ACK, seq snt_isn + 1, ack rcv_nxt, its window scaled by
+    /// the scale it offered, and a TS option if the SYN had one.
+    pub(super) fn request_ack(&mut self, key: Key, cause: SendCause) {
+        let Some(r) = self.requests.get(key) else {
+            return;
+        };
+        let ts = r.tstamp_ok.then(|| (self.tsval(r.tsoffset), r.ts_recent));
+        let window = u16::try_from((r.rcv_wnd >> r.rcv_wscale).min(65535)).unwrap_or(u16::MAX);
+        let (local, remote, seq, ack) = (r.local, r.remote, r.iss + 1, r.irs + 1);
+        self.send_bare_ack(local, remote, seq, ack, window, ts, cause);
     }
 
     /// `tcp_v4_timewait_ack`: seq `tw_snd_nxt`, ack `tw_rcv_nxt`, the frozen window, and a TS

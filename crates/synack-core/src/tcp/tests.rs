@@ -676,6 +676,8 @@ fn syn_received_rst_drops_the_request() {
     recv_nothing!(h);
     assert_eq!(h.state(), None);
     assert_eq!(h.host.count_state(State::SynReceived), 0);
+    assert_eq!(h.counter(Counter::EmbryonicRsts), 1);
+    assert_eq!(h.counter(Counter::AttemptFails), 1);
 }
 
 // `tcp_check_req` -> `tcp_create_openreq_child`: the handshake's ACK makes an ESTABLISHED child
@@ -704,6 +706,33 @@ fn syn_received_syn_ack_retransmitted_at_1_3_7_s() {
         recv_nothing!(h, time at - 1);
         recv!(h, time at, [syn_ack()]);
     }
+}
+
+// `tcp_check_req` on Linux 6.18.44 (RFC 5961 §3.2, measured with packetdrill: syn-recv-rst.pkt): a
+// RST in the window but not at rcv_nxt does not drop the request; the request answers with its
+// ACK as a challenge ACK. A second one 100 ms later is rate-limited, and so is a retransmitted SYN,
+// which shares the request's `last_oow_ack_time`.
+#[test]
+fn syn_received_rst_not_at_rcv_nxt_gets_a_challenge_ack_and_the_request_stays() {
+    let mut h = socket_syn_received();
+    {
+        cov_mark::check!(request_rst_challenge_ack);
+        send!(h, time 100, peer_rst(REMOTE_SEQ + 2));
+        recv!(h, [host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 1)]);
+    }
+    assert_eq!(h.state(), Some(State::SynReceived));
+    assert_eq!(h.counter(Counter::ChallengeAck), 1);
+    assert_eq!(h.counter(Counter::EmbryonicRsts), 0);
+    {
+        cov_mark::check!(oow_ack_rate_limited);
+        send!(h, time 200, peer_rst(REMOTE_SEQ + 3));
+        recv_nothing!(h);
+    }
+    assert_eq!(h.counter(Counter::AckSkippedChallenge), 1);
+    send!(h, time 300, syn());
+    recv_nothing!(h);
+    assert_eq!(h.counter(Counter::AckSkippedSynRecv), 1);
+    assert_eq!(h.state(), Some(State::SynReceived));
 }
 
 // =============================================================================================
@@ -1072,9 +1101,185 @@ fn established_data_is_retransmitted_with_backoff() {
     assert_eq!(h.counter(Counter::TcpTimeouts), 2);
 }
 
+// `tcp_ack` (6.18 stable series: "tcp: send a challenge ACK on SEG.ACK > SND.NXT"): a segment that
+// acknowledges data never sent is dropped, data and all, and answered with a challenge ACK.
+#[test]
+fn established_ack_of_unsent_data_gets_a_challenge_ack() {
+    let mut h = socket_established();
+    cov_mark::check!(ack_of_unsent_challenge_ack);
+    send!(
+        h,
+        time 1000,
+        Segment {
+            ack: LOCAL_SEQ + 1000,
+            ..peer_data(REMOTE_SEQ + 1, b"abcdef")
+        }
+    );
+    recv!(h, [host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 1)]);
+    assert_eq!(h.counter(Counter::ChallengeAck), 1);
+    assert!(h.discarded(Discard::AckOfUnsent));
+    h.call(Call::SetNonBlocking { fd: h.fd, on: true });
+    assert_eq!(
+        h.read(),
+        CallResult::Err {
+            errno: Errno::EAGAIN
+        }
+    );
+}
+
+// `tcp_ack` (6.18.y, RFC 5961 §5.2): an ACK below snd_una is believable only within
+// min(max_window, bytes_acked). A passive child starts with snd_una past its SYN, so right after
+// the handshake an ACK of our ISN is too old: challenge ACK, data dropped.
+#[test]
+fn established_ack_older_than_anything_acknowledged_gets_a_challenge_ack() {
+    let mut h = socket_established();
+    cov_mark::check!(ack_too_old_challenge_ack);
+    send!(
+        h,
+        time 1000,
+        Segment {
+            ack: LOCAL_SEQ,
+            ..peer_data(REMOTE_SEQ + 1, b"abcdef")
+        }
+    );
+    recv!(h, [host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 1)]);
+    assert_eq!(h.counter(Counter::ChallengeAck), 1);
+    assert!(h.discarded(Discard::AckTooOld));
+}
+
+// `tcp_ack`, old_ack: once 5 bytes were acknowledged, an ACK 3 bytes below snd_una is merely old;
+// the data it carries is accepted.
+#[test]
+fn established_old_but_believable_ack_carries_data_in() {
+    let mut h = socket_established();
+    h.advance(1000);
+    h.call(Call::Write {
+        fd: h.fd,
+        data: b"hello".to_vec(),
+    });
+    recv!(
+        h,
+        [Segment {
+            flags: PSH_ACK,
+            payload: b"hello".to_vec(),
+            ..host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 1)
+        }]
+    );
+    send!(h, time 1010, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 6));
+    recv_nothing!(h);
+    send!(
+        h,
+        time 1020,
+        Segment {
+            ack: LOCAL_SEQ + 3,
+            ..peer_data(REMOTE_SEQ + 1, b"abcdef")
+        }
+    );
+    recv!(
+        h,
+        [Segment {
+            window: WIN - 6,
+            ..host_ack(LOCAL_SEQ + 6, SeqNum(4))
+        }]
+    );
+    assert_eq!(h.counter(Counter::ChallengeAck), 0);
+}
+
+/// The peer offers SACK (`mss,nop,nop,sackOK`); the SYN-ACK offers it too.
+fn socket_established_with_sack() -> TestHost {
+    let sack = vec![
+        TcpOption::Mss(1460),
+        TcpOption::Nop,
+        TcpOption::Nop,
+        TcpOption::SackPermitted,
+    ];
+    let mut h = socket_listen();
+    send!(
+        h,
+        Segment {
+            options: sack.clone(),
+            ..syn()
+        }
+    );
+    recv!(
+        h,
+        [Segment {
+            options: sack,
+            ..syn_ack()
+        }]
+    );
+    send!(h, time 100, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    assert_eq!(
+        h.call(Call::Accept { fd: LISTENER }),
+        CallResult::Ok { value: 4 }
+    );
+    h.fd = 4;
+    h
+}
+
+/// A D-SACK block after the timestamp option, as `tcp_options_write` lays them out.
+fn dsack(start: SeqNum, end: SeqNum) -> Vec<TcpOption> {
+    vec![
+        TcpOption::Nop,
+        TcpOption::Nop,
+        TcpOption::Sack(vec![(start, end)]),
+    ]
+}
+
+// `tcp_data_queue` and `tcp_dsack_set` (RFC 2883), with SACK negotiated: a duplicate segment gets
+// an immediate ACK carrying a D-SACK block for it (TcpExtDelayedACKLost, TcpExtTCPDSACKOldSent);
+// a segment overlapping rcv_nxt is taken for its new part and its old head is D-SACKed. A block
+// goes out once.
+#[test]
+fn established_duplicate_data_is_reported_in_a_dsack_block() {
+    let mut h = socket_established_with_sack();
+    h.receive_abcdef();
+    cov_mark::check!(dsack_block_owed);
+    send!(h, time 1200, peer_data(REMOTE_SEQ + 1, b"abcdef"));
+    recv!(
+        h,
+        [Segment {
+            window: WIN - 6,
+            options: dsack(REMOTE_SEQ + 1, SeqNum(4)),
+            ..host_ack(LOCAL_SEQ + 1, SeqNum(4))
+        }]
+    );
+    assert_eq!(h.counter(Counter::DelayedAckLost), 1);
+    assert_eq!(h.counter(Counter::DsackOldSent), 1);
+    send!(h, time 1300, peer_data(SeqNum(2), b"efgh"));
+    recv!(
+        h,
+        [Segment {
+            window: WIN - 8,
+            options: dsack(SeqNum(2), SeqNum(4)),
+            ..host_ack(LOCAL_SEQ + 1, SeqNum(6))
+        }]
+    );
+    assert_eq!(h.counter(Counter::DsackOldSent), 2);
+    send!(h, time 1400, peer_data(SeqNum(6), b"ij"));
+    recv!(
+        h,
+        [Segment {
+            window: WIN - 10,
+            ..host_ack(LOCAL_SEQ + 1, SeqNum(8))
+        }]
+    );
+}
+
 // =============================================================================================
 // FIN-WAIT-1
 // =============================================================================================
+
+// `tcp_rcv_state_process`, step 5 ("accept old ack during closing"): in FIN-WAIT-2 a FIN whose
+// ACK is older than snd_una (it does not cover our FIN) is still taken: TIME-WAIT, no challenge.
+#[test]
+fn fin_wait_2_fin_with_an_old_ack_is_taken() {
+    let mut h = socket_fin_wait_2();
+    send!(h, time 1020, peer_fin(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    recv!(h, [time_wait_ack()]);
+    assert_eq!(h.state(), Some(State::TimeWait));
+    assert_eq!(h.counter(Counter::ChallengeAck), 0);
+}
 
 // `tcp_rcv_state_process`, TCP_FIN_WAIT1: the ACK of our FIN moves to FIN-WAIT-2.
 #[test]
