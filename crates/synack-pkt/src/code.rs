@@ -10,33 +10,51 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-/// A value: Python ints and bools.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// A value: Python ints, bools, and tuples of them (an assert's message may be one).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     /// An integer.
     Int(i64),
     /// `True` / `False`.
     Bool(bool),
+    /// `(a, b)`.
+    Tuple(Vec<Value>),
 }
 
 impl Value {
-    fn int(self) -> i64 {
+    fn int(&self) -> Result<i64, CodeError> {
         match self {
-            Value::Int(v) => v,
-            Value::Bool(b) => i64::from(b),
+            Value::Int(v) => Ok(*v),
+            Value::Bool(b) => Ok(i64::from(*b)),
+            Value::Tuple(_) => Err(CodeError::Unsupported(String::from(
+                "synack does not compute with tuples (only an assert's message may be one)",
+            ))),
         }
     }
 
-    fn truthy(self) -> bool {
-        self.int() != 0
+    fn truthy(&self) -> bool {
+        match self {
+            Value::Tuple(items) => !items.is_empty(),
+            other => other.int().is_ok_and(|v| v != 0),
+        }
     }
 
     /// As Python's `str()` prints it.
-    pub fn python_str(self) -> String {
+    pub fn python_str(&self) -> String {
         match self {
             Value::Int(v) => format!("{v}"),
             Value::Bool(true) => String::from("True"),
             Value::Bool(false) => String::from("False"),
+            Value::Tuple(items) if items.len() == 1 => {
+                format!(
+                    "({},)",
+                    items.first().map_or(String::new(), Value::python_str)
+                )
+            }
+            Value::Tuple(items) => {
+                let parts: Vec<String> = items.iter().map(Value::python_str).collect();
+                format!("({})", parts.join(", "))
+            }
         }
     }
 }
@@ -175,7 +193,7 @@ impl P<'_> {
             Ok(())
         } else {
             Err(CodeError::Assertion(
-                msg.map_or(String::new(), Value::python_str),
+                msg.as_ref().map_or(String::new(), Value::python_str),
             ))
         }
     }
@@ -221,7 +239,7 @@ impl P<'_> {
             };
             self.pos += 1;
             let right = self.bitor()?;
-            let (a, b) = (left.int(), right.int());
+            let (a, b) = (left.int()?, right.int()?);
             let holds = match op {
                 "==" => a == b,
                 "!=" => a != b,
@@ -249,8 +267,8 @@ impl P<'_> {
             let Some(op) = ops.iter().find(|o| self.eat_op(o)) else {
                 return Ok(v);
             };
-            let r = next(self)?.int();
-            let a = v.int();
+            let r = next(self)?.int()?;
+            let a = v.int()?;
             v = Value::Int(match *op {
                 "|" => a | r,
                 "^" => a ^ r,
@@ -292,7 +310,7 @@ impl P<'_> {
 
     fn unary(&mut self) -> Result<Value, CodeError> {
         if self.eat_op("-") {
-            return Ok(Value::Int(self.unary()?.int().wrapping_neg()));
+            return Ok(Value::Int(self.unary()?.int()?.wrapping_neg()));
         }
         match self.peek().cloned() {
             Some(T::Num(v)) => {
@@ -309,11 +327,28 @@ impl P<'_> {
             }
             Some(T::Op("(")) => {
                 self.pos += 1;
-                let v = self.or()?;
-                if !self.eat_op(")") {
-                    return Err(CodeError::Unsupported(String::from("missing `)`")));
+                if self.eat_op(")") {
+                    return Ok(Value::Tuple(Vec::new()));
                 }
-                Ok(v)
+                let first = self.or()?;
+                if !self.eat_op(",") {
+                    if !self.eat_op(")") {
+                        return Err(CodeError::Unsupported(String::from("missing `)`")));
+                    }
+                    return Ok(first);
+                }
+                // A tuple: `(a, b)`, `(a,)`.
+                let mut items = alloc::vec![first];
+                while !self.eat_op(")") {
+                    items.push(self.or()?);
+                    if !self.eat_op(",") {
+                        if !self.eat_op(")") {
+                            return Err(CodeError::Unsupported(String::from("missing `)`")));
+                        }
+                        break;
+                    }
+                }
+                Ok(Value::Tuple(items))
             }
             _ => Err(CodeError::Unsupported(String::from(
                 "expected a number, a name or `(`",

@@ -57,6 +57,46 @@ pub const DEFAULT_TOLERANCE_USECS: i64 = 4000;
 /// `tolerance_percent` by default (config.c).
 pub const DEFAULT_TOLERANCE_PERCENT: f64 = 12.5;
 
+/// packetdrill's command-line options a script may set (`--name=value` lines), with their
+/// defaults (`config.c`).
+#[derive(Clone, Debug)]
+struct Config {
+    local_ip: Ipv4,
+    remote_ip: Ipv4,
+    bind_port: u16,
+    connect_port: u16,
+    tolerance_usecs: i64,
+    tolerance_percent: f64,
+    /// `--tcp_ts_tick_usecs`: outbound TS val is checked only when set.
+    ts_tick_usecs: i64,
+    /// `--tcp_ts_ecr_scaled`: an inbound ecr without a matching outbound TS val is interpolated.
+    ts_ecr_scaled: bool,
+    /// `--strict_segments`: no joining of sniffed segments to match a `>` line.
+    strict_segments: bool,
+    /// `--dry_run`: parse only.
+    dry_run: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            local_ip: LOCAL_IP,
+            remote_ip: REMOTE_IP,
+            bind_port: BIND_PORT,
+            connect_port: CONNECT_PORT,
+            tolerance_usecs: DEFAULT_TOLERANCE_USECS,
+            tolerance_percent: DEFAULT_TOLERANCE_PERCENT,
+            ts_tick_usecs: 0,
+            ts_ecr_scaled: false,
+            strict_segments: false,
+            dry_run: false,
+        }
+    }
+}
+
+/// The port `./local-connect.sh` connects to (written in the helper script).
+const LOCAL_CONNECT_PORT: u16 = 8080;
+
 /// The application thread of the script's system calls.
 const SCRIPT_THREAD: u16 = 0;
 /// The thread `./local-connect.sh` runs on.
@@ -156,7 +196,7 @@ struct World {
 }
 
 impl World {
-    fn new(seed: u64) -> World {
+    fn new(seed: u64, addr: Ipv4) -> World {
         let mut s = seed ^ 0x9e37_79b9_7f4a_7c15;
         let mut next = || {
             // splitmix64: a different key per secret from one seed.
@@ -174,7 +214,7 @@ impl World {
         let profile = Profile::Linux6_18;
         let cfg = HostConfig {
             name: String::from("host"),
-            addr: LOCAL_IP,
+            addr,
             profile,
             sysctl: profile.defaults(),
             skip_time_wait: false,
@@ -402,8 +442,8 @@ struct Runner<'a> {
     sockets: Vec<PdSocket>,
     under_test: Option<usize>,
     errno: i32,
-    tolerance_usecs: i64,
-    tolerance_percent: f64,
+    seed: u64,
+    cfg: Config,
     next_remote_port: u16,
     snapshots: Vec<Snapshot>,
     pending: Option<Pending>,
@@ -476,12 +516,12 @@ impl<'a> Runner<'a> {
         Runner {
             path,
             files,
-            w: World::new(seed),
+            w: World::new(seed, LOCAL_IP),
+            seed,
+            cfg: Config::default(),
             sockets: Vec::new(),
             under_test: None,
             errno: 0,
-            tolerance_usecs: DEFAULT_TOLERANCE_USECS,
-            tolerance_percent: DEFAULT_TOLERANCE_PERCENT,
             // packetdrill takes a real ephemeral port of the kernel's default range.
             next_remote_port: 32768 + u16::try_from(seed % 28232).unwrap_or(0),
             snapshots: Vec::new(),
@@ -505,6 +545,9 @@ impl<'a> Runner<'a> {
     fn script(&mut self, s: &Script) -> Res<()> {
         for o in &s.options {
             self.option(o.line, &o.name, o.value.as_deref())?;
+        }
+        if self.cfg.dry_run {
+            return Ok(());
         }
         if let Some(c) = &s.init_command
             && let Err(e) = self.command(c)
@@ -546,31 +589,54 @@ impl<'a> Runner<'a> {
         Ok(())
     }
 
+    /// packetdrill's options (`config.c`, `process_option`): those with a meaning in the
+    /// simulation; any other is an error naming it, never ignored.
     fn option(&mut self, line: u32, name: &str, value: Option<&str>) -> Res<()> {
-        let num = |v: Option<&str>| v.and_then(|v| v.parse::<f64>().ok());
+        let v = value.unwrap_or("");
+        let bad = |me: &Self| me.fail(line, format!("bad --{name}: {v}"));
+        let num = v.parse::<f64>().ok();
+        let port = v.parse::<u16>().ok();
         match name {
-            "tolerance_usecs" => match num(value) {
-                Some(v) if v > 0.0 => self.tolerance_usecs = v as i64,
-                _ => {
-                    return self.fail(
-                        line,
-                        format!("bad --tolerance_usecs: {}", value.unwrap_or("")),
-                    );
-                }
+            "tolerance_usecs" => match num {
+                Some(n) if n > 0.0 => self.cfg.tolerance_usecs = n as i64,
+                _ => return bad(self),
             },
-            "tolerance_percent" => match num(value) {
-                Some(v) if (0.0..=100.0).contains(&v) => self.tolerance_percent = v,
-                _ => {
-                    return self.fail(
-                        line,
-                        format!("bad --tolerance_percent: {}", value.unwrap_or("")),
-                    );
-                }
+            "tolerance_percent" => match num {
+                Some(n) if (0.0..=100.0).contains(&n) => self.cfg.tolerance_percent = n,
+                _ => return bad(self),
             },
+            "tcp_ts_tick_usecs" => match v.parse::<i64>() {
+                Ok(n) if n >= 0 => self.cfg.ts_tick_usecs = n,
+                _ => return bad(self),
+            },
+            "bind_port" => match port {
+                Some(p) => self.cfg.bind_port = p,
+                None => return bad(self),
+            },
+            "connect_port" => match port {
+                Some(p) => self.cfg.connect_port = p,
+                None => return bad(self),
+            },
+            "local_ip" | "remote_ip" => match parse_ipv4(v) {
+                Some(ip) if name == "local_ip" => {
+                    self.cfg.local_ip = ip;
+                    self.w = World::new(self.seed, ip);
+                }
+                Some(ip) => self.cfg.remote_ip = ip,
+                None => return bad(self),
+            },
+            "ip_version" if v == "ipv4" => {}
+            "tcp_ts_ecr_scaled" => self.cfg.ts_ecr_scaled = true,
+            "strict_segments" => self.cfg.strict_segments = true,
+            "dry_run" => self.cfg.dry_run = true,
+            "verbose" | "debug" => {}
             _ => {
                 return self.fail(
                     line,
-                    format!("option '--{name}' is not supported by synack (it knows --tolerance_usecs and --tolerance_percent)"),
+                    format!(
+                        "option '--{name}{}' is not simulated by synack (it reads --tolerance_usecs, --tolerance_percent, --tcp_ts_tick_usecs, --tcp_ts_ecr_scaled, --strict_segments, --bind_port, --connect_port, --local_ip, --remote_ip, --ip_version=ipv4, --dry_run, --verbose, --debug)",
+                        value.map_or(String::new(), |v| format!("={v}"))
+                    ),
                 );
             }
         }
@@ -655,9 +721,9 @@ impl<'a> Runner<'a> {
         if t.kind == EventTime::Any {
             return Ok(());
         }
-        let mut tolerance = self.tolerance_usecs;
+        let mut tolerance = self.cfg.tolerance_usecs;
         if let Some(last) = self.last_time {
-            let dynamic = (self.tolerance_percent / 100.0 * (t.time - last) as f64) as i64;
+            let dynamic = (self.cfg.tolerance_percent / 100.0 * (t.time - last) as f64) as i64;
             tolerance = tolerance.max(dynamic);
         }
         if let Some(end) = t.end {
@@ -741,9 +807,9 @@ impl<'a> Runner<'a> {
             // socket at all) makes a child socket, the new socket under test.
             (Direction::Inbound, None | Some((_, SockState::Listening))) => {
                 let mut s = PdSocket::new(SockState::PassivePacketReceived);
-                s.live_remote = Endpoint::new(REMOTE_IP, self.next_remote_port);
+                s.live_remote = Endpoint::new(self.cfg.remote_ip, self.next_remote_port);
                 self.next_remote_port = self.next_remote_port.wrapping_add(1).max(32768);
-                s.live_local = Endpoint::new(LOCAL_IP, BIND_PORT);
+                s.live_local = Endpoint::new(self.cfg.local_ip, self.cfg.bind_port);
                 s.remote_isn = p.seq;
                 self.sockets.push(s);
                 let i = self.sockets.len() - 1;
@@ -768,6 +834,7 @@ impl<'a> Runner<'a> {
     }
 
     fn inbound(&mut self, sock: usize, p: &PacketSpec) -> Result<(), String> {
+        let scaled = self.cfg.ts_ecr_scaled;
         let Some(s) = self.sockets.get_mut(sock) else {
             return Err(String::from("no matching socket for script packet"));
         };
@@ -783,7 +850,7 @@ impl<'a> Runner<'a> {
         let window = p.window.unwrap_or(0);
         // `map_inbound_packet`.
         let src = Endpoint::new(
-            REMOTE_IP,
+            s.live_remote.ip,
             p.ports.map_or(s.live_remote.port, |(src, _)| src),
         );
         let dst = Endpoint::new(
@@ -821,6 +888,12 @@ impl<'a> Runner<'a> {
                     let ecr = if ack {
                         match s.ts_map.iter().rev().find(|(sv, _)| sv == ecr) {
                             Some((_, live)) => *live,
+                            // `--tcp_ts_ecr_scaled`: interpolated from the first mapping.
+                            None if scaled && !s.ts_map.is_empty() => {
+                                let (first_script, first_live) =
+                                    s.ts_map.first().copied().unwrap_or((0, 0));
+                                ecr.wrapping_sub(first_script).wrapping_add(first_live)
+                            }
                             None => {
                                 return Err(format!(
                                     "unable to infer live TS ecr for script TS ecr {ecr};  no matching or preceding outbound TS val"
@@ -935,7 +1008,7 @@ impl<'a> Runner<'a> {
                 ));
             }
             fragments.push((at, seg));
-            if got >= expected_len {
+            if got >= expected_len || self.cfg.strict_segments {
                 break;
             }
         }
@@ -944,15 +1017,18 @@ impl<'a> Runner<'a> {
                 "live packet payload: expected {expected_len} bytes vs actual {got} bytes"
             ));
         }
-        let (at, mut seg) = fragments
+        let (_, mut seg) = fragments
             .first()
             .cloned()
             .unwrap_or((self.w.now, empty_segment()));
-        if let Some((_, last)) = fragments.last() {
-            // `aggregate_packets`: the headers of the last fragment, the sequence of the first.
+        let mut at = self.w.now;
+        if let Some((last_at, last)) = fragments.last() {
+            // `aggregate_packets`: the headers and the time of the last fragment, the sequence of
+            // the first.
             let first_seq = seg.seq;
             seg = last.clone();
             seg.seq = first_seq;
+            at = *last_at;
             seg.payload = fragments
                 .iter()
                 .flat_map(|(_, f)| f.payload.iter().copied())
@@ -963,7 +1039,16 @@ impl<'a> Runner<'a> {
             return Err(String::from("packet is not for expected socket"));
         };
         let actual = ActualPacket::from_live(s, &seg, p);
-        let check = verify(p, &actual);
+        // `verify_outbound_tcp_option`: TS val is checked only with --tcp_ts_tick_usecs, within
+        // a tolerance grown with the time since the script began.
+        let ts_check = (self.cfg.ts_tick_usecs > 0).then(|| {
+            let dynamic = (self.cfg.tolerance_percent / 100.0 * t.time as f64) as i64;
+            (
+                self.cfg.ts_tick_usecs,
+                self.cfg.tolerance_usecs.max(dynamic),
+            )
+        });
+        let check = verify(p, &actual, ts_check);
         let timing = match check {
             Ok(()) => self.verify_time(t, micros(at), "outbound packet"),
             Err(e) => Err(e),
@@ -1108,7 +1193,7 @@ impl<'a> Runner<'a> {
                     && s.state == SockState::New
                 {
                     s.state = SockState::ActiveConnecting;
-                    s.live_remote = Endpoint::new(REMOTE_IP, CONNECT_PORT);
+                    s.live_remote = Endpoint::new(self.cfg.remote_ip, self.cfg.connect_port);
                 }
             }
             _ => {}
@@ -1148,7 +1233,11 @@ impl<'a> Runner<'a> {
                 want(3)?;
                 Call::Bind {
                     fd: fd()?,
-                    addr: sockaddr(args.get(1), Endpoint::new(LOCAL_IP, BIND_PORT))?,
+                    addr: {
+                        ellipsis_arg(args, 1)?;
+                        ellipsis_arg(args, 2)?;
+                        Endpoint::new(self.cfg.local_ip, self.cfg.bind_port)
+                    },
                 }
             }
             "listen" => {
@@ -1160,13 +1249,25 @@ impl<'a> Runner<'a> {
             }
             "accept" => {
                 want(3)?;
+                ellipsis_arg(args, 1)?;
+                ellipsis_arg(args, 2)?;
                 Call::Accept { fd: fd()? }
             }
             "connect" => {
                 want(3)?;
                 Call::Connect {
                     fd: fd()?,
-                    addr: sockaddr(args.get(1), Endpoint::new(REMOTE_IP, CONNECT_PORT))?,
+                    addr: {
+                        // `syscall_connect`: AF_UNSPEC (to disconnect) is the one alternative.
+                        if let Some(Expr::Int(_) | Expr::Word(_)) = args.get(1) {
+                            return Err(String::from(
+                                "connect() with an address family (AF_UNSPEC, to disconnect) is not simulated",
+                            ));
+                        }
+                        ellipsis_arg(args, 1)?;
+                        ellipsis_arg(args, 2)?;
+                        Endpoint::new(self.cfg.remote_ip, self.cfg.connect_port)
+                    },
                 }
             }
             "read" | "recv" => {
@@ -1548,12 +1649,14 @@ impl<'a> Runner<'a> {
     /// `./local-connect.sh N`: N loopback connections to the listener on port 8080, each closed
     /// by its client at once.
     fn local_connect(&mut self, n: u32) -> Result<i32, String> {
-        let Some(listener) = self.w.host.listener_on(BIND_PORT) else {
+        // The helper script looks for `sport = :8080` whatever packetdrill's --bind_port.
+        let port = LOCAL_CONNECT_PORT;
+        let Some(listener) = self.w.host.listener_on(port) else {
             self.errors.push(String::from("no listener on port 8080"));
             return Ok(1);
         };
         let ip = if listener.ip.is_unspecified() {
-            LOCAL_IP
+            self.cfg.local_ip
         } else {
             listener.ip
         };
@@ -1566,7 +1669,7 @@ impl<'a> Runner<'a> {
                 HELPER_THREAD,
                 Call::Connect {
                     fd,
-                    addr: Endpoint::new(ip, BIND_PORT),
+                    addr: Endpoint::new(ip, port),
                 },
             );
             if r == CallResult::Blocked {
@@ -1658,49 +1761,52 @@ fn int_arg(e: Option<&Expr>) -> Result<i64, String> {
         Some(Expr::Word(w)) => symbol(w).ok_or_else(|| format!("unknown symbol: '{w}'")),
         Some(Expr::Or(a, b)) => Ok(int_arg(Some(a))? | int_arg(Some(b))?),
         Some(Expr::List(items)) if items.len() == 1 => int_arg(items.first()),
-        Some(other) => Err(format!("Bad type; actual: {other} expected: integer")),
+        Some(other) => Err(format!(
+            "Bad type; actual: {} expected: integer",
+            type_name(other)
+        )),
         None => Err(String::from("missing argument")),
     }
 }
 
-/// `...` for the default address, or `{sa_family=AF_INET, sin_port=htons(P), sin_addr=inet_addr("A")}`.
-fn sockaddr(e: Option<&Expr>, default: Endpoint) -> Result<Endpoint, String> {
-    let Some(Expr::Struct(fields)) = e else {
-        return match e {
-            Some(Expr::Ellipsis) => Ok(default),
-            _ => Err(String::from(
-                "Expected ... or a sockaddr struct for the address",
-            )),
-        };
-    };
-    let mut ep = default;
-    for f in fields {
-        match f {
-            Expr::Assign(n, v) if n == "sa_family" => {
-                if int_arg(Some(v))? != 2 {
-                    return Err(String::from("synack simulates AF_INET addresses only"));
-                }
-            }
-            Expr::Assign(n, v) if n == "sin_port" => {
-                let port = match v.as_ref() {
-                    Expr::Call(f, args) if f == "htons" => int_arg(args.first())?,
-                    other => int_arg(Some(other))?,
-                };
-                ep.port = u16::try_from(port).map_err(|_| String::from("port out of range"))?;
-            }
-            Expr::Assign(n, v) if n == "sin_addr" => {
-                let Expr::Call(f, args) = v.as_ref() else {
-                    return Err(String::from("sin_addr must be inet_addr(\"A.B.C.D\")"));
-                };
-                let (true, Some(Expr::Str(a))) = (f == "inet_addr", args.first()) else {
-                    return Err(String::from("sin_addr must be inet_addr(\"A.B.C.D\")"));
-                };
-                ep.ip = parse_ipv4(a).ok_or_else(|| format!("bad address \"{a}\""))?;
-            }
-            other => return Err(format!("unexpected field {other} in a sockaddr")),
+/// packetdrill's name for an expression's type (`expression_type_table` in script.c).
+fn type_name(e: &Expr) -> &'static str {
+    match e {
+        Expr::Ellipsis => "ellipsis",
+        Expr::Int(_) => "integer",
+        Expr::Word(w) if symbol(w).is_some() => "integer",
+        Expr::Word(_) => "word",
+        Expr::Str(_) => "string",
+        Expr::List(_) => "list",
+        Expr::Or(..) | Expr::Assign(..) => "binary_expression",
+        Expr::Struct(fields)
+            if fields
+                .iter()
+                .any(|f| matches!(f, Expr::Assign(n, _) if n == "sa_family")) =>
+        {
+            "sockaddr_in"
         }
+        Expr::Struct(fields)
+            if fields
+                .iter()
+                .any(|f| matches!(f, Expr::Assign(n, _) if n == "onoff")) =>
+        {
+            "linger"
+        }
+        Expr::Struct(_) | Expr::Call(..) => "list",
     }
-    Ok(ep)
+}
+
+/// `ellipsis_arg`: the script lets the runner supply this argument (`...`).
+fn ellipsis_arg(args: &[Expr], i: usize) -> Result<(), String> {
+    match args.get(i) {
+        Some(Expr::Ellipsis) => Ok(()),
+        Some(other) => Err(format!(
+            "Bad type; actual: {} expected: ellipsis",
+            type_name(other)
+        )),
+        None => Err(format!("Expected {} args but got {}", i + 1, args.len())),
+    }
 }
 
 fn parse_ipv4(s: &str) -> Option<Ipv4> {
@@ -1907,7 +2013,7 @@ fn check_field(name: &str, expected: u32, actual: u32) -> Result<(), String> {
 }
 
 /// The field checks of `verify_outbound_live_packet`, in packetdrill's order.
-fn verify(p: &PacketSpec, a: &ActualPacket) -> Result<(), String> {
+fn verify(p: &PacketSpec, a: &ActualPacket, ts_check: Option<(i64, i64)>) -> Result<(), String> {
     let script_opts = p
         .options
         .as_deref()
@@ -1947,7 +2053,7 @@ fn verify(p: &PacketSpec, a: &ActualPacket) -> Result<(), String> {
         check_field("tcp_window", u32::from(w), u32::from(a.window))?;
     }
     if let Some(opts) = &p.options {
-        verify_options(opts, &a.options)?;
+        verify_options(opts, &a.options, ts_check)?;
     }
     if a.payload.iter().any(|b| *b != 0) {
         return Err(String::from("incorrect outbound data payload"));
@@ -1957,14 +2063,28 @@ fn verify(p: &PacketSpec, a: &ActualPacket) -> Result<(), String> {
 
 /// `verify_outbound_live_tcp_options`: the same kinds in the same order; values compared except
 /// NOP, EOL and (by default) timestamps.
-fn verify_options(script: &[PktOption], live: &[TcpOption]) -> Result<(), String> {
+fn verify_options(
+    script: &[PktOption],
+    live: &[TcpOption],
+    ts_check: Option<(i64, i64)>,
+) -> Result<(), String> {
     if script.len() != live.len() {
         return Err(String::from("bad outbound TCP options"));
     }
     for (s, l) in script.iter().zip(live) {
         let (kind, same) = match (s, l) {
             (PktOption::Nop, TcpOption::Nop) => continue,
-            (PktOption::Timestamp { .. }, TcpOption::Timestamp { .. }) => continue,
+            (PktOption::Timestamp { val, .. }, TcpOption::Timestamp { val: live_val, .. }) => {
+                if let Some((tick, tolerance)) = ts_check {
+                    let off = i64::from((live_val.wrapping_sub(*val) as i32).unsigned_abs());
+                    if off * tick > tolerance {
+                        return Err(format!(
+                            "bad outbound TCP timestamp value, tolerance {tolerance}"
+                        ));
+                    }
+                }
+                continue;
+            }
             (PktOption::Mss(a), TcpOption::Mss(b)) => (2, a == b),
             (PktOption::WindowScale(a), TcpOption::WindowScale(b)) => (3, a == b),
             (PktOption::SackOk, TcpOption::SackPermitted) => continue,

@@ -380,3 +380,73 @@ fn an_inbound_packet_after_an_inbound_packet_is_timed_from_its_scheduled_time() 
     // Simulation time is the script's plus the 250 µs jiffy offset.
     assert_eq!(data.1.micros(), 1_001_250);
 }
+
+#[test]
+fn segments_joined_to_match_one_line_take_the_last_ones_time() {
+    // The immediate ACK of the data (0.1 s) and the reply's data (0.11 s) together match a
+    // `> P.` line at 0.11 s, as packetdrill's `aggregate_packets` joins them (its time is the
+    // last fragment's): real packetdrill passes this on Linux 6.18.44.
+    passes(&server(
+        "+0 < P. 1:11(10) ack 1 win 257\n+.01 write(4, ..., 10) = 10\n+0 > P. 1:11(10) ack 11\n",
+    ));
+    // With --strict_segments nothing is joined: the ACK alone is compared.
+    fails(
+        &format!(
+            "--strict_segments\n{}",
+            server(
+                "+0 < P. 1:11(10) ack 1 win 257\n+.01 write(4, ..., 10) = 10\n+0 > P. 1:11(10) ack 11\n"
+            )
+        ),
+        13,
+        "error handling packet: live packet payload: expected 10 bytes vs actual 0 bytes",
+    );
+}
+
+#[test]
+fn addresses_are_the_runners_and_options_are_packetdrills() {
+    // bind, connect and accept take `...` only (`ellipsis_arg`).
+    fails(
+        "`./defaults.sh`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, {sa_family=AF_INET, sin_port=htons(40000), sin_addr=inet_addr(\"0.0.0.0\")}, 16) = 0\n",
+        3,
+        "runtime error in bind call: Bad type; actual: sockaddr_in expected: ellipsis",
+    );
+    // --bind_port moves the listener and the script's socket together.
+    passes(&format!(
+        "--bind_port=9090\n{SERVER}+0 `test \"$(ss -Htn state established | wc -l)\" = 1`\n"
+    ));
+    fails(
+        &format!("--wire_client\n{SERVER}"),
+        1,
+        "option '--wire_client' is not simulated by synack",
+    );
+    fails(
+        &format!("--tolerance_usecs=0\n{SERVER}"),
+        1,
+        "bad --tolerance_usecs: 0",
+    );
+}
+
+#[test]
+fn ts_val_is_checked_only_with_tcp_ts_tick_usecs() {
+    // The SYN's TSval is its clock: 100 is not what the host sends, and only the option makes
+    // that matter.
+    let client = "`./defaults.sh`\n+0 `sysctl -q net.ipv4.tcp_timestamps=2`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n\
+                  +0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n+0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)\n\
+                  +0 > S 0:0(0) <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 10>\n\
+                  +0 < S. 0:0(0) ack 1 win 32792 <mss 1000,sackOK,TS val 700 ecr 100,nop,wscale 7>\n\
+                  +.5 > . 1:1(0) ack 1 <nop,nop,TS val 900 ecr 700>\n";
+    // Without the option nothing about TS val is compared (the ACK goes at once, not at +.5:
+    // a timing error, not a TS error).
+    let text = fails(client, 8, "error handling packet: timing error");
+    assert!(!text.contains("timestamp"), "{text}");
+    let fixed = client.replace(
+        "+.5 > . 1:1(0) ack 1 <nop,nop,TS val 900",
+        "+0 > . 1:1(0) ack 1 <nop,nop,TS val 900",
+    );
+    passes(&fixed);
+    fails(
+        &format!("--tcp_ts_tick_usecs=1000\n{fixed}"),
+        9,
+        "error handling packet: bad outbound TCP timestamp value, tolerance 4000",
+    );
+}
