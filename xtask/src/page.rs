@@ -67,8 +67,13 @@ pub fn config(root: &Path) -> Result<WasmConfig, String> {
 pub fn build(root: &Path) -> Result<(u64, u64), String> {
     let c = config(root)?;
     tools::base()?;
-    tools::cargo_tool("wasm-bindgen-cli", "wasm-bindgen", &c.tools.wasm_bindgen)?;
-    tools::cargo_tool("wasm-pack", "wasm-pack", &c.tools.wasm_pack)?;
+    tools::cargo_tool(
+        root,
+        "wasm-bindgen-cli",
+        "wasm-bindgen",
+        &c.tools.wasm_bindgen,
+    )?;
+    tools::cargo_tool(root, "wasm-pack", "wasm-pack", &c.tools.wasm_pack)?;
     tools::npm(root)?;
     let out_dir = root.join(&c.build.out_dir);
     let crate_dir = root.join(&c.krate.path);

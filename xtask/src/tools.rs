@@ -87,10 +87,12 @@ pub fn base() -> Result<(), String> {
 
 /// `cargo install NAME --version =VERSION` unless `bin --version` already says VERSION.
 /// Without `--locked`: one of wasm-bindgen-cli's locked dependencies cannot be fetched here.
-pub fn cargo_tool(crate_name: &str, bin: &str, version: &str) -> Result<(), String> {
+/// The tools build in one target directory, so the second reuses what they share.
+pub fn cargo_tool(root: &Path, crate_name: &str, bin: &str, version: &str) -> Result<(), String> {
     if version_of(bin).is_some_and(|v| v.split_whitespace().any(|w| w == version)) {
         return Ok(());
     }
+    let target = root.join("target/tools");
     run(
         "cargo",
         &[
@@ -99,6 +101,8 @@ pub fn cargo_tool(crate_name: &str, bin: &str, version: &str) -> Result<(), Stri
             crate_name,
             "--version",
             &format!("={version}"),
+            "--target-dir",
+            target.to_str().unwrap_or("target/tools"),
         ],
     )
 }
