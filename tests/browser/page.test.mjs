@@ -59,7 +59,8 @@ test('every scenario, stepped to its end with the keyboard, shows its segments, 
     await load(page, `?scenario=${id}&lang=en`);
     await stepToEnd(page);
     const seen = await diagramText(page);
-    const sent = cli[id].trace.filter((e) => e.type === 'Sent');
+    // One arrow per segment sent, and per copy the network made of one.
+    const sent = cli[id].trace.filter((e) => e.type === 'Sent' || e.type === 'Duplicated');
     assert.equal(seen.arrows.length, sent.length, `${id}: one arrow per segment`);
     assert.ok(seen.arrows.every((a) => !a.inFlight), `${id}: nothing in flight at the end`);
     const lost = cli[id].trace.filter((e) => e.type === 'Lost').length;

@@ -39,6 +39,10 @@ export default {
     diagramLabel: 'Sequence diagram: time flows down',
     injected: 'injected',
     fold: '⋯ {span} ⋯',
+    crashed: 'crashed',
+    restarted: 'rebooted',
+    held: 'held by the router',
+    copy: 'a copy made by the network',
     inFlight: 'in flight',
     lost: 'lost',
     timerTitle: '{timer} timer, armed for {span}',
@@ -188,6 +192,99 @@ export default {
         'Set tcp_rfc1337=1: the RST is ignored and the 60 seconds run to the end.',
       ],
       facts: { close_segments: 'segments in the close', client: 'client', server: 'server' },
+    },
+    'synack-timeout': {
+      title: 'A SYN whose sender vanishes',
+      story: [
+        'The client sends a SYN and its host crashes before the SYN-ACK arrives. The server keeps the request in its SYN queue and its request timer retransmits the SYN-ACK, doubling the wait each time: 1, 3, 7, 15 and 31 seconds after the first.',
+        'With the default tcp_synack_retries=5 the request is dropped at 63 seconds (reqsk_timer_handler). Nothing is ever sent to say so: the client is gone.',
+      ],
+      notice: [
+        'A request costs the server a SYN-queue slot for a whole minute: this is what a SYN flood exploits.',
+        'Set tcp_synack_retries=2 on the server and the request is gone after 7 seconds.',
+        'On a real kernel the timer wheel fires these timers a little late (up to about 2 s for the last ones); here they fire on time.',
+      ],
+      facts: { synack_times: 'SYN-ACKs sent at', request_dropped_after: 'request dropped after', syn_queue_left: 'requests left in the SYN queue' },
+    },
+    'syn-retries': {
+      title: 'connect() to a host that is down',
+      story: [
+        'The server’s host is down, so nothing answers. The client’s SYN is retransmitted; since Linux 6.5 the first four retransmissions come one second apart (tcp_syn_linear_timeouts=4), and after that the wait doubles.',
+        'With tcp_syn_retries=6 the SYNs go at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35 and 67 s, and connect() fails with ETIMEDOUT at 131 s.',
+      ],
+      notice: [
+        'Many articles still say 1, 2, 4, 8 s: that was true before Linux 6.5.',
+        'Set tcp_syn_linear_timeouts=0 for the old schedule: 0, 1, 3, 7, 15, 31, 63 s and ETIMEDOUT at 127 s.',
+        'tcp_syn_retries counts the retransmissions after the linear ones, and connect() also gives up by time (tcp_write_timeout).',
+      ],
+      facts: { syn_times: 'SYNs sent at', connect: 'connect()' },
+    },
+    'fin-wait-2-timeout': {
+      title: 'A FIN that never comes',
+      story: [
+        'The client closes; its FIN is acknowledged, so it waits in FIN-WAIT-2 for the server’s FIN. The server’s application never closes.',
+        'The client’s application has let go of the socket (an orphan), so Linux does not wait forever: after tcp_fin_timeout (60 s) the FIN-WAIT-2 is gone. When the server’s FIN finally comes, no socket knows it, and it is answered with a RST.',
+      ],
+      notice: [
+        'tcp_fin_timeout is about FIN-WAIT-2 of orphaned sockets, not about TIME-WAIT: TIME-WAIT is always 60 s on Linux.',
+        'Set late_fin_s=10: the FIN arrives while FIN-WAIT-2 still waits, is acknowledged, and the client enters TIME-WAIT.',
+      ],
+      facts: { fin_wait_2: 'FIN-WAIT-2', late_fin_answered_with: 'the late FIN was answered with' },
+    },
+    'half-open-crash': {
+      title: 'The client crashes and comes back',
+      story: [
+        'The client crashes at 2 s and boots again at 3 s. The server knows nothing of it and still holds the connection: half-open.',
+        'At 3.5 s the client connects again from the same port. Its SYN reaches the server’s established connection, which answers with a challenge ACK (RFC 5961). The client, in SYN-SENT, answers that ACK with a RST, which is exactly in the server’s window: the old connection is reset and the server’s read() fails with ECONNRESET. The client’s SYN goes again 8 ms later and connects.',
+      ],
+      notice: [
+        'The retry comes after two jiffies (TCP_TIMEOUT_MIN), not after a one-second RTO: Linux 5.6 and later re-arm the SYN timer when SYN-SENT meets an unacceptable ACK.',
+        'Set server_writes=1: the server writes while the client is down, its retransmission reaches the rebooted client, which answers with a RST; the reconnect then finds nothing in its way.',
+      ],
+      facts: { new_connection: 'new connection', server_old_connection: 'the server’s read() on the old connection', challenge_acks: 'challenge ACKs sent' },
+    },
+    'isn-fixed': {
+      title: 'Why the ISN must not be fixed',
+      story: [
+        'Both hosts use the same initial sequence number for every connection. The network makes a copy of each of the client’s 10 data segments and a router holds the copies for 5 seconds.',
+        'The connection closes, the client crashes (losing its TIME-WAIT), boots, and connects again from the same port. Same addresses, same ports, same ISNs: when the router releases the copies, they fit the new connection exactly, and the server’s application reads 1000 bytes the new client never sent.',
+      ],
+      notice: [
+        'Set isn=rfc6528 (what Linux does): the new connection starts elsewhere in sequence space and the copies fall outside its window.',
+        'Timestamps are off here: set tcp_timestamps=1 and PAWS rejects the copies whatever the ISN.',
+        'Set router_msl_s below hold_s: the router drops the copies before they can do harm.',
+      ],
+      facts: { stale_copies_released: 'copies released by the router', stale_bytes_read_on_connection_2: 'stale bytes read on the new connection' },
+    },
+    'time-wait-stale-data': {
+      title: 'TIME-WAIT outlives a delayed duplicate',
+      story: [
+        'The client sends 100 bytes; the network makes a copy that a router holds for 20 seconds. The client closes first and tries to connect again from the same port at once.',
+        'TIME-WAIT still holds the four-tuple, and without timestamps Linux will not reuse it: connect() fails with EADDRNOTAVAIL, and the client retries every 10 seconds. By the time TIME-WAIT ends (60 s), the copy has long been released and refused: the new connection starts clean.',
+      ],
+      notice: [
+        'Set skip_time_wait=1 (a counterfactual, not Linux): the client reconnects at 1.1 s and, with a fixed ISN, the copy lands inside the new connection’s window.',
+        'This is the second reason TIME-WAIT exists: 60 s is longer than a segment can survive in the network.',
+        'Set router_msl_s=10: the router drops the copy before it is released.',
+      ],
+      facts: {
+        reconnected_at: 'connected again at',
+        reconnects_refused: 'reconnects refused',
+        stale_copy: 'the delayed copy',
+        stale_bytes_read_on_connection_2: 'stale bytes read on the new connection',
+      },
+    },
+    'close-unread-data': {
+      title: 'close() with unread data',
+      story: [
+        'The client sends 100 bytes; the server’s application closes the connection without reading them.',
+        'Closing a socket with unread data loses data the peer believes delivered, so Linux does not send a FIN: it sends a RST (RFC 2525; tcp_close counts TcpExtTCPAbortOnClose), and the client’s read() fails with ECONNRESET.',
+      ],
+      notice: [
+        'A RST here is not an error of the network: it tells the client that its data was thrown away.',
+        'Set read_first=1: the server reads first, and the close is an ordinary FIN.',
+      ],
+      facts: { server_close_sent: 'close() sent', client_read: 'the client’s read()', abort_on_close: 'TcpExtTCPAbortOnClose' },
     },
   },
 };

@@ -39,6 +39,10 @@ export default {
     diagramLabel: '时序图：时间自上而下流动',
     injected: '外部注入',
     fold: '⋯ {span} ⋯',
+    crashed: '崩溃',
+    restarted: '重启',
+    held: '被路由器扣留',
+    copy: '网络产生的副本',
     inFlight: '在途',
     lost: '丢失',
     timerTitle: '{timer} 定时器，时长 {span}',
@@ -187,6 +191,99 @@ export default {
         '设置 tcp_rfc1337=1：RST 被忽略，60 秒完整走完。',
       ],
       facts: { close_segments: '挥手的报文段数', client: '客户端', server: '服务器' },
+    },
+    'synack-timeout': {
+      title: '发出 SYN 后消失的客户端',
+      story: [
+        '客户端发出 SYN，其主机在 SYN-ACK 到达之前崩溃了。服务器把请求留在 SYN 队列中，请求定时器不断重传 SYN-ACK，每次等待时间加倍：在第一个之后 1、3、7、15、31 秒。',
+        '在默认的 tcp_synack_retries=5 下，请求在 63 秒时被丢弃（reqsk_timer_handler）。不会有任何报文告知此事：客户端已经不在了。',
+      ],
+      notice: [
+        '一个请求会占用服务器的 SYN 队列位置整整一分钟：这正是 SYN 洪泛攻击利用的地方。',
+        '在服务器上设置 tcp_synack_retries=2，请求 7 秒后就被丢弃。',
+        '在真实内核上，定时器轮会让这些定时器稍晚触发（最后几个最多晚约 2 秒）；这里它们准时触发。',
+      ],
+      facts: { synack_times: 'SYN-ACK 发送时刻', request_dropped_after: '请求被丢弃的时间', syn_queue_left: 'SYN 队列中剩余的请求' },
+    },
+    'syn-retries': {
+      title: '向宕机的主机发起 connect()',
+      story: [
+        '服务器的主机宕机了，没有任何回应。客户端的 SYN 被重传；自 Linux 6.5 起，前四次重传间隔一秒（tcp_syn_linear_timeouts=4），之后等待时间加倍。',
+        '在 tcp_syn_retries=6 下，SYN 在 0、1、2、3、4、5、7、11、19、35、67 秒发出，connect() 在 131 秒时以 ETIMEDOUT 失败。',
+      ],
+      notice: [
+        '很多文章仍然写着 1、2、4、8 秒：那是 Linux 6.5 之前的情况。',
+        '设置 tcp_syn_linear_timeouts=0 即为旧的时间表：0、1、3、7、15、31、63 秒，127 秒时 ETIMEDOUT。',
+        'tcp_syn_retries 计算的是线性重传之后的重传次数，而且 connect() 也会按时间放弃（tcp_write_timeout）。',
+      ],
+      facts: { syn_times: 'SYN 发送时刻', connect: 'connect()' },
+    },
+    'fin-wait-2-timeout': {
+      title: '永远不来的 FIN',
+      story: [
+        '客户端关闭连接；它的 FIN 被确认，于是在 FIN-WAIT-2 中等待服务器的 FIN。服务器的应用程序却一直不关闭。',
+        '客户端的应用程序已经放开了这个套接字（成为孤儿），所以 Linux 不会永远等下去：tcp_fin_timeout（60 秒）之后 FIN-WAIT-2 就消失了。当服务器的 FIN 终于到来时，没有任何套接字认识它，得到的回应是 RST。',
+      ],
+      notice: [
+        'tcp_fin_timeout 管的是孤儿套接字的 FIN-WAIT-2，而不是 TIME-WAIT：Linux 上 TIME-WAIT 总是 60 秒。',
+        '设置 late_fin_s=10：FIN 在 FIN-WAIT-2 仍在等待时到达，被确认，客户端进入 TIME-WAIT。',
+      ],
+      facts: { fin_wait_2: 'FIN-WAIT-2', late_fin_answered_with: '对迟到 FIN 的回应' },
+    },
+    'half-open-crash': {
+      title: '客户端崩溃后又回来了',
+      story: [
+        '客户端在 2 秒时崩溃，3 秒时重新启动。服务器对此一无所知，仍然保持着连接：半开连接。',
+        '3.5 秒时客户端从同一个端口再次发起连接。它的 SYN 到达服务器上已建立的连接，服务器回以挑战 ACK（RFC 5961）。处于 SYN-SENT 的客户端用 RST 回应这个 ACK，而这个 RST 恰好落在服务器的窗口内：旧连接被重置，服务器的 read() 以 ECONNRESET 失败。客户端的 SYN 在 8 毫秒后再次发出，连接成功。',
+      ],
+      notice: [
+        '重试发生在两个 jiffy（TCP_TIMEOUT_MIN）之后，而不是一秒的 RTO 之后：Linux 5.6 及以后，SYN-SENT 遇到不可接受的 ACK 时会重新设置 SYN 定时器。',
+        '设置 server_writes=1：服务器在客户端宕机时写数据，它的重传到达重启后的客户端，客户端以 RST 回应；之后的重连不再受阻。',
+      ],
+      facts: { new_connection: '新连接', server_old_connection: '服务器在旧连接上的 read()', challenge_acks: '发出的挑战 ACK 数' },
+    },
+    'isn-fixed': {
+      title: '为什么 ISN 不能固定',
+      story: [
+        '两台主机对每个连接都使用相同的初始序列号。网络为客户端的 10 个数据报文段各复制了一份，路由器把这些副本扣留 5 秒。',
+        '连接关闭后，客户端崩溃（丢失了它的 TIME-WAIT），重启，再从同一个端口发起连接。地址相同、端口相同、ISN 相同：路由器放出副本时，它们与新连接完全吻合，服务器的应用程序读到了新客户端从未发送过的 1000 字节。',
+      ],
+      notice: [
+        '设置 isn=rfc6528（Linux 的做法）：新连接从序列号空间的其他位置开始，副本落在窗口之外。',
+        '这里关闭了时间戳：设置 tcp_timestamps=1，无论 ISN 如何，PAWS 都会拒绝这些副本。',
+        '把 router_msl_s 设得小于 hold_s：路由器在副本造成危害之前就丢弃了它们。',
+      ],
+      facts: { stale_copies_released: '路由器放出的副本数', stale_bytes_read_on_connection_2: '新连接上读到的陈旧字节数' },
+    },
+    'time-wait-stale-data': {
+      title: 'TIME-WAIT 比迟到的重复报文活得更久',
+      story: [
+        '客户端发送 100 字节；网络复制了一份，被路由器扣留 20 秒。客户端先关闭，并立即尝试从同一个端口重新连接。',
+        'TIME-WAIT 仍然占着这个四元组，而在没有时间戳时 Linux 不会复用它：connect() 以 EADDRNOTAVAIL 失败，客户端每 10 秒重试一次。等到 TIME-WAIT 结束（60 秒）时，那个副本早已被放出并被拒绝：新连接干干净净地开始。',
+      ],
+      notice: [
+        '设置 skip_time_wait=1（反事实假设，不是 Linux 的行为）：客户端在 1.1 秒重新连上，在固定 ISN 下，副本落进了新连接的窗口。',
+        '这就是 TIME-WAIT 存在的第二个理由：60 秒比一个报文段能在网络中存活的时间更长。',
+        '设置 router_msl_s=10：路由器在放出副本之前就把它丢弃了。',
+      ],
+      facts: {
+        reconnected_at: '重新连上的时刻',
+        reconnects_refused: '被拒绝的重连次数',
+        stale_copy: '迟到的副本',
+        stale_bytes_read_on_connection_2: '新连接上读到的陈旧字节数',
+      },
+    },
+    'close-unread-data': {
+      title: '带着未读数据 close()',
+      story: [
+        '客户端发送了 100 字节；服务器的应用程序没有读取就关闭了连接。',
+        '带着未读数据关闭套接字，会丢掉对端以为已经送达的数据，所以 Linux 不发 FIN，而是发 RST（RFC 2525；tcp_close 计入 TcpExtTCPAbortOnClose），客户端的 read() 以 ECONNRESET 失败。',
+      ],
+      notice: [
+        '这里的 RST 不是网络故障：它告诉客户端，它的数据被丢弃了。',
+        '设置 read_first=1：服务器先读取，关闭就是一次普通的 FIN。',
+      ],
+      facts: { server_close_sent: 'close() 发出的是', client_read: '客户端的 read()', abort_on_close: 'TcpExtTCPAbortOnClose' },
     },
   },
 };

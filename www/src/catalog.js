@@ -11,6 +11,13 @@ export const featured = {
   'time-wait-lost-ack': ['skip_time_wait'],
   'time-wait-syn': ['tcp_timestamps', 'isn_fixed'],
   'time-wait-rst': ['tcp_rfc1337', 'rst_offset'],
+  'synack-timeout': ['tcp_synack_retries'],
+  'syn-retries': ['tcp_syn_retries', 'tcp_syn_linear_timeouts'],
+  'fin-wait-2-timeout': ['tcp_fin_timeout', 'late_fin_s'],
+  'half-open-crash': ['server_writes'],
+  'isn-fixed': ['isn', 'tcp_timestamps', 'hold_s', 'router_msl_s'],
+  'time-wait-stale-data': ['skip_time_wait', 'isn', 'hold_s', 'router_msl_s'],
+  'close-unread-data': ['read_first'],
 };
 
 /** The scenario a page without `?scenario=` shows. */

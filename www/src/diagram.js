@@ -117,6 +117,8 @@ export function drawDiagram(view, revealed, fresh, dict) {
         if (!done) classes.push('in-flight');
         if (done && i.lost) classes.push('lost');
         if (i.retransmit) classes.push('retransmit');
+        if (i.held) classes.push('held');
+        if (i.copy) classes.push('copy');
         if (isFresh) classes.push('fresh');
         const g = el('g', { class: classes.join(' '), 'data-seg': i.seg });
         const line = el('line', { x1: x0, y1: i.y0, x2: x1, y2: y1 });
@@ -125,7 +127,12 @@ export function drawDiagram(view, revealed, fresh, dict) {
         const label = el('text', { x: (x0 + x1) / 2, y: (i.y0 + y1) / 2 - 4, 'text-anchor': 'middle', class: 'seg-label' }, i.label);
         g.append(label);
         if (done && i.lost) g.append(el('text', { x: x1, y: y1 + 5, 'text-anchor': 'middle', class: 'lost-mark' }, '✕'));
-        const title = done ? (i.lost ? dict.ui.lost : '') : dict.ui.inFlight;
+        const notes = [];
+        if (i.copy) notes.push(dict.ui.copy);
+        if (i.held) notes.push(dict.ui.held);
+        if (done && i.lost) notes.push(dict.ui.lost);
+        if (!done) notes.push(dict.ui.inFlight);
+        const title = notes.join(', ');
         if (title) g.append(el('title', {}, `${i.label} (${title})`));
         arrows.append(g);
         break;
@@ -138,6 +145,13 @@ export function drawDiagram(view, revealed, fresh, dict) {
         labels.append(el('text', {
           x, y: i.y + 4, 'text-anchor': anchor, class: `${i.kind}${isFresh ? ' fresh' : ''}`,
         }, text));
+        break;
+      }
+      case 'host': {
+        const x = laneX(i.lane) + side(i.lane) * 8;
+        const anchor = side(i.lane) < 0 ? 'end' : 'start';
+        const text = i.what === 'crashed' ? `✕ ${dict.ui.crashed}` : `↻ ${dict.ui.restarted}`;
+        labels.append(el('text', { x, y: i.y + 4, 'text-anchor': anchor, class: `host-event ${i.what}${isFresh ? ' fresh' : ''}` }, text));
         break;
       }
       case 'timer': {

@@ -54,7 +54,8 @@ function drawSettings() {
   const fields = (featured[state.scenario] ?? []).map((name) => {
     const setting = info.settings.find((/** @type {any} */ s) => s.name === name);
     const knob = info.knobs.find((/** @type {any} */ k) => k.name === name);
-    const fallback = setting ? String(setting.default) : knob ? knob.default : '';
+    const named = setting && setting.choices.length > 0 ? setting.choices[setting.default - setting.min] : undefined;
+    const fallback = setting ? (named ?? String(setting.default)) : knob ? knob.default : '';
     return { name, help: setting?.help ?? knob?.help ?? '', value: current.get(name) ?? fallback, fallback };
   });
   renderSettings($('settings'), state.dict, fields, state.seed || '1');

@@ -4,9 +4,15 @@
 //! one binary heap keyed by `(time, sequence number)` (smoltcp's `tests/netsim.rs`), pops the
 //! earliest, runs it, and collects what it yields into the trace. Every run has a step budget and
 //! ends with a `LimitReached` event, never a hang.
+//!
+//! The simulator also owns what is not a TCP stack: the router's chosen drops, holds and
+//! duplicates ([`Rule`]), and hosts crashing and booting again ([`Op::Crash`], [`Op::Restart`],
+//! steps of the host's own script: a crash loses every socket and timer and sends nothing; while
+//! the host is down, segments to it are lost; it boots with new secrets, as Linux draws
+//! `net_secret` and the port-offset key at boot).
 
 use crate::config::Sysctls;
-use crate::net::{DropRule, Link};
+use crate::net::{Link, Rule, RuleAction};
 use crate::socket::{Call, CallResult};
 use crate::tcp::{Host, HostConfig, Output, Secrets};
 use crate::time::{Duration, Instant};
@@ -18,13 +24,33 @@ use core::cmp::Reverse;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+/// What a step of a host's script does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// A socket call by the application.
+    Call(Call),
+    /// The host crashes (every other thread of the host dies with it).
+    Crash,
+    /// The host boots again.
+    Restart,
+}
+
+impl From<Call> for Op {
+    fn from(c: Call) -> Op {
+        Op::Call(c)
+    }
+}
+
 /// One step of an application thread's script.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Step {
-    /// How long after the previous call returned (or after the start) this call is made.
+    /// How long after the previous call returned (or after the start) this step is taken.
     pub after: Duration,
-    /// The call.
-    pub call: Call,
+    /// What it does.
+    pub op: Op,
+    /// If the call fails, make it again this much later, at most this many more times (an
+    /// application's retry loop).
+    pub retry: Option<(Duration, u32)>,
 }
 
 /// An application thread on a host: its calls, made in order.
@@ -73,8 +99,10 @@ pub struct SimConfig {
     pub hosts: Vec<HostSpec>,
     /// The links (one per direction).
     pub links: Vec<Link>,
-    /// Segments to drop.
-    pub drops: Vec<DropRule>,
+    /// Segments the router drops, holds or duplicates.
+    pub rules: Vec<Rule>,
+    /// The router drops a held segment older than this.
+    pub router_msl: Duration,
     /// The run's limits.
     pub limits: Limits,
 }
@@ -84,12 +112,15 @@ enum Item {
     Timer(u16),
     App(u16, u16),
     Deliver(u64, u16),
+    Release(u64, u16),
 }
 
 #[derive(Clone)]
 struct ThreadState {
     steps: Vec<Step>,
     pc: usize,
+    /// Retries made of the current step.
+    tries: u32,
 }
 
 /// A simulation in progress. Cloning it is a snapshot of the whole run.
@@ -99,10 +130,16 @@ pub struct Sim {
     hosts: Vec<Host>,
     threads: Vec<Vec<ThreadState>>,
     links: Vec<Link>,
-    drops: Vec<DropRule>,
+    rules: Vec<Rule>,
+    router_msl: Duration,
     sent_by: Vec<u32>,
     queue: BinaryHeap<Reverse<(Instant, u64, Item)>>,
-    in_flight: alloc::collections::BTreeMap<u64, Segment>,
+    /// Segments on the wire or held by the router, with when they were sent.
+    in_flight: alloc::collections::BTreeMap<u64, (Segment, Instant)>,
+    /// Each host's configuration, to boot it again.
+    configs: Vec<HostConfig>,
+    /// Hosts that crashed and have not booted again.
+    down: Vec<bool>,
     seq: u64,
     next_seg: u64,
     registered: Vec<Option<Instant>>,
@@ -118,6 +155,7 @@ impl Sim {
     pub fn new(cfg: SimConfig) -> Sim {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(cfg.seed);
         let mut hosts = Vec::new();
+        let mut configs = Vec::new();
         let mut threads = Vec::new();
         for (i, spec) in cfg.hosts.into_iter().enumerate() {
             let secrets = Secrets {
@@ -127,6 +165,7 @@ impl Sim {
             };
             let mut hc = spec.cfg;
             hc.max_sockets = hc.max_sockets.min(cfg.limits.max_sockets);
+            configs.push(hc.clone());
             hosts.push(Host::new(
                 HostId(u16::try_from(i).unwrap_or(u16::MAX)),
                 hc,
@@ -138,6 +177,7 @@ impl Sim {
                     .map(|t| ThreadState {
                         steps: t.steps,
                         pc: 0,
+                        tries: 0,
                     })
                     .collect::<Vec<_>>(),
             );
@@ -148,8 +188,11 @@ impl Sim {
             hosts,
             threads,
             links: cfg.links,
-            drops: cfg.drops,
+            rules: cfg.rules,
+            router_msl: cfg.router_msl,
             sent_by: alloc::vec![0; n],
+            configs,
+            down: alloc::vec![false; n],
             queue: BinaryHeap::new(),
             in_flight: alloc::collections::BTreeMap::new(),
             seq: 0,
@@ -254,7 +297,7 @@ impl Sim {
             },
         );
         let at = self.now;
-        self.in_flight.insert(id.0, seg);
+        self.in_flight.insert(id.0, (seg, at));
         self.push(at, Item::Deliver(id.0, to.0));
         id
     }
@@ -291,14 +334,24 @@ impl Sim {
                 }
             }
             Item::App(h, t) => self.run_thread(usize::from(h), usize::from(t)),
-            Item::Deliver(id, to) => {
-                if let Some(seg) = self.in_flight.remove(&id) {
-                    let h = usize::from(to);
-                    self.record(Some(HostId(to)), EventKind::Delivered { id: SegId(id) });
-                    if let Some(host) = self.hosts.get_mut(h) {
-                        host.handle_segment(at, SegId(id), &seg);
-                    }
-                    self.after_host(h);
+            Item::Deliver(id, to) => self.deliver(id, to),
+            Item::Release(id, to) => {
+                let age = self
+                    .in_flight
+                    .get(&id)
+                    .map(|(_, sent)| at.saturating_since(*sent));
+                if age.is_some_and(|a| a > self.router_msl) {
+                    self.in_flight.remove(&id);
+                    self.record(
+                        None,
+                        EventKind::Lost {
+                            id: SegId(id),
+                            reason: LossReason::Expired,
+                        },
+                    );
+                } else if age.is_some() {
+                    self.record(None, EventKind::Released { id: SegId(id) });
+                    self.deliver(id, to);
                 }
             }
         }
@@ -340,15 +393,126 @@ impl Sim {
             return;
         };
         th.pc += 1;
+        let tries = core::mem::take(&mut th.tries);
         let now = self.now;
         let thread = u16::try_from(t).unwrap_or(0);
+        let call = match step.op {
+            Op::Crash => {
+                self.crash(h, t);
+                self.schedule_thread(h, t);
+                return;
+            }
+            Op::Restart => {
+                self.restart(h);
+                self.schedule_thread(h, t);
+                return;
+            }
+            Op::Call(call) => call,
+        };
+        if self.down.get(h).copied().unwrap_or(true) {
+            // A down host runs no application: the step is skipped.
+            self.schedule_thread(h, t);
+            return;
+        }
         let result = match self.hosts.get_mut(h) {
-            Some(host) => host.call(now, thread, step.call),
+            Some(host) => host.call(now, thread, call),
             None => return,
         };
         self.after_host(h);
+        if let (CallResult::Err { .. }, Some((every, most))) = (&result, step.retry)
+            && tries < most
+        {
+            self.retry(h, t, every, tries + 1);
+            return;
+        }
         if result != CallResult::Blocked {
             self.schedule_thread(h, t);
+        }
+    }
+
+    /// Makes thread `t`'s last step again `every` from now.
+    fn retry(&mut self, h: usize, t: usize, every: Duration, tries: u32) {
+        if let Some(th) = self.threads.get_mut(h).and_then(|v| v.get_mut(t)) {
+            th.pc = th.pc.saturating_sub(1);
+            th.tries = tries;
+        }
+        let at = self.now + every;
+        self.push(
+            at,
+            Item::App(u16::try_from(h).unwrap_or(0), u16::try_from(t).unwrap_or(0)),
+        );
+    }
+
+    /// A segment reaches host `to` (or is lost there, if it is down).
+    fn deliver(&mut self, id: u64, to: u16) {
+        let Some((seg, _)) = self.in_flight.remove(&id) else {
+            return;
+        };
+        let h = usize::from(to);
+        if self.down.get(h).copied().unwrap_or(true) {
+            self.record(
+                None,
+                EventKind::Lost {
+                    id: SegId(id),
+                    reason: LossReason::HostDown,
+                },
+            );
+            return;
+        }
+        let at = self.now;
+        self.record(Some(HostId(to)), EventKind::Delivered { id: SegId(id) });
+        if let Some(host) = self.hosts.get_mut(h) {
+            host.handle_segment(at, SegId(id), &seg);
+        }
+        self.after_host(h);
+    }
+
+    /// Host `h` crashes (its thread `t` lives on as the machine's own script): all state is
+    /// lost, its other threads die, nothing is sent.
+    fn crash(&mut self, h: usize, t: usize) {
+        let hid = HostId(u16::try_from(h).unwrap_or(0));
+        if let Some(d) = self.down.get_mut(h) {
+            *d = true;
+        }
+        self.boot(h);
+        if let Some(r) = self.registered.get_mut(h) {
+            *r = None;
+        }
+        if let Some(threads) = self.threads.get_mut(h) {
+            for (i, th) in threads.iter_mut().enumerate() {
+                if i != t {
+                    th.pc = th.steps.len();
+                }
+            }
+        }
+        self.record(Some(hid), EventKind::Crashed);
+    }
+
+    /// Host `h` boots again.
+    fn restart(&mut self, h: usize) {
+        let hid = HostId(u16::try_from(h).unwrap_or(0));
+        if self.down.get(h).copied() != Some(true) {
+            return;
+        }
+        if let Some(d) = self.down.get_mut(h) {
+            *d = false;
+        }
+        self.boot(h);
+        self.record(Some(hid), EventKind::Restarted);
+    }
+
+    /// A fresh stack for host `h`, with new boot-time secrets from the run's seed.
+    fn boot(&mut self, h: usize) {
+        let Some(cfg) = self.configs.get(h).cloned() else {
+            return;
+        };
+        let secrets = Secrets {
+            isn: (self.rng.next_u64(), self.rng.next_u64()),
+            ts: (self.rng.next_u64(), self.rng.next_u64()),
+            port: (self.rng.next_u64(), self.rng.next_u64()),
+        };
+        if let Some(host) = self.hosts.get_mut(h) {
+            *host = Host::new(HostId(u16::try_from(h).unwrap_or(0)), cfg, secrets);
         }
     }
 
@@ -408,14 +572,13 @@ impl Sim {
             }
             None => 0,
         };
-        if self.drops.iter().any(|d| d.from == hid && d.nth == nth) {
-            self.record(
-                None,
-                EventKind::Lost {
-                    id,
-                    reason: LossReason::Chosen,
-                },
-            );
+        let rule = self
+            .rules
+            .iter()
+            .find(|r| r.from == hid && r.nth == nth)
+            .map(|r| r.action);
+        if rule == Some(RuleAction::Drop) {
+            self.lose(id, LossReason::Chosen);
             return;
         }
         // Local delivery (the host's own address or loopback) takes no time on a link.
@@ -425,41 +588,56 @@ impl Sim {
             .is_some_and(|host| host.addr() == seg.dst.ip)
             || seg.dst.ip.is_loopback();
         let target = if own {
-            Some((hid, Duration::ZERO, 0))
+            Some((hid, Duration::ZERO, 0, 0))
         } else {
             self.links
                 .iter()
                 .find(|l| {
                     l.from == hid
                         && self
-                            .hosts
+                            .configs
                             .get(usize::from(l.to.0))
-                            .is_some_and(|t| t.addr() == seg.dst.ip)
+                            .is_some_and(|t| t.addr == seg.dst.ip)
                 })
-                .map(|l| (l.to, l.delay, l.loss_ppm))
+                .map(|l| (l.to, l.delay, l.loss_ppm, l.dup_ppm))
         };
-        let Some((to, delay, loss_ppm)) = target else {
-            self.record(
-                None,
-                EventKind::Lost {
-                    id,
-                    reason: LossReason::NoRoute,
-                },
-            );
+        let Some((to, delay, loss_ppm, dup_ppm)) = target else {
+            self.lose(id, LossReason::NoRoute);
             return;
         };
         if loss_ppm > 0 && self.rng.random_range(0..1_000_000u32) < loss_ppm {
-            self.record(
-                None,
-                EventKind::Lost {
-                    id,
-                    reason: LossReason::RandomLoss,
-                },
-            );
+            self.lose(id, LossReason::RandomLoss);
             return;
         }
-        self.in_flight.insert(id.0, seg);
-        let at = self.now + delay;
-        self.push(at, Item::Deliver(id.0, to.0));
+        let now = self.now;
+        let mut copy_after = match rule {
+            Some(RuleAction::Duplicate(gap)) => Some(gap),
+            _ => None,
+        };
+        if copy_after.is_none() && dup_ppm > 0 && self.rng.random_range(0..1_000_000u32) < dup_ppm {
+            copy_after = Some(Duration::from_millis(1));
+        }
+        if let Some(gap) = copy_after {
+            // The copy waits in the router (a delayed duplicate), and is subject to its MSL.
+            let copy = SegId(self.next_seg);
+            self.next_seg += 1;
+            self.record(None, EventKind::Duplicated { id, copy });
+            let until = now + delay + gap;
+            self.record(None, EventKind::Held { id: copy, until });
+            self.in_flight.insert(copy.0, (seg.clone(), now));
+            self.push(until, Item::Release(copy.0, to.0));
+        }
+        self.in_flight.insert(id.0, (seg, now));
+        if let Some(RuleAction::Hold(span)) = rule {
+            let until = now + delay + span;
+            self.record(None, EventKind::Held { id, until });
+            self.push(until, Item::Release(id.0, to.0));
+            return;
+        }
+        self.push(now + delay, Item::Deliver(id.0, to.0));
+    }
+
+    fn lose(&mut self, id: SegId, reason: LossReason) {
+        self.record(None, EventKind::Lost { id, reason });
     }
 }

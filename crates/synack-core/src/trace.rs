@@ -114,6 +114,10 @@ pub enum LossReason {
     Chosen,
     /// No host owns the destination address.
     NoRoute,
+    /// The receiving host is down (crashed, not restarted yet): nothing answers.
+    HostDown,
+    /// The router held it longer than its MSL and dropped it.
+    Expired,
 }
 
 /// Why a host's TCP discarded a segment it received.
@@ -368,6 +372,30 @@ pub enum EventKind {
         /// Which limit.
         limit: LimitKind,
     },
+    /// The router holds a segment until `until`.
+    Held {
+        /// The segment.
+        id: SegId,
+        /// When it releases it.
+        until: Instant,
+    },
+    /// The router released a held segment toward its receiver.
+    Released {
+        /// The segment.
+        id: SegId,
+    },
+    /// The network delivers a segment twice: `copy` is the second one.
+    Duplicated {
+        /// The original.
+        id: SegId,
+        /// The copy's number.
+        copy: SegId,
+    },
+    /// The host crashed: every socket, request, TIME-WAIT entry and timer is gone, and nothing
+    /// was sent about it.
+    Crashed,
+    /// The host booted again, with no sockets (and new boot-time secrets).
+    Restarted,
 }
 
 /// One entry of the trace.
@@ -391,6 +419,10 @@ impl fmt::Display for EventKind {
                 LossReason::RandomLoss => write!(f, "{id} lost on the link"),
                 LossReason::Chosen => write!(f, "{id} dropped (chosen)"),
                 LossReason::NoRoute => write!(f, "{id} dropped: no host has that address"),
+                LossReason::HostDown => write!(f, "{id} lost: the receiving host is down"),
+                LossReason::Expired => {
+                    write!(f, "{id} dropped by the router: held longer than its MSL")
+                }
             },
             EventKind::Discarded { id, reason } => {
                 write!(f, "{id} discarded: {reason}  [{}]", reason.cite())
@@ -436,6 +468,13 @@ impl fmt::Display for EventKind {
                 LimitKind::InFlight => write!(f, "run stopped: too many segments in flight"),
                 LimitKind::Sockets => write!(f, "run stopped: socket limit reached"),
             },
+            EventKind::Held { id, until } => write!(f, "{id} held by the router until {until}"),
+            EventKind::Released { id } => write!(f, "{id} released by the router"),
+            EventKind::Duplicated { id, copy } => {
+                write!(f, "{id} duplicated by the network as {copy}")
+            }
+            EventKind::Crashed => write!(f, "host crashed: all TCP state lost, nothing sent"),
+            EventKind::Restarted => write!(f, "host restarted with no sockets"),
         }
     }
 }

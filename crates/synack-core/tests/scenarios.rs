@@ -176,3 +176,110 @@ fn same_seed_same_trace() {
         assert_eq!(a, b, "{}", sc.id);
     }
 }
+
+#[test]
+fn synack_timeout_retransmits_at_1_3_7_15_31_and_drops_at_63() {
+    let (o, text) = run("synack-timeout", &[]);
+    assert_eq!(get(&o, "synack_times"), "0, 1, 3, 7, 15, 31 s");
+    assert_eq!(get(&o, "request_dropped_after"), "63 s");
+    assert_eq!(get(&o, "syn_queue_left"), "0");
+    insta::assert_snapshot!("synack-timeout", text);
+    let (o, _) = run("synack-timeout", &[("server.tcp_synack_retries", "2")]);
+    assert_eq!(get(&o, "synack_times"), "0, 1, 3 s");
+    assert_eq!(get(&o, "request_dropped_after"), "7 s");
+}
+
+#[test]
+fn syn_retries_follow_the_profile_schedule_exactly() {
+    let (o, text) = run("syn-retries", &[]);
+    // linux-6.18: tcp_syn_linear_timeouts=4, then doubling; ETIMEDOUT at 131 s.
+    assert_eq!(
+        get(&o, "syn_times"),
+        "0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s"
+    );
+    assert_eq!(get(&o, "connect"), "ETIMEDOUT after 131 s");
+    insta::assert_snapshot!("syn-retries", text);
+    let (o, _) = run("syn-retries", &[("tcp_syn_linear_timeouts", "0")]);
+    assert_eq!(get(&o, "syn_times"), "0, 1, 3, 7, 15, 31, 63 s");
+    assert_eq!(get(&o, "connect"), "ETIMEDOUT after 127 s");
+}
+
+#[test]
+fn fin_wait_2_of_an_orphan_ends_after_tcp_fin_timeout() {
+    let (o, text) = run("fin-wait-2-timeout", &[]);
+    // Entered mid-jiffy, the timer fires up to one jiffy (4 ms) early, as on Linux.
+    assert_eq!(get(&o, "fin_wait_2"), "ended after 59.999 s");
+    assert_eq!(get(&o, "late_fin_answered_with"), "RST");
+    insta::assert_snapshot!("fin-wait-2-timeout", text);
+    let (o, _) = run("fin-wait-2-timeout", &[("client.tcp_fin_timeout", "30")]);
+    assert_eq!(get(&o, "fin_wait_2"), "ended after 29.999 s");
+    // A FIN before the timeout still finds FIN-WAIT-2, which ACKs it.
+    let (o, _) = run("fin-wait-2-timeout", &[("late_fin_s", "10")]);
+    assert_eq!(get(&o, "late_fin_answered_with"), "ACK");
+}
+
+#[test]
+fn half_open_crash_recovers_through_a_challenge_ack() {
+    let (o, text) = run("half-open-crash", &[]);
+    // The SYN meets the half-open connection: challenge ACK, the client's RST clears it, and
+    // the SYN goes again after TCP_TIMEOUT_MIN (2 jiffies), not 1 s (tcp_rcv_synsent_state_process).
+    assert_eq!(get(&o, "challenge_acks"), "1");
+    assert_eq!(get(&o, "server_old_connection"), "ECONNRESET");
+    assert_eq!(
+        get(&o, "new_connection"),
+        "ESTABLISHED 0.026 s after its first SYN (2 SYNs)"
+    );
+    insta::assert_snapshot!("half-open-crash", text);
+    // A server write while the client is down draws a RST once it is up: the reconnect is clean.
+    let (o, _) = run("half-open-crash", &[("server_writes", "1")]);
+    assert_eq!(get(&o, "challenge_acks"), "0");
+    assert_eq!(get(&o, "server_old_connection"), "ECONNRESET");
+    assert_eq!(
+        get(&o, "new_connection"),
+        "ESTABLISHED 0.01 s after its first SYN (1 SYNs)"
+    );
+}
+
+#[test]
+fn a_fixed_isn_lets_a_dead_connections_data_into_the_next() {
+    let (o, text) = run("isn-fixed", &[]);
+    assert_eq!(get(&o, "stale_copies_released"), "10");
+    assert_eq!(get(&o, "stale_bytes_read_on_connection_2"), "1000");
+    insta::assert_snapshot!("isn-fixed", text);
+    let (o, _) = run("isn-fixed", &[("isn", "rfc6528")]);
+    assert_eq!(get(&o, "stale_bytes_read_on_connection_2"), "0");
+    // PAWS rejects the copies whatever the ISN once timestamps are on.
+    let (o, _) = run("isn-fixed", &[("tcp_timestamps", "1")]);
+    assert_eq!(get(&o, "stale_bytes_read_on_connection_2"), "0");
+}
+
+#[test]
+fn time_wait_blocks_the_4_tuple_until_the_stale_copy_is_gone() {
+    let (o, text) = run("time-wait-stale-data", &[]);
+    assert_eq!(get(&o, "reconnected_at"), "61.1 s");
+    assert_eq!(get(&o, "reconnects_refused"), "6");
+    assert_eq!(get(&o, "stale_bytes_read_on_connection_2"), "0");
+    insta::assert_snapshot!("time-wait-stale-data", text);
+    let (o, _) = run("time-wait-stale-data", &[("client.skip_time_wait", "1")]);
+    assert_eq!(get(&o, "reconnected_at"), "1.1 s");
+    assert_eq!(get(&o, "stale_bytes_read_on_connection_2"), "100");
+    let (o, _) = run(
+        "time-wait-stale-data",
+        &[("client.skip_time_wait", "1"), ("router_msl_s", "10")],
+    );
+    assert_eq!(get(&o, "stale_copy"), "expired in the router");
+    assert_eq!(get(&o, "stale_bytes_read_on_connection_2"), "0");
+}
+
+#[test]
+fn closing_with_unread_data_sends_a_rst() {
+    let (o, text) = run("close-unread-data", &[]);
+    assert_eq!(get(&o, "server_close_sent"), "RST");
+    assert_eq!(get(&o, "client_read"), "ECONNRESET");
+    assert_eq!(get(&o, "abort_on_close"), "1");
+    insta::assert_snapshot!("close-unread-data", text);
+    let (o, _) = run("close-unread-data", &[("read_first", "1")]);
+    assert_eq!(get(&o, "server_close_sent"), "FIN");
+    assert_eq!(get(&o, "client_read"), "0");
+    assert_eq!(get(&o, "abort_on_close"), "0");
+}

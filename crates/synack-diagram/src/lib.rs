@@ -115,6 +115,21 @@ pub enum Item {
         lost: Option<LossReason>,
         /// The segment was retransmitted (drawn dashed).
         retransmit: bool,
+        /// The router held it (a delayed segment or duplicate).
+        held: bool,
+        /// A copy the network made of segment `seg`.
+        copy: bool,
+    },
+    /// The host crashed or booted again, on its lifeline.
+    Host {
+        /// Trace index.
+        step: usize,
+        /// Lane.
+        lane: usize,
+        /// y.
+        y: u32,
+        /// `crashed` or `restarted`.
+        what: HostEvent,
     },
     /// A connection's new state, on its host's lifeline.
     State {
@@ -167,6 +182,16 @@ pub enum Item {
         /// The simulated time it stands for, µs.
         span_us: u64,
     },
+}
+
+/// What happened to a host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostEvent {
+    /// It crashed.
+    Crashed,
+    /// It booted again.
+    Restarted,
 }
 
 /// The whole layout.
@@ -239,7 +264,11 @@ fn drawn(kind: &EventKind) -> bool {
         | EventKind::Lost { .. }
         | EventKind::TimerArmed { .. }
         | EventKind::TimerFired { .. }
-        | EventKind::Returned { .. } => true,
+        | EventKind::Returned { .. }
+        | EventKind::Duplicated { .. }
+        | EventKind::Held { .. }
+        | EventKind::Crashed
+        | EventKind::Restarted => true,
         EventKind::Call { result, .. } => *result != CallResult::Blocked,
         EventKind::State { from, to, .. } => from != to,
         _ => false,
@@ -255,6 +284,8 @@ fn takes_row(kind: &EventKind) -> bool {
             | EventKind::State { .. }
             | EventKind::Call { .. }
             | EventKind::Returned { .. }
+            | EventKind::Crashed
+            | EventKind::Restarted
     )
 }
 
@@ -387,7 +418,73 @@ pub fn layout_with(trace: &[Event], hosts: &[&str], g: Geometry) -> Diagram {
                         synack_core::trace::SendCause::Retransmit
                             | synack_core::trace::SendCause::SynAckRetransmit
                     ),
+                    held: false,
+                    copy: false,
                 });
+            }
+            EventKind::Duplicated { id, copy } => {
+                // The copy leaves with the original, from the same place.
+                let original = arrows.get(&id.0).and_then(|i| d.items.get(*i)).cloned();
+                if let Some(Item::Arrow {
+                    from,
+                    to,
+                    y0,
+                    label,
+                    flags,
+                    retransmit,
+                    ..
+                }) = original
+                {
+                    arrows.insert(copy.0, d.items.len());
+                    d.items.push(Item::Arrow {
+                        step,
+                        end_step: None,
+                        seg: copy.0,
+                        from,
+                        to,
+                        y0,
+                        y1: y0,
+                        label,
+                        flags,
+                        lost: None,
+                        retransmit,
+                        held: false,
+                        copy: true,
+                    });
+                }
+            }
+            EventKind::Held { id, .. } => {
+                if let Some(Item::Arrow { held, .. }) =
+                    arrows.get(&id.0).and_then(|i| d.items.get_mut(*i))
+                {
+                    *held = true;
+                }
+            }
+            EventKind::Crashed | EventKind::Restarted => {
+                d.items.push(Item::Host {
+                    step,
+                    lane,
+                    y: ey,
+                    what: if matches!(e.kind, EventKind::Crashed) {
+                        HostEvent::Crashed
+                    } else {
+                        HostEvent::Restarted
+                    },
+                });
+                // A crash ends every timer of the host: TIME-WAIT's bars stop here, a
+                // retransmission timer that never fired was never drawn.
+                let ended: Vec<(usize, String, TimerKind)> = timers
+                    .keys()
+                    .filter(|(l, _, _)| *l == lane)
+                    .cloned()
+                    .collect();
+                for key in ended {
+                    if let Some(open) = timers.remove(&key)
+                        && matches!(key.2, TimerKind::TimeWait | TimerKind::FinWait2)
+                    {
+                        close_timer(&mut d, open, step, ey, lane, key.2);
+                    }
+                }
             }
             EventKind::Delivered { id } => {
                 if let Some(Item::Arrow {
@@ -642,6 +739,7 @@ impl Diagram {
                 label,
                 lost,
                 retransmit,
+                held,
                 seg,
                 ..
             } => {
@@ -650,7 +748,9 @@ impl Diagram {
                 if lost.is_some() {
                     x1 = x0 + (x1 - x0) / 2;
                 }
-                let dash = if *retransmit {
+                let dash = if *held {
+                    " stroke-dasharray=\"1 3\""
+                } else if *retransmit {
                     " stroke-dasharray=\"5 3\""
                 } else {
                     ""
@@ -720,6 +820,19 @@ impl Diagram {
                     x - 2,
                     y1.saturating_sub(*y0).max(2),
                     span_text(*span_us)
+                );
+            }
+            Item::Host { lane, y, what, .. } => {
+                let x = self.lane_x(*lane) + self.side(*lane) * 8;
+                let anchor = if self.side(*lane) < 0 { "end" } else { "start" };
+                let text = match what {
+                    HostEvent::Crashed => "✕ crashed",
+                    HostEvent::Restarted => "↻ rebooted",
+                };
+                let _ = writeln!(
+                    s,
+                    "<text class=\"host\" x=\"{x}\" y=\"{}\" text-anchor=\"{anchor}\" font-weight=\"bold\" fill=\"#c00\">{text}</text>",
+                    y + 4
                 );
             }
             Item::Fold { y, span_us, .. } => {

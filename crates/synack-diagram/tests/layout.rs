@@ -60,6 +60,12 @@ fn dump(d: &synack_diagram::Diagram) -> String {
                 end_step.map_or(String::from(" (runs on)"), |e| format!(" (ends #{e})"))
             ),
             Item::Fold { step, y, span_us } => format!("#{step:<3} fold y {y} {span_us} us\n"),
+            Item::Host {
+                step,
+                lane,
+                y,
+                what,
+            } => format!("#{step:<3} host {lane} y {y} {what:?}\n"),
         });
     }
     s
@@ -71,10 +77,16 @@ fn every_scenario_lays_out_by_the_rules() {
         let sim = sc.run(&sc.params(1));
         let names: Vec<&str> = sim.hosts().iter().map(|h| h.name()).collect();
         let d = layout(sim.trace(), &names);
+        // One arrow per segment sent, and per copy the network made.
         let sent = sim
             .trace()
             .iter()
-            .filter(|e| matches!(e.kind, EventKind::Sent { .. }))
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::Sent { .. } | EventKind::Duplicated { .. }
+                )
+            })
             .count();
         let arrows: Vec<&Item> = d
             .items

@@ -37,7 +37,7 @@ export interface ScenarioInfo {
   id: string;
   summary: string;
   hosts: string[];
-  settings: { name: string; help: string; default: number; min: number; max: number }[];
+  settings: { name: string; help: string; default: number; min: number; max: number; choices: string[] }[];
   knobs: { name: string; full_name: string; help: string; default: string; accepted: string }[];
 }
 /** One event of the trace (see synack_core::trace::EventKind): `type` names the kind. */
@@ -128,6 +128,7 @@ struct SettingInfo {
     default: u64,
     min: u64,
     max: u64,
+    choices: &'static [&'static str],
 }
 
 #[derive(Serialize)]
@@ -166,6 +167,7 @@ pub fn scenarios() -> Result<JsValue, JsError> {
                     default: x.default,
                     min: x.min,
                     max: x.max,
+                    choices: x.choices,
                 })
                 .collect(),
             knobs: KNOBS

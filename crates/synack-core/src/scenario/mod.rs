@@ -2,8 +2,8 @@
 //! run (DESIGN.md, "The scenario catalogue").
 
 use crate::config::{ConfigError, Profile, find_knob};
-use crate::net::{DropRule, Link};
-use crate::sim::{HostSpec, Limits, Sim, SimConfig, Step, Thread};
+use crate::net::{Link, ROUTER_MSL, Rule};
+use crate::sim::{HostSpec, Limits, Op, Sim, SimConfig, Step, Thread};
 use crate::socket::{Call, CallResult, How};
 use crate::tcp::{HostConfig, IsnStrategy, State};
 use crate::time::{Duration, Instant};
@@ -36,16 +36,58 @@ pub struct Setting {
     pub min: u64,
     /// The largest value accepted.
     pub max: u64,
+    /// Names for the values from `min` on (`fixed`, `rfc6528`, ...), when they have names;
+    /// `--set` accepts the name or the number.
+    pub choices: &'static [&'static str],
+}
+
+impl Setting {
+    /// A numeric setting.
+    pub const fn number(
+        name: &'static str,
+        help: &'static str,
+        default: u64,
+        min: u64,
+        max: u64,
+    ) -> Setting {
+        Setting {
+            name,
+            help,
+            default,
+            min,
+            max,
+            choices: &[],
+        }
+    }
+
+    /// The value `text` names: a number in range, or one of the choices.
+    pub fn parse(&self, text: &str) -> Option<u64> {
+        let t = text.trim();
+        let v = match self.choices.iter().position(|c| *c == t) {
+            Some(i) => self.min + u64::try_from(i).ok()?,
+            None => t.parse().ok()?,
+        };
+        (self.min..=self.max).contains(&v).then_some(v)
+    }
+
+    /// What it accepts, for error messages.
+    pub fn accepted(&self) -> String {
+        if self.choices.is_empty() {
+            format!("an integer from {} to {}", self.min, self.max)
+        } else {
+            self.choices.join(", ")
+        }
+    }
 }
 
 /// Settings every scenario accepts, per host or for all.
-const COMMON: &[Setting] = &[Setting {
-    name: "skip_time_wait",
-    help: "1: close instead of entering TIME-WAIT (a counterfactual: NOT what Linux does)",
-    default: 0,
-    min: 0,
-    max: 1,
-}];
+const COMMON: &[Setting] = &[Setting::number(
+    "skip_time_wait",
+    "1: close instead of entering TIME-WAIT (a counterfactual: NOT what Linux does)",
+    0,
+    0,
+    1,
+)];
 
 /// One row of the catalogue.
 pub struct Scenario {
@@ -57,16 +99,33 @@ pub struct Scenario {
     pub settings: &'static [Setting],
     /// How long the run lasts.
     pub until: Duration,
+    /// Sysctls this scenario sets on every host before the reader's settings (its story needs
+    /// them: timestamps off, say).
+    pub sysctls: &'static [(&'static str, &'static str)],
     build: fn(&Params) -> Build,
     outcome: fn(&Sim, &Params) -> Vec<Fact>,
 }
 
 /// What a scenario is built from.
+#[derive(Default)]
 pub struct Build {
-    /// One thread per host (client first, then server).
+    /// The application's thread per host (client first, then server).
     pub threads: Vec<Vec<Step>>,
-    /// Segments to drop.
-    pub drops: Vec<DropRule>,
+    /// Per host, the machine's own script: crashes, reboots, and what runs after a reboot (a
+    /// crash kills the host's other threads, not this one).
+    pub machine: Vec<Vec<Step>>,
+    /// Segments the router drops, holds or duplicates.
+    pub rules: Vec<Rule>,
+}
+
+impl Build {
+    /// One application thread per host, nothing else.
+    pub fn threads(threads: Vec<Vec<Step>>) -> Build {
+        Build {
+            threads,
+            ..Build::default()
+        }
+    }
 }
 
 /// The knobs and settings of a run.
@@ -109,7 +168,17 @@ fn fact(key: &'static str, value: impl ToString) -> Fact {
 fn step(after_ms: u64, call: Call) -> Step {
     Step {
         after: Duration::from_millis(after_ms),
-        call,
+        op: Op::Call(call),
+        retry: None,
+    }
+}
+
+/// A step of the machine itself (a crash, a reboot).
+fn machine(after_ms: u64, op: Op) -> Step {
+    Step {
+        after: Duration::from_millis(after_ms),
+        op,
+        retry: None,
     }
 }
 
@@ -152,13 +221,11 @@ pub const SCENARIOS: &[Scenario] = &[
         summary: "SYN, SYN-ACK, ACK: the request in the SYN queue, the child in the accept queue, accept()",
         settings: &[],
         until: Duration::from_secs(2),
+        sysctls: &[],
         build: |_| {
             let mut server = listener(128);
             server.push(step(0, Call::Accept { fd: 3 }));
-            Build {
-                threads: alloc::vec![connector(), server],
-                drops: Vec::new(),
-            }
+            Build::threads(alloc::vec![connector(), server])
         },
         outcome: |sim, _| {
             let mut f = states(sim);
@@ -169,24 +236,22 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "rst-closed-port",
         summary: "a SYN to a port with no listener: RST/ACK, connect() fails with ECONNREFUSED",
-        settings: &[Setting {
-            name: "listen",
-            help: "1: the server listens after all",
-            default: 0,
-            min: 0,
-            max: 1,
-        }],
+        settings: &[Setting::number(
+            "listen",
+            "1: the server listens after all",
+            0,
+            0,
+            1,
+        )],
         until: Duration::from_secs(2),
+        sysctls: &[],
         build: |p| {
             let server = if p.get("listen") == 1 {
                 listener(128)
             } else {
                 Vec::new()
             };
-            Build {
-                threads: alloc::vec![connector(), server],
-                drops: Vec::new(),
-            }
+            Build::threads(alloc::vec![connector(), server])
         },
         outcome: |sim, _| {
             let mut f = alloc::vec![fact(
@@ -204,42 +269,45 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "close-four-way",
         summary: "FIN, ACK, FIN, ACK: FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT / CLOSE-WAIT, LAST-ACK",
-        settings: &[Setting {
-            name: "close_delay_ms",
-            help: "how long the passive side waits before close()",
-            default: 500,
-            min: 0,
-            max: 30_000,
-        }],
+        settings: &[Setting::number(
+            "close_delay_ms",
+            "how long the passive side waits before close()",
+            500,
+            0,
+            30_000,
+        )],
         until: Duration::from_secs(70),
+        sysctls: &[],
         build: |p| close_build(p, false),
         outcome: |sim, _| close_facts(sim),
     },
     Scenario {
         id: "close-three-way",
         summary: "data has flowed, so the ACK of the FIN is delayed and rides on the passive side's FIN",
-        settings: &[Setting {
-            name: "close_delay_ms",
-            help: "how long the passive side waits before close()",
-            default: 10,
-            min: 0,
-            max: 30_000,
-        }],
+        settings: &[Setting::number(
+            "close_delay_ms",
+            "how long the passive side waits before close()",
+            10,
+            0,
+            30_000,
+        )],
         until: Duration::from_secs(70),
+        sysctls: &[],
         build: |p| close_build(p, true),
         outcome: |sim, _| close_facts(sim),
     },
     Scenario {
         id: "close-simultaneous",
         summary: "both ends send FIN before seeing the other's: FIN-WAIT-1, CLOSING, TIME-WAIT on both",
-        settings: &[Setting {
-            name: "offset_ms",
-            help: "how much later the server closes than the client",
-            default: 0,
-            min: 0,
-            max: 10_000,
-        }],
+        settings: &[Setting::number(
+            "offset_ms",
+            "how much later the server closes than the client",
+            0,
+            0,
+            10_000,
+        )],
         until: Duration::from_secs(70),
+        sysctls: &[],
         build: |p| {
             let mut client = connector();
             client.push(step(
@@ -261,10 +329,7 @@ pub const SCENARIOS: &[Scenario] = &[
                 },
             ));
             server.push(step(0, Call::Read { fd: 4, len: 1000 }));
-            Build {
-                threads: alloc::vec![client, server],
-                drops: Vec::new(),
-            }
+            Build::threads(alloc::vec![client, server])
         },
         outcome: |sim, _| {
             let mut f = alloc::vec![
@@ -282,13 +347,11 @@ pub const SCENARIOS: &[Scenario] = &[
         summary: "the last ACK is lost; the FIN comes again; TIME-WAIT acknowledges it and restarts its 60 s",
         settings: &[],
         until: Duration::from_secs(70),
+        sysctls: &[],
         build: |p| {
             let mut b = close_build(p, false);
             // The client's 4th segment is the ACK of the server's FIN: SYN, ACK, FIN, ACK.
-            b.drops.push(DropRule {
-                from: HostId(0),
-                nth: 4,
-            });
+            b.rules.push(Rule::drop(HostId(0), 4));
             b
         },
         outcome: |sim, _| {
@@ -316,14 +379,15 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "time-wait-syn",
         summary: "a new SYN meets the server's TIME-WAIT: an old one gets the old ACK, a newer one reuses the 4-tuple",
-        settings: &[Setting {
-            name: "isn_fixed",
-            help: "1: the client uses the same ISN again (an old-looking SYN)",
-            default: 0,
-            min: 0,
-            max: 1,
-        }],
+        settings: &[Setting::number(
+            "isn_fixed",
+            "1: the client uses the same ISN again (an old-looking SYN)",
+            0,
+            0,
+            1,
+        )],
         until: Duration::from_secs(10),
+        sysctls: &[],
         build: |_| {
             let client = alloc::vec![
                 step(10, Call::Socket),
@@ -367,10 +431,7 @@ pub const SCENARIOS: &[Scenario] = &[
                 step(500, Call::Close { fd: 4 }),
                 step(0, Call::Accept { fd: 3 }),
             ]);
-            Build {
-                threads: alloc::vec![client, server],
-                drops: Vec::new(),
-            }
+            Build::threads(alloc::vec![client, server])
         },
         outcome: |sim, _| {
             let reused = sim.trace().iter().any(|e| {
@@ -417,16 +478,126 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "time-wait-rst",
         summary: "a RST reaches TIME-WAIT (RFC 1337's assassination): tcp_rfc1337 decides",
-        settings: &[Setting {
-            name: "rst_offset",
-            help: "how far the RST's seq is from rcv_nxt (0 = exactly at it)",
-            default: 0,
-            min: 0,
-            max: 1_000_000,
-        }],
+        settings: &[Setting::number(
+            "rst_offset",
+            "how far the RST's seq is from rcv_nxt (0 = exactly at it)",
+            0,
+            0,
+            1_000_000,
+        )],
         until: Duration::from_secs(70),
+        sysctls: &[],
         build: |p| close_build(p, false),
         outcome: |sim, _| close_facts(sim),
+    },
+    Scenario {
+        id: "synack-timeout",
+        summary: "the client sends a SYN and vanishes: SYN-ACK retransmitted at 1, 3, 7, 15, 31 s, the request dropped at 63 s",
+        settings: &[],
+        until: Duration::from_secs(600),
+        sysctls: &[],
+        build: failures::synack_timeout_build,
+        outcome: failures::synack_timeout_outcome,
+    },
+    Scenario {
+        id: "syn-retries",
+        summary: "the server's host is down: SYNs at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, connect() fails with ETIMEDOUT at 131 s",
+        settings: &[],
+        until: Duration::from_secs(600),
+        sysctls: &[],
+        build: failures::syn_retries_build,
+        outcome: failures::syn_retries_outcome,
+    },
+    Scenario {
+        id: "fin-wait-2-timeout",
+        summary: "the peer never sends its FIN: the orphaned FIN-WAIT-2 ends after tcp_fin_timeout; a late FIN gets a RST",
+        settings: &[Setting::number(
+            "late_fin_s",
+            "seconds after the client's FIN that the server finally closes",
+            70,
+            0,
+            3600,
+        )],
+        until: Duration::from_secs(3700),
+        sysctls: &[],
+        build: failures::fin_wait_2_build,
+        outcome: failures::fin_wait_2_outcome,
+    },
+    Scenario {
+        id: "half-open-crash",
+        summary: "the client crashes and reboots; its new SYN from the same port meets a challenge ACK, its RST clears the old connection, its next SYN connects",
+        settings: &[Setting::number(
+            "server_writes",
+            "1: the server writes to the old connection while the client is down",
+            0,
+            0,
+            1,
+        )],
+        until: Duration::from_secs(70),
+        sysctls: &[],
+        build: failures::half_open_build,
+        outcome: failures::half_open_outcome,
+    },
+    Scenario {
+        id: "isn-fixed",
+        summary: "with a fixed ISN, delayed copies of a dead connection's data land in the next connection from the same port",
+        settings: &[
+            failures::ISN,
+            Setting::number("hold_s", "seconds the router holds the copies", 5, 0, 60),
+            Setting::number(
+                "router_msl_s",
+                "the router drops what it held longer than this",
+                30,
+                1,
+                600,
+            ),
+        ],
+        until: Duration::from_secs(80),
+        // With timestamps, PAWS would reject the copies whatever the ISN: the story is the
+        // ISN's, so they are off (a knob to flip).
+        sysctls: &[("tcp_timestamps", "0")],
+        build: failures::isn_fixed_build,
+        outcome: failures::isn_fixed_outcome,
+    },
+    Scenario {
+        id: "time-wait-stale-data",
+        summary: "TIME-WAIT keeps the 4-tuple until a delayed duplicate has expired; without it, the next connection accepts the stale data",
+        settings: &[
+            failures::ISN,
+            Setting::number(
+                "hold_s",
+                "seconds the router holds the duplicate",
+                20,
+                0,
+                120,
+            ),
+            Setting::number(
+                "router_msl_s",
+                "the router drops what it held longer than this",
+                30,
+                1,
+                600,
+            ),
+        ],
+        until: Duration::from_secs(200),
+        sysctls: &[("tcp_timestamps", "0")],
+        build: failures::stale_data_build,
+        outcome: failures::stale_data_outcome,
+    },
+    Scenario {
+        id: "close-unread-data",
+        summary: "the server closes with data it never read: a RST instead of a FIN, and the client's read fails with ECONNRESET",
+        settings: &[Setting::number(
+            "read_first",
+            "1: the server reads the data before it closes",
+            0,
+            0,
+            1,
+        )],
+        until: Duration::from_secs(70),
+        sysctls: &[],
+        build: failures::unread_build,
+        outcome: failures::unread_outcome,
     },
 ];
 
@@ -457,10 +628,7 @@ fn close_build(p: &Params, data: bool) -> Build {
     client.push(step(1000, Call::Close { fd: 3 }));
     server.push(step(0, Call::Read { fd: 4, len: 4096 }));
     server.push(step(p.get("close_delay_ms"), Call::Close { fd: 4 }));
-    Build {
-        threads: alloc::vec![client, server],
-        drops: Vec::new(),
-    }
+    Build::threads(alloc::vec![client, server])
 }
 
 fn reached(sim: &Sim, host: u16, state: State) -> bool {
@@ -574,6 +742,8 @@ fn close_facts(sim: &Sim) -> Vec<Fact> {
     ]
 }
 
+mod failures;
+
 /// The scenario with this id.
 pub fn find(id: &str) -> Result<&'static Scenario, ConfigError> {
     SCENARIOS
@@ -618,11 +788,16 @@ impl Scenario {
             .chain(COMMON)
             .map(|s| (s.name, s.default))
             .collect();
-        Params {
+        let mut p = Params {
             hosts,
             settings,
             seed,
+        };
+        for (name, value) in self.sysctls {
+            // The scenario's own sysctls are checked by the scenario tests.
+            let _ = self.set(&mut p, name, value);
         }
+        p
     }
 
     /// Applies `--set [HOST.]NAME=VALUE`.
@@ -656,16 +831,11 @@ impl Scenario {
             return Ok(());
         }
         if let Some(s) = self.settings.iter().chain(COMMON).find(|s| s.name == name) {
-            let v: u64 = value
-                .trim()
-                .parse()
-                .ok()
-                .filter(|v| (s.min..=s.max).contains(v))
-                .ok_or_else(|| ConfigError::BadValue {
-                    name: String::from(name),
-                    value: String::from(value),
-                    accepted: format!("an integer from {} to {}", s.min, s.max),
-                })?;
+            let v = s.parse(value).ok_or_else(|| ConfigError::BadValue {
+                name: String::from(name),
+                value: String::from(value),
+                accepted: s.accepted(),
+            })?;
             if s.name == "skip_time_wait" {
                 for i in targets {
                     if let Some(h) = p.hosts.get_mut(i) {
@@ -724,39 +894,45 @@ impl Scenario {
         {
             client.isn = IsnStrategy::Fixed(4_294_967_000);
         }
+        if let Some(s) = self.settings.iter().find(|s| s.name == "isn") {
+            let isn = failures::isn_strategy(p.get(s.name));
+            for h in &mut p.hosts {
+                h.isn = isn;
+            }
+        }
+        let mut machines = b.machine.into_iter();
         let hosts = p
             .hosts
             .iter()
             .cloned()
             .zip(b.threads)
-            .map(|(cfg, steps)| HostSpec {
-                cfg,
-                threads: alloc::vec![Thread { steps }],
+            .map(|(cfg, steps)| {
+                let mut threads = alloc::vec![Thread { steps }];
+                if let Some(m) = machines.next().filter(|m| !m.is_empty()) {
+                    threads.push(Thread { steps: m });
+                }
+                HostSpec { cfg, threads }
             })
             .collect();
         let links = alloc::vec![
-            Link {
-                from: HostId(0),
-                to: HostId(1),
-                delay: LINK_DELAY,
-                loss_ppm: 0
-            },
-            Link {
-                from: HostId(1),
-                to: HostId(0),
-                delay: LINK_DELAY,
-                loss_ppm: 0
-            },
+            Link::new(HostId(0), HostId(1), LINK_DELAY),
+            Link::new(HostId(1), HostId(0), LINK_DELAY),
         ];
         let limits = Limits {
             until: Instant::ZERO + self.until,
             ..Limits::default()
         };
+        let router_msl = p
+            .settings
+            .iter()
+            .find(|(n, _)| *n == "router_msl_s")
+            .map_or(ROUTER_MSL, |(_, v)| Duration::from_secs(*v));
         let sim = Sim::new(SimConfig {
             seed: p.seed,
             hosts,
             links,
-            drops: b.drops,
+            rules: b.rules,
+            router_msl,
             limits,
         });
         let mut interventions = Vec::new();
