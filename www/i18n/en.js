@@ -250,7 +250,7 @@ export default {
         'The connection closes, the client crashes (losing its TIME-WAIT), boots, and connects again from the same port. Same addresses, same ports, same ISNs: when the router releases the copies, they fit the new connection exactly, and the server’s application reads 1000 bytes the new client never sent.',
       ],
       notice: [
-        'Set isn=rfc6528 (what Linux does): the new connection starts elsewhere in sequence space and the copies fall outside its window.',
+        'Set isn=rfc6528 (what Linux does): the new connection starts elsewhere in sequence space and the copies fall outside its window. isn=clock (RFC 793’s 4 µs clock) and isn=random do the same here, but a clock is guessable (isn-predict).',
         'Timestamps are off here: set tcp_timestamps=1 and PAWS rejects the copies whatever the ISN.',
         'Set router_msl_s below hold_s: the router drops the copies before they can do harm.',
       ],
@@ -285,6 +285,18 @@ export default {
         'Set read_first=1: the server reads first, and the close is an ordinary FIN.',
       ],
       facts: { server_close_sent: 'close() sent', client_read: 'the client’s read()', abort_on_close: 'TcpExtTCPAbortOnClose' },
+    },
+    'so-linger-rst': {
+      title: 'SO_LINGER {on, 0}: the “fix” for TIME-WAIT',
+      story: [
+        'The client sets SO_LINGER with a linger time of 0, writes 20000 bytes and closes at once. A zero linger time tells Linux to abort: close() sends a RST instead of a FIN (__tcp_close counts TcpExtTCPAbortOnData) and forgets the connection on the spot.',
+        'No TIME-WAIT is left behind, which is why articles recommend it. The price: the data still in the client’s send queue is thrown away, and the server’s read() fails with ECONNRESET before it has read everything.',
+      ],
+      notice: [
+        'The server reads only part of what the client wrote: the rest was in flight or not yet sent.',
+        'Set linger=0 (an ordinary close): every byte arrives, the close is a FIN, and the client keeps TIME-WAIT for 60 s.',
+      ],
+      facts: { client_close_sent: 'the client’s close() sent', client_time_wait: 'the client kept TIME-WAIT', server_bytes_read: 'bytes the server read', server_read_ends_with: 'the server’s last read()' },
     },
   },
 };

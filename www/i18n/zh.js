@@ -249,7 +249,7 @@ export default {
         '连接关闭后，客户端崩溃（丢失了它的 TIME-WAIT），重启，再从同一个端口发起连接。地址相同、端口相同、ISN 相同：路由器放出副本时，它们与新连接完全吻合，服务器的应用程序读到了新客户端从未发送过的 1000 字节。',
       ],
       notice: [
-        '设置 isn=rfc6528（Linux 的做法）：新连接从序列号空间的其他位置开始，副本落在窗口之外。',
+        '设置 isn=rfc6528（Linux 的做法）：新连接从序列号空间的其他位置开始，副本落在窗口之外。isn=clock（RFC 793 的 4 微秒时钟）和 isn=random 在这里效果相同，但时钟是可以被猜到的（见 isn-predict）。',
         '这里关闭了时间戳：设置 tcp_timestamps=1，无论 ISN 如何，PAWS 都会拒绝这些副本。',
         '把 router_msl_s 设得小于 hold_s：路由器在副本造成危害之前就丢弃了它们。',
       ],
@@ -284,6 +284,18 @@ export default {
         '设置 read_first=1：服务器先读取，关闭就是一次普通的 FIN。',
       ],
       facts: { server_close_sent: 'close() 发出的是', client_read: '客户端的 read()', abort_on_close: 'TcpExtTCPAbortOnClose' },
+    },
+    'so-linger-rst': {
+      title: 'SO_LINGER {on, 0}：治 TIME-WAIT 的“药方”',
+      story: [
+        '客户端把 SO_LINGER 的逗留时间设为 0，写入 20000 字节后立即关闭。逗留时间为 0 就是让 Linux 中止连接：close() 发出 RST 而不是 FIN（__tcp_close 计入 TcpExtTCPAbortOnData），并当场忘掉这个连接。',
+        '不会留下 TIME-WAIT，这正是文章推荐它的原因。代价是：客户端发送队列中还没送达的数据被丢弃，服务器的 read() 在读完所有数据之前就以 ECONNRESET 失败。',
+      ],
+      notice: [
+        '服务器只读到了客户端所写数据的一部分：其余的还在途中或尚未发送。',
+        '设置 linger=0（普通关闭）：每个字节都会送达，关闭是一次 FIN，客户端保留 60 秒的 TIME-WAIT。',
+      ],
+      facts: { client_close_sent: '客户端的 close() 发出的是', client_time_wait: '客户端保留了 TIME-WAIT', server_bytes_read: '服务器读到的字节数', server_read_ends_with: '服务器最后一次 read()' },
     },
   },
 };

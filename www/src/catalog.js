@@ -18,6 +18,7 @@ export const featured = {
   'isn-fixed': ['isn', 'tcp_timestamps', 'hold_s', 'router_msl_s'],
   'time-wait-stale-data': ['skip_time_wait', 'isn', 'hold_s', 'router_msl_s'],
   'close-unread-data': ['read_first'],
+  'so-linger-rst': ['linger'],
 };
 
 /** The scenario a page without `?scenario=` shows. */

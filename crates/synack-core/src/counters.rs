@@ -70,11 +70,15 @@ counters! {
     ChallengeAck = "TcpExtTCPChallengeACK",
     /// SYNs received on an established connection: `tcp_validate_incoming` (`LINUX_MIB_TCPSYNCHALLENGE`).
     SynChallenge = "TcpExtTCPSYNChallenge",
-    /// Connections reset because data arrived after close: `tcp_rcv_state_process` (`LINUX_MIB_TCPABORTONDATA`).
+    /// Connections reset because data arrived after close: `tcp_rcv_state_process`; or closed with
+    /// `SO_LINGER {on, 0}`: `__tcp_close` (`LINUX_MIB_TCPABORTONDATA`).
     AbortOnData = "TcpExtTCPAbortOnData",
     /// Connections reset by `close()` with unread data: `tcp_close` (`LINUX_MIB_TCPABORTONCLOSE`).
     AbortOnClose = "TcpExtTCPAbortOnClose",
-    /// Retransmission timeouts: `tcp_retransmit_timer` (`LINUX_MIB_TCPTIMEOUTS`).
+    /// Connections dropped because their retransmissions timed out: `tcp_write_err` (`LINUX_MIB_TCPABORTONTIMEOUT`).
+    AbortOnTimeout = "TcpExtTCPAbortOnTimeout",
+    /// Retransmission timeouts: `tcp_retransmit_timer`, and a request's SYN-ACK timeouts:
+    /// `tcp_syn_ack_timeout` (`LINUX_MIB_TCPTIMEOUTS`).
     TcpTimeouts = "TcpExtTCPTimeouts",
     /// Answers of a request (SYN-ACK again, out-of-window ACK) skipped by `tcp_invalid_ratelimit`: `tcp_check_req` (`LINUX_MIB_TCPACKSKIPPEDSYNRECV`).
     AckSkippedSynRecv = "TcpExtTCPACKSkippedSynRecv",

@@ -135,6 +135,17 @@ pub enum Call {
         /// The value.
         on: bool,
     },
+    /// `setsockopt(fd, SOL_SOCKET, SO_LINGER, {l_onoff, l_linger}, 8)`: with `on`, `close()` waits
+    /// up to `secs` seconds for the FIN to be acknowledged, or with 0 s aborts the connection with a
+    /// RST (`__tcp_close`).
+    SetLinger {
+        /// The socket.
+        fd: Fd,
+        /// `l_onoff`.
+        on: bool,
+        /// `l_linger`, seconds.
+        secs: u32,
+    },
     /// `fcntl(fd, F_SETFL, O_NONBLOCK)` (or clearing it).
     SetNonBlocking {
         /// The socket.
@@ -212,6 +223,7 @@ impl Call {
         match self {
             Call::Socket => None,
             Call::SetReuseAddr { fd, .. }
+            | Call::SetLinger { fd, .. }
             | Call::SetNonBlocking { fd, .. }
             | Call::GetFlags { fd }
             | Call::GetSoError { fd }
@@ -239,6 +251,11 @@ impl fmt::Display for Call {
                     u8::from(*on)
                 )
             }
+            Call::SetLinger { fd, on, secs } => write!(
+                f,
+                "setsockopt({fd}, SOL_SOCKET, SO_LINGER, {{l_onoff={}, l_linger={secs}}})",
+                u8::from(*on)
+            ),
             Call::SetNonBlocking { fd, on } => {
                 write!(
                     f,

@@ -251,6 +251,11 @@ fn a_fixed_isn_lets_a_dead_connections_data_into_the_next() {
     // PAWS rejects the copies whatever the ISN once timestamps are on.
     let (o, _) = run("isn-fixed", &[("tcp_timestamps", "1")]);
     assert_eq!(get(&o, "stale_bytes_read_on_connection_2"), "0");
+    // RFC 793's clock and a random ISN also move connection 2 away from the copies.
+    for isn in ["clock", "random"] {
+        let (o, _) = run("isn-fixed", &[("isn", isn)]);
+        assert_eq!(get(&o, "stale_bytes_read_on_connection_2"), "0", "{isn}");
+    }
 }
 
 #[test]
@@ -282,4 +287,19 @@ fn closing_with_unread_data_sends_a_rst() {
     assert_eq!(get(&o, "server_close_sent"), "FIN");
     assert_eq!(get(&o, "client_read"), "0");
     assert_eq!(get(&o, "abort_on_close"), "0");
+}
+
+#[test]
+fn so_linger_zero_aborts_with_a_rst_and_loses_data() {
+    let (o, text) = run("so-linger-rst", &[]);
+    assert_eq!(get(&o, "client_close_sent"), "RST");
+    assert_eq!(get(&o, "client_time_wait"), "no");
+    assert_ne!(get(&o, "server_bytes_read"), "20000 of 20000");
+    assert_eq!(get(&o, "server_read_ends_with"), "ECONNRESET");
+    insta::assert_snapshot!("so-linger-rst", text);
+    let (o, _) = run("so-linger-rst", &[("linger", "0")]);
+    assert_eq!(get(&o, "client_close_sent"), "FIN");
+    assert_eq!(get(&o, "client_time_wait"), "yes");
+    assert_eq!(get(&o, "server_bytes_read"), "20000 of 20000");
+    assert_eq!(get(&o, "server_read_ends_with"), "0");
 }

@@ -55,7 +55,7 @@ impl Geometry {
     /// For a page or a file: the ruler, and room for every label.
     pub const WIDE: Geometry = Geometry {
         gutter: 64,
-        side: 118,
+        side: 140,
         lane_gap: 250,
     };
     /// For a phone (about 360 px): no ruler, tighter margins.

@@ -1326,9 +1326,18 @@ impl<'a> Runner<'a> {
                         fd: fd()?,
                         on: int_arg(args.get(3))? != 0,
                     },
+                    (1, 13) => {
+                        // `{onoff=1, linger=0}`: packetdrill's `struct linger`.
+                        let (on, secs) = linger_arg(args.get(3))?;
+                        Call::SetLinger {
+                            fd: fd()?,
+                            on,
+                            secs,
+                        }
+                    }
                     _ => {
                         return Err(format!(
-                            "setsockopt {} is not simulated yet (synack simulates SOL_SOCKET SO_REUSEADDR)",
+                            "setsockopt {} is not simulated yet (synack simulates SOL_SOCKET SO_REUSEADDR and SO_LINGER)",
                             args.get(2).map_or(String::new(), ToString::to_string)
                         ));
                     }
@@ -1767,6 +1776,29 @@ fn int_arg(e: Option<&Expr>) -> Result<i64, String> {
         )),
         None => Err(String::from("missing argument")),
     }
+}
+
+/// `{onoff=N, linger=M}` (`struct linger`, as packetdrill's parser reads it): `onoff` and `linger`
+/// in either order, both required.
+fn linger_arg(e: Option<&Expr>) -> Result<(bool, u32), String> {
+    let Some(Expr::Struct(fields)) = e else {
+        return Err(format!(
+            "Bad type; actual: {} expected: linger",
+            e.map_or("nothing", type_name)
+        ));
+    };
+    let field = |name: &str| -> Result<i64, String> {
+        fields
+            .iter()
+            .find_map(|f| match f {
+                Expr::Assign(n, v) if n == name => Some(int_arg(Some(v))),
+                _ => None,
+            })
+            .unwrap_or_else(|| Err(format!("linger struct without `{name}`")))
+    };
+    let on = field("onoff")? != 0;
+    let secs = u32::try_from(field("linger")?.max(0)).unwrap_or(u32::MAX);
+    Ok((on, secs))
 }
 
 /// packetdrill's name for an expression's type (`expression_type_table` in script.c).

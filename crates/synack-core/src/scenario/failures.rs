@@ -26,17 +26,19 @@ pub const FIXED_ISN: u32 = 4_294_967_000;
 /// The `isn` setting: how both hosts choose initial sequence numbers.
 pub const ISN: Setting = Setting {
     name: "isn",
-    help: "how both hosts pick ISNs: rfc6528 (Linux: keyed hash + clock) or fixed (a constant)",
+    help: "how both hosts pick ISNs: rfc6528 (Linux: keyed hash + clock), fixed (a constant), clock (RFC 793's 4 µs clock), random",
     default: 1,
     min: 0,
-    max: 1,
-    choices: &["rfc6528", "fixed"],
+    max: 3,
+    choices: &["rfc6528", "fixed", "clock", "random"],
 };
 
 /// The strategy the `isn` setting names.
 pub fn isn_strategy(v: u64) -> IsnStrategy {
     match v {
         1 => IsnStrategy::Fixed(FIXED_ISN),
+        2 => IsnStrategy::Clock4us,
+        3 => IsnStrategy::Random,
         _ => IsnStrategy::Rfc6528,
     }
 }
@@ -74,7 +76,7 @@ fn data(len: usize) -> Vec<u8> {
 /// Seconds, as the outcome prints them: `63`, `0.008`.
 fn secs(d: Duration) -> String {
     let us = d.micros();
-    if us % 1_000_000 == 0 {
+    if us.is_multiple_of(1_000_000) {
         format!("{}", us / 1_000_000)
     } else {
         let s = format!("{}.{:06}", us / 1_000_000, us % 1_000_000);
@@ -633,5 +635,97 @@ pub fn unread_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
             read.map_or(String::from("blocked"), |(_, r)| show(&r))
         ),
         fact("abort_on_close", counter(sim, 1, Counter::AbortOnClose)),
+    ]
+}
+
+// ============================================================================
+// so-linger-rst
+// ============================================================================
+
+/// The client writes 20000 bytes and closes at once; with `linger=1` it set
+/// `SO_LINGER {on, 0}` first, the usual "fix" for TIME-WAIT.
+pub fn linger_build(p: &Params) -> Build {
+    let mut client = connector();
+    if p.get("linger") == 1 {
+        client.push(step(
+            0,
+            Call::SetLinger {
+                fd: 3,
+                on: true,
+                secs: 0,
+            },
+        ));
+    }
+    client.push(step(
+        100,
+        Call::Write {
+            fd: 3,
+            data: data(20_000),
+        },
+    ));
+    client.push(step(0, Call::Close { fd: 3 }));
+    let mut server = listener(128);
+    server.push(step(0, Call::Accept { fd: 3 }));
+    for _ in 0..20 {
+        server.push(step(0, Call::Read { fd: 4, len: 65_536 }));
+    }
+    server.push(step(0, Call::Close { fd: 4 }));
+    Build::threads(alloc::vec![client, server])
+}
+
+/// What close() sent, whether the client kept TIME-WAIT, and what the server received.
+pub fn linger_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
+    let close = result_of(sim, 0, |c| matches!(c, Call::Close { .. }));
+    let sent_on_close = close.and_then(|(at, _)| {
+        sim.trace()
+            .iter()
+            .filter(|e| e.host == Some(HostId(0)) && e.at >= at)
+            .find_map(|e| match &e.kind {
+                EventKind::Sent { seg, .. } if seg.flags.rst() => Some("RST"),
+                EventKind::Sent { seg, .. } if seg.flags.fin() => Some("FIN"),
+                _ => None,
+            })
+    });
+    let time_wait = sim.trace().iter().any(|e| {
+        e.host == Some(HostId(0))
+            && matches!(
+                e.kind,
+                EventKind::State {
+                    to: State::TimeWait,
+                    ..
+                }
+            )
+    });
+    let last_read = sim
+        .trace()
+        .iter()
+        .filter(|e| e.host == Some(HostId(1)))
+        .filter_map(|e| match &e.kind {
+            EventKind::Call {
+                call: Call::Read { .. },
+                result,
+                ..
+            }
+            | EventKind::Returned {
+                call: Call::Read { .. },
+                result,
+                ..
+            } if !matches!(result, CallResult::Blocked | CallResult::Data { .. }) => {
+                Some(result.clone())
+            }
+            _ => None,
+        })
+        .next();
+    alloc::vec![
+        fact("client_close_sent", sent_on_close.unwrap_or("nothing")),
+        fact("client_time_wait", if time_wait { "yes" } else { "no" }),
+        fact(
+            "server_bytes_read",
+            format!("{} of 20000", bytes_read_on_accepted(sim, 1, 4, 1))
+        ),
+        fact(
+            "server_read_ends_with",
+            last_read.map_or(String::from("blocked"), |r| show(&r))
+        ),
     ]
 }

@@ -599,6 +599,21 @@ pub const SCENARIOS: &[Scenario] = &[
         build: failures::unread_build,
         outcome: failures::unread_outcome,
     },
+    Scenario {
+        id: "so-linger-rst",
+        summary: "SO_LINGER {on, 0}, the usual fix for TIME-WAIT: close() sends a RST, no TIME-WAIT is left, and data in flight is lost",
+        settings: &[Setting::number(
+            "linger",
+            "1: the client sets SO_LINGER {on, 0} before it writes and closes",
+            1,
+            0,
+            1,
+        )],
+        until: Duration::from_secs(70),
+        sysctls: &[],
+        build: failures::linger_build,
+        outcome: failures::linger_outcome,
+    },
 ];
 
 /// The client connects, both close: the client first (at 1 s), the server `close_delay_ms` after

@@ -58,13 +58,20 @@ impl Sock {
             bound_explicitly: false,
             reuseaddr: false,
             nonblocking: false,
+            linger: None,
             fd: None,
+            lingering_until: None,
             err: None,
             listener: None,
             parent: None,
             tcb: fresh_tcb(),
             timers: [None; 3],
         }
+    }
+
+    /// `SOCK_DEAD`: no descriptor, and no `close()` still lingering in it.
+    pub(super) fn is_orphan(&self) -> bool {
+        self.fd.is_none() && self.lingering_until.is_none()
     }
 }
 
@@ -81,6 +88,11 @@ impl Host {
     /// `CallResult::Blocked` and completes later with a `Returned` event.
     pub fn call(&mut self, now: crate::time::Instant, thread: u16, call: Call) -> CallResult {
         self.now = self.now.max(now);
+        // A `close()` frees its descriptor at once; if it lingers, the wait is on the socket.
+        let closing = match call {
+            Call::Close { fd } => self.sock_of(fd),
+            _ => None,
+        };
         let result = self.try_call(&call, false);
         self.emit(EventKind::Call {
             thread,
@@ -88,7 +100,11 @@ impl Host {
             result: result.clone(),
         });
         if result == CallResult::Blocked {
-            self.blocked.push(super::Blocked { thread, call });
+            self.blocked.push(super::Blocked {
+                thread,
+                call,
+                closing,
+            });
         }
         self.wake_blocked();
         result
@@ -154,6 +170,13 @@ impl Host {
             Call::SetReuseAddr { on, .. } => {
                 if let Some(s) = self.socks.get_mut(key) {
                     s.reuseaddr = *on;
+                }
+                ok(0)
+            }
+            Call::SetLinger { on, secs, .. } => {
+                // `sk_setsockopt`, SO_LINGER: `SOCK_LINGER` and `sk_lingertime`.
+                if let Some(s) = self.socks.get_mut(key) {
+                    s.linger = on.then_some(*secs);
                 }
                 ok(0)
             }
@@ -348,11 +371,33 @@ impl Host {
         ok(i64::from(fd))
     }
 
-    /// `secure_tcp_seq` (RFC 6528): a keyed hash of the 4-tuple plus a clock ticking every 64 ns.
-    pub(super) fn secure_tcp_seq(&self, local: Endpoint, remote: Endpoint) -> SeqNum {
-        if let super::IsnStrategy::Fixed(isn) = self.cfg.isn {
-            return SeqNum(isn);
+    /// The ISN of a new connection, as the host's `IsnStrategy` says; on Linux always
+    /// `secure_tcp_seq`.
+    pub(super) fn initial_seq(&mut self, local: Endpoint, remote: Endpoint) -> SeqNum {
+        match self.cfg.isn {
+            super::IsnStrategy::Rfc6528 => self.secure_tcp_seq(local, remote),
+            super::IsnStrategy::Fixed(isn) => SeqNum(isn),
+            super::IsnStrategy::Clock4us => {
+                // RFC 793 §3.3: one 32-bit clock whose low bit ticks every 4 µs; it wraps every
+                // 4.55 hours.
+                mark!(isn_clock_4us);
+                SeqNum((self.now.micros() / 4) as u32)
+            }
+            super::IsnStrategy::Random => {
+                // Uniform per connection: a keyed hash of how many ISNs the host drew before, so
+                // that a run (and a clone of the host) replays the same ISNs from the same seed.
+                mark!(isn_random);
+                self.isn_draws += 1;
+                let mut h = SipHasher24::new_with_keys(self.secrets.isn.1, self.secrets.isn.0);
+                h.write(b"isn-random");
+                h.write_u64(self.isn_draws);
+                SeqNum(h.finish() as u32)
+            }
         }
+    }
+
+    /// `secure_tcp_seq` (RFC 6528): a keyed hash of the 4-tuple plus a clock ticking every 64 ns.
+    fn secure_tcp_seq(&self, local: Endpoint, remote: Endpoint) -> SeqNum {
         let mut h = SipHasher24::new_with_keys(self.secrets.isn.0, self.secrets.isn.1);
         h.write_u32(local.ip.0);
         h.write_u32(remote.ip.0);
@@ -491,7 +536,7 @@ impl Host {
             },
         };
         let local = Endpoint::new(local_ip, port);
-        let mut isn = self.secure_tcp_seq(local, addr);
+        let mut isn = self.initial_seq(local, addr);
         let mut ts_recent = None;
         if let Some(twk) = reuse_tw {
             // Taking over the TIME-WAIT: start above its sequence space (`tcp_twsk_unique`).
@@ -542,6 +587,8 @@ impl Host {
             t.ts_recent_stamp = Some(at);
         }
         t.rtt_probe = Some((isn + 1, now));
+        // `tcp_connect`: SYN-SENT's time limit counts from the first SYN (`retrans_stamp`).
+        t.retrans_stamp = Some(now);
         if !bound_before {
             self.ports
                 .entry(port)
@@ -681,6 +728,9 @@ impl Host {
         ok(0)
     }
 
+    /// `tcp_close` / `__tcp_close`: the descriptor goes at once; the connection is reset (unread
+    /// data, or `SO_LINGER {on, 0}`) or closed with a FIN, and with `SO_LINGER {on, N}` the call
+    /// waits for the FIN's acknowledgment, at most N seconds (`sk_stream_wait_close`).
     fn sys_close(&mut self, fd: Fd, key: Key) -> CallResult {
         if let Some(slot) = usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)) {
             *slot = None;
@@ -690,7 +740,7 @@ impl Host {
         };
         s.fd = None;
         let state = s.state;
-        // `__tcp_close`.
+        let linger = s.linger;
         if state == State::Listen {
             self.listen_stop(key);
             self.set_state(key, State::Closed);
@@ -715,21 +765,102 @@ impl Host {
             self.done(key);
             return ok(0);
         }
+        if linger == Some(0) {
+            // "Check zero linger _after_ checking for unread data": `tcp_disconnect`, counted as
+            // TcpExtTCPAbortOnData. No FIN, and so no TIME-WAIT.
+            self.disconnect(key);
+            self.count(Counter::AbortOnData);
+            self.done(key);
+            return ok(0);
+        }
         if self.close_state(key) {
             self.send_fin(key);
         }
+        let waits = self
+            .socks
+            .get(key)
+            .is_some_and(|s| matches!(s.state, State::FinWait1 | State::Closing | State::LastAck));
+        if let (Some(secs), true) = (linger, waits)
+            && secs > 0
+        {
+            // `sk_stream_wait_close`: the call sleeps while the state is FIN-WAIT-1, CLOSING or
+            // LAST-ACK, at most `sk_lingertime`. O_NONBLOCK does not matter here: `inet_release`
+            // passes the linger time whatever the file flags (measured on 6.18.44).
+            mark!(so_linger_close_waits);
+            let until = self.now + Duration::from_secs(u64::from(secs));
+            if let Some(s) = self.socks.get_mut(key) {
+                s.lingering_until = Some(until);
+            }
+            self.push_timer(until, super::timers::TimerRef::Linger(key));
+            return CallResult::Blocked;
+        }
+        self.adjudge_to_death(key);
+        ok(0)
+    }
+
+    /// `tcp_disconnect` for `SO_LINGER {on, 0}`: CLOSED at once; a RST (at snd_nxt) when the peer
+    /// may still think the connection open (`tcp_need_reset`, or unsent data in CLOSING and
+    /// LAST-ACK). SYN-SENT sends nothing.
+    fn disconnect(&mut self, key: Key) {
+        let Some(s) = self.socks.get(key) else { return };
+        let state = s.state;
+        let unsent = s.tcb.snd_nxt != s.tcb.final_seq();
+        self.set_state(key, State::Closed);
+        let need_reset = matches!(
+            state,
+            State::Established
+                | State::CloseWait
+                | State::FinWait1
+                | State::FinWait2
+                | State::SynReceived
+        ) || (unsent && matches!(state, State::Closing | State::LastAck));
+        if need_reset {
+            mark!(so_linger_zero_rst);
+            self.send_active_reset(key);
+        } else {
+            mark!(so_linger_zero_silent);
+        }
+        if (need_reset || state == State::SynSent)
+            && let Some(s) = self.socks.get_mut(key)
+        {
+            s.err = Some(Errno::ECONNRESET);
+        }
+    }
+
+    /// A lingering `close()` re-checked (`sk_stream_wait_close`'s condition): it returns 0 once the
+    /// state has left FIN-WAIT-1, CLOSING and LAST-ACK, or the linger time has passed.
+    pub(super) fn linger_wait(&mut self, key: Key) -> CallResult {
         let Some(s) = self.socks.get(key) else {
             return ok(0);
         };
+        let closing = matches!(s.state, State::FinWait1 | State::Closing | State::LastAck);
+        let timed_out = s.lingering_until.is_none_or(|until| self.now >= until);
+        if closing && !timed_out {
+            return CallResult::Blocked;
+        }
+        if closing {
+            mark!(so_linger_close_timed_out);
+        } else {
+            mark!(so_linger_close_fin_acked);
+        }
+        if let Some(s) = self.socks.get_mut(key) {
+            s.lingering_until = None;
+        }
+        self.adjudge_to_death(key);
+        ok(0)
+    }
+
+    /// `__tcp_close` from `adjudge_to_death` on: the socket is an orphan now. A CLOSED one is
+    /// destroyed; an orphaned FIN-WAIT-2 is kept for `tcp_fin_timeout`.
+    fn adjudge_to_death(&mut self, key: Key) {
+        let Some(s) = self.socks.get(key) else { return };
         match s.state {
-            State::Closed => self.done(key),
+            State::Closed => self.destroy(key),
             State::FinWait2 => {
-                let tmo = Duration::from_secs(u64::from(self.cfg.sysctl.tcp_fin_timeout));
-                self.time_wait(key, State::FinWait2, tmo);
+                self.orphan_fin_wait_2(key, false);
             }
             _ => {}
         }
-        ok(0)
     }
 
     /// `inet_csk_listen_stop`: requests dropped, unaccepted children reset.

@@ -163,7 +163,10 @@ impl Host {
         let o = self.syn_options(seg);
         let local = seg.dst;
         let remote = seg.src;
-        let iss = tw_isn.unwrap_or_else(|| self.secure_tcp_seq(local, remote));
+        let iss = match tw_isn {
+            Some(isn) => isn,
+            None => self.initial_seq(local, remote),
+        };
         let tsoffset = self.ts_offset(local.ip, remote.ip);
         let tstamp_ok = o.ts.is_some();
         let mss = u32::from(ADVMSS)
@@ -255,6 +258,10 @@ impl Host {
                 r.num_retrans += 1;
             }
             self.count(Counter::RetransSegs);
+            // "Reset timer after retransmitting SYNACK": the request timer restarts from now with
+            // the current timeout; num_timeout is unchanged.
+            mark!(request_syn_restarts_timer);
+            self.arm_request(rkey, self.reqsk_timeout(rkey));
             return;
         }
         // An ACK of something other than our SYN: the listener answers with a RST.
@@ -341,12 +348,17 @@ impl Host {
         let r = self.requests.remove(rkey)?;
         self.ehash.remove(&(r.local, r.remote));
         let lkey = r.listener;
-        let reuseaddr = self.socks.get(lkey).is_some_and(|s| s.reuseaddr);
+        // `sk_clone_lock` copies the listener's socket options: SO_REUSEADDR, SO_LINGER.
+        let (reuseaddr, linger) = self
+            .socks
+            .get(lkey)
+            .map_or((false, None), |s| (s.reuseaddr, s.linger));
         let mut s = super::Sock::new();
         s.state = State::SynReceived;
         s.local = Some(r.local);
         s.remote = Some(r.remote);
         s.reuseaddr = reuseaddr;
+        s.linger = linger;
         s.parent = Some(lkey);
         let t = &mut s.tcb;
         t.iss = r.iss;
@@ -554,7 +566,7 @@ impl Host {
         }
         let Some(s) = self.socks.get(key) else { return };
         let fin_acked = s.tcb.fin_queued && s.tcb.snd_una == s.tcb.final_seq();
-        let orphan = s.fd.is_none();
+        let orphan = s.is_orphan();
         match state {
             State::SynReceived => {
                 // The handshake's ACK (`tcp_rcv_state_process`, TCP_SYN_RECV).
@@ -576,8 +588,8 @@ impl Host {
             State::FinWait1 if fin_acked => {
                 mark!(fin_wait_1_fin_acked);
                 self.set_state(key, State::FinWait2);
+                // A lingering close() wakes up here; only an orphan goes on.
                 if orphan {
-                    let tmo = Duration::from_secs(u64::from(self.cfg.sysctl.tcp_fin_timeout));
                     if seg.seg_len() > seg.flags.fin() as u32
                         && seg.end_seq().after(self.rcv_nxt(key))
                     {
@@ -587,14 +599,9 @@ impl Host {
                         self.done(key);
                         return;
                     }
-                    if !seg.flags.fin() && tmo <= Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS)
-                    {
-                        // The orphan's FIN-WAIT-2 is kept by a mini socket (`tcp_time_wait`).
-                        mark!(orphan_fin_wait_2);
-                        self.time_wait(key, State::FinWait2, tmo);
+                    if self.orphan_fin_wait_2(key, seg.flags.fin()) {
                         return;
                     }
-                    self.arm(key, TimerKind::FinWait2, self.clock.to_jiffies(tmo));
                 }
             }
             State::Closing if fin_acked => {
@@ -1169,45 +1176,85 @@ impl Host {
         }
     }
 
-    /// `tcp_write_timeout`: SYN-SENT gives up after `tcp_syn_retries` (+ the linear ones),
-    /// an open connection after `tcp_retries2` worth of backoff (`retransmits_timed_out`).
+    /// `tcp_write_timeout`: whether the connection has retransmitted long enough, and if so
+    /// `tcp_write_err`. SYN-SENT and SYN-RECEIVED give up after `tcp_syn_retries` retransmissions
+    /// (SYN-SENT's linear ones on top), or once the time those would take with exponential backoff
+    /// from TCP_TIMEOUT_INIT has passed since the first SYN, whichever comes first; other states
+    /// once `tcp_retries2` (an orphan: `tcp_orphan_retries`) retransmissions' worth of time from
+    /// TCP_RTO_MIN has passed since the first retransmission (`retransmits_timed_out`).
     fn write_timeout(&mut self, key: Key) -> bool {
         let sysctl = &self.cfg.sysctl;
         let Some(s) = self.socks.get(key) else {
             return false;
         };
-        let state = s.state;
         let t = &s.tcb;
         let expired = match s.state {
-            State::SynSent => {
-                t.retransmits >= sysctl.tcp_syn_retries + sysctl.tcp_syn_linear_timeouts
+            State::SynSent | State::SynReceived => {
+                let retry_until = sysctl.tcp_syn_retries;
+                let linear = if s.state == State::SynSent {
+                    sysctl.tcp_syn_linear_timeouts
+                } else {
+                    0
+                };
+                let by_count = t.retransmits >= retry_until + linear;
+                let by_time = !by_count
+                    && self.retransmits_timed_out(t, retry_until, TCP_TIMEOUT_INIT_MS * 1000);
+                if by_count {
+                    mark!(syn_retries_exhausted);
+                } else if by_time {
+                    mark!(syn_retries_timed_out);
+                }
+                by_count || by_time
             }
-            State::SynReceived => t.retransmits >= sysctl.tcp_synack_retries,
             _ => {
-                let boundary = if s.fd.is_none() {
-                    // `tcp_orphan_retries`: 0 means 8 (`tcp_orphan_retries()`).
-                    if sysctl.tcp_orphan_retries == 0 {
-                        8
-                    } else {
-                        sysctl.tcp_orphan_retries
+                let retry_until = if s.is_orphan() {
+                    // `tcp_orphan_retries`: 0 means 8 while the RTO is below TCP_RTO_MAX
+                    // ("alive"). Once it is not, 0 stays 0, but by then more than the 8
+                    // retransmissions' 102.2 s have passed anyway; the other difference, an ICMP
+                    // soft error, is not simulated.
+                    match sysctl.tcp_orphan_retries {
+                        0 => {
+                            mark!(orphan_retries_default_8);
+                            8
+                        }
+                        n => {
+                            mark!(orphan_retries_sysctl);
+                            n
+                        }
                     }
                 } else {
                     sysctl.tcp_retries2
                 };
-                match t.retrans_stamp {
-                    Some(start) => self.now - start >= model_timeout(boundary),
-                    None => false,
-                }
+                self.retransmits_timed_out(t, retry_until, TCP_RTO_MIN_US)
             }
         };
         if expired {
-            if let Some(s) = self.socks.get_mut(key) {
-                s.err = Some(Errno::ETIMEDOUT);
-            }
-            let _ = state;
-            self.done(key);
+            self.write_err(key);
         }
         expired
+    }
+
+    /// `retransmits_timed_out`: at least one retransmission, and `tcp_model_timeout(boundary,
+    /// rto_base)` passed since `retrans_stamp`, both read in whole milliseconds of the TCP clock
+    /// (`tcp_time_stamp_ms`): a SYN sent 0.25 ms into the run counts from 0 ms.
+    fn retransmits_timed_out(&self, t: &super::Tcb, boundary: u32, rto_base_us: u64) -> bool {
+        if t.retransmits == 0 {
+            return false;
+        }
+        let timeout_ms = model_timeout(boundary, rto_base_us).millis();
+        t.retrans_stamp
+            .is_some_and(|start| self.now.millis().saturating_sub(start.millis()) >= timeout_ms)
+    }
+
+    /// `tcp_write_err`: the connection is dropped without a segment; the application sees
+    /// ETIMEDOUT (TcpExtTCPAbortOnTimeout).
+    fn write_err(&mut self, key: Key) {
+        mark!(write_err_abort_on_timeout);
+        if let Some(s) = self.socks.get_mut(key) {
+            s.err = Some(Errno::ETIMEDOUT);
+        }
+        self.done(key);
+        self.count(Counter::AbortOnTimeout);
     }
 
     /// `tcp_reset`: a RST was accepted. The error depends on the state.
@@ -1242,9 +1289,62 @@ impl Host {
         if self
             .socks
             .get(key)
-            .is_some_and(|s| s.fd.is_none() && s.parent.is_none())
+            .is_some_and(|s| s.is_orphan() && s.parent.is_none())
         {
             self.destroy(key);
+        }
+    }
+
+    /// `tcp_fin_time`: how long an orphan stays in FIN-WAIT-2: `tcp_fin_timeout`, at least 3.5 RTO.
+    fn fin_time(&self, key: Key) -> Duration {
+        let rto = self.socks.get(key).map_or(0, |s| s.tcb.rto);
+        let floor = self.clock.to_duration((rto << 2) - (rto >> 1));
+        Duration::from_secs(u64::from(self.cfg.sysctl.tcp_fin_timeout)).max(floor)
+    }
+
+    /// An orphan has just reached FIN-WAIT-2 (`__tcp_close`, or `tcp_rcv_state_process` in
+    /// FIN-WAIT-1 with `fin` saying whether the segment also carried the peer's FIN). Up to 60 s
+    /// of `tcp_fin_time` a mini socket holds it (`tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)`); a
+    /// longer time first runs `tmo - 60 s` on the keepalive timer, whose expiry
+    /// (`tcp_keepalive_timer`) hands over to a mini socket for another `tmo - 60 s`. A FIN in the
+    /// same segment keeps the full socket, with the keepalive timer at `tmo`, so that the FIN is not
+    /// lost. Returns true when the full socket is gone.
+    pub(super) fn orphan_fin_wait_2(&mut self, key: Key, fin: bool) -> bool {
+        let tmo = self.fin_time(key);
+        let timewait_len = Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS);
+        if tmo > timewait_len {
+            mark!(orphan_fin_wait_2_keepalive);
+            let rest = Duration::from_micros(tmo.micros() - timewait_len.micros());
+            self.arm(key, TimerKind::FinWait2, self.clock.to_jiffies(rest));
+            false
+        } else if fin {
+            self.arm(key, TimerKind::FinWait2, self.clock.to_jiffies(tmo));
+            false
+        } else {
+            // The orphan's FIN-WAIT-2 is kept by a mini socket (`tcp_time_wait`).
+            mark!(orphan_fin_wait_2);
+            self.time_wait(key, State::FinWait2, tmo);
+            true
+        }
+    }
+
+    /// `tcp_keepalive_timer` for an orphan in FIN-WAIT-2: the rest of `tcp_fin_time` beyond 60 s
+    /// goes to a mini socket; with nothing left, the connection is reset.
+    pub(super) fn fin_wait_2_timer(&mut self, key: Key) {
+        let Some(s) = self.socks.get(key) else { return };
+        if s.state != State::FinWait2 || !s.is_orphan() {
+            return;
+        }
+        let tmo = self.fin_time(key);
+        let timewait_len = Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS);
+        if tmo > timewait_len {
+            mark!(orphan_fin_wait_2_keepalive_expired);
+            let rest = Duration::from_micros(tmo.micros() - timewait_len.micros());
+            self.time_wait(key, State::FinWait2, rest);
+        } else {
+            mark!(orphan_fin_wait_2_keepalive_reset);
+            self.send_active_reset(key);
+            self.done(key);
         }
     }
 
@@ -1392,10 +1492,10 @@ fn init_buffer_space(t: &mut super::Tcb) {
 }
 
 /// `tcp_model_timeout`: the time `boundary` retransmissions take with exponential backoff from
-/// TCP_RTO_MIN (RFC 6298 §5.5), capped per step at TCP_RTO_MAX.
-fn model_timeout(boundary: u32) -> Duration {
-    let base = TCP_RTO_MIN_US;
-    let thresh = (TCP_RTO_MAX_MS * 1000 / base).ilog2();
+/// `base_us` (RFC 6298 §5.5), capped per step at TCP_RTO_MAX.
+fn model_timeout(boundary: u32, base_us: u64) -> Duration {
+    let base = base_us.max(1);
+    let thresh = (TCP_RTO_MAX_MS * 1000 / base).max(1).ilog2();
     let us = if boundary <= thresh {
         ((2u64 << boundary) - 1) * base
     } else {

@@ -287,8 +287,14 @@ struct Sock {
     bound_explicitly: bool,
     reuseaddr: bool,
     nonblocking: bool,
-    /// The application still holds a descriptor (else the socket is an orphan, `SOCK_DEAD`).
+    /// `SO_LINGER`: `Some(seconds)` when on (`SOCK_LINGER`, `sk_lingertime`).
+    linger: Option<u32>,
+    /// The application still holds a descriptor (else the socket is an orphan, `SOCK_DEAD`, unless
+    /// a `close()` still waits in it).
     fd: Option<Fd>,
+    /// A `close()` with `SO_LINGER` waits until the FIN is acknowledged or this instant
+    /// (`sk_stream_wait_close`); the socket is not an orphan until it returns.
+    lingering_until: Option<Instant>,
     /// `sk_err`.
     err: Option<Errno>,
     listener: Option<Listener>,
@@ -361,6 +367,8 @@ enum PortOwner {
 struct Blocked {
     thread: u16,
     call: Call,
+    /// A lingering `close()`: the socket it waits on (its descriptor is already gone).
+    closing: Option<Key>,
 }
 
 /// Keys for the run's hashes, derived from the seed (Linux draws them at boot).
@@ -393,13 +401,19 @@ pub struct HostConfig {
     pub isn: IsnStrategy,
 }
 
-/// How a host picks initial sequence numbers (more strategies arrive with the ISN scenarios).
+/// How a host picks initial sequence numbers. Linux has only `Rfc6528`; the others are the
+/// reader's counterfactuals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum IsnStrategy {
     /// RFC 6528 as Linux's `secure_tcp_seq`: a keyed hash of the 4-tuple plus a 64 ns clock.
     Rfc6528,
-    /// The same ISN for every connection (not Linux: the reader's counterfactual).
+    /// The same ISN for every connection (not Linux).
     Fixed(u32),
+    /// RFC 793 §3.3's generator (not Linux): one clock for the whole host whose low bit ticks
+    /// every 4 µs, so the ISN is (time in µs / 4) mod 2^32 for every 4-tuple, and guessable.
+    Clock4us,
+    /// A uniformly random ISN per connection (not Linux), drawn from the run's seed.
+    Random,
 }
 
 /// One simulated Linux host. Cloning it is a snapshot (the page steps back by restoring one).
@@ -427,6 +441,8 @@ pub struct Host {
     current: SegId,
     /// Set when a limit was passed.
     over_limit: bool,
+    /// ISNs drawn so far by `IsnStrategy::Random` (the input of its keyed hash).
+    isn_draws: u64,
 }
 
 /// A socket as `ss -tan` lists it.
@@ -485,6 +501,7 @@ impl Host {
             blocked: Vec::new(),
             current: SegId(0),
             over_limit: false,
+            isn_draws: 0,
         }
     }
 
@@ -695,7 +712,11 @@ impl Host {
             let Some(b) = self.blocked.get(i).cloned() else {
                 break;
             };
-            match self.try_call(&b.call, true) {
+            let result = match b.closing {
+                Some(key) => self.linger_wait(key),
+                None => self.try_call(&b.call, true),
+            };
+            match result {
                 CallResult::Blocked => i += 1,
                 result => {
                     self.blocked.remove(i);

@@ -436,7 +436,11 @@ fn socket_established() -> TestHost {
 
 /// A client bound to `LOCAL_END` whose SYN left at 0.
 fn socket_syn_sent() -> TestHost {
-    let mut h = host();
+    syn_sent(host())
+}
+
+/// `h` connects from `LOCAL_END` at 0 (a blocking `connect()`).
+fn syn_sent(mut h: TestHost) -> TestHost {
     assert_eq!(h.call(Call::Socket), CallResult::Ok { value: 3 });
     h.fd = 3;
     h.call(Call::Bind {
@@ -696,13 +700,55 @@ fn syn_received_ack_makes_an_established_child() {
     assert_eq!(h.host.tcp_info(4).map(|i| i.rto), Some(300_000));
 }
 
-// `reqsk_timer_handler`: the SYN-ACK is retransmitted after TCP_TIMEOUT_INIT << num_timeout, at 1,
-// 3 and 7 s.
+// `reqsk_timer_handler`: with `tcp_synack_retries=5` the SYN-ACK is retransmitted after
+// TCP_TIMEOUT_INIT << num_timeout, at 1, 3, 7, 15 and 31 s, and the request is dropped at 63 s,
+// silently; a late ACK then finds only the listener, which answers with a RST.
 #[test]
-fn syn_received_syn_ack_retransmitted_at_1_3_7_s() {
+fn syn_received_syn_ack_retransmitted_at_1_3_7_15_31_s_and_dropped_at_63_s() {
     let mut h = socket_syn_received();
     cov_mark::check!(synack_timer_backoff);
-    for at in [1000, 3000, 7000] {
+    for at in [1000, 3000, 7000, 15_000, 31_000] {
+        recv_nothing!(h, time at - 1);
+        recv!(h, time at, [syn_ack()]);
+    }
+    assert_eq!(h.state_at(62_999), Some(State::SynReceived));
+    recv_nothing!(h, time 63_000);
+    assert_eq!(h.state(), None);
+    assert_eq!(h.host.count_state(State::SynReceived), 0);
+    assert_eq!(h.counter(Counter::RetransSegs), 5);
+    send!(h, time 64_000, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    recv!(h, [host_rst(LOCAL_SEQ + 1)]);
+}
+
+// `reqsk_timer_handler` -> `tcp_syn_ack_timeout`: every expiry of the request timer counts in
+// TcpExtTCPTimeouts, the one that drops the request included; a dropped request is no connection
+// abort (TcpExtTCPAbortOnTimeout stays 0). Kernel-verified: synack-timeout-counters.pkt.
+#[test]
+fn syn_received_each_request_timeout_counts_in_tcp_timeouts() {
+    let mut h = listening(host_with(|s| s.tcp_synack_retries = 2));
+    cov_mark::check!(synack_timeout_counted);
+    send!(h, syn());
+    recv!(h, [syn_ack()]);
+    recv!(h, time 1000, [syn_ack()]);
+    recv!(h, time 3000, [syn_ack()]);
+    assert_eq!(h.counter(Counter::TcpTimeouts), 2);
+    recv_nothing!(h, time 7000);
+    assert_eq!(h.state(), None);
+    assert_eq!(h.counter(Counter::TcpTimeouts), 3);
+    assert_eq!(h.counter(Counter::AbortOnTimeout), 0);
+}
+
+// `tcp_check_req` ("Reset timer after retransmitting SYNACK"): a retransmitted SYN is answered at
+// once and restarts the request timer from then with the current timeout, TCP_TIMEOUT_INIT <<
+// num_timeout: the next SYN-ACK comes 1 s after the answer (1.5 s, not 1 s), the one after it 2 s
+// later. Kernel-verified: synack-dup-syn.pkt.
+#[test]
+fn syn_received_retransmitted_syn_restarts_the_request_timer() {
+    let mut h = socket_syn_received();
+    cov_mark::check!(request_syn_restarts_timer);
+    send!(h, time 500, syn());
+    recv!(h, [syn_ack()]);
+    for at in [1500, 3500] {
         recv_nothing!(h, time at - 1);
         recv!(h, time at, [syn_ack()]);
     }
@@ -751,6 +797,77 @@ fn syn_sent_rto_is_1_s_linear_then_doubling() {
         recv!(h, time at, [our_syn()]);
     }
     assert_eq!(h.state(), Some(State::SynSent));
+}
+
+/// The SYN goes again at each of `schedule` (ms) and nothing else is sent; at `give_up` ms the
+/// connection is dropped without a segment and `connect()` fails with ETIMEDOUT.
+fn syn_schedule(h: &mut TestHost, schedule: &[u64], give_up: u64) {
+    for &at in schedule {
+        recv_nothing!(h, time at - 1);
+        recv!(h, time at, [our_syn()]);
+    }
+    assert_eq!(h.state_at(give_up - 1), Some(State::SynSent));
+    recv_nothing!(h, time give_up);
+    assert_eq!(h.state(), None);
+    assert_eq!(
+        h.returned(),
+        Some(&CallResult::Err {
+            errno: Errno::ETIMEDOUT
+        })
+    );
+    let timeouts = u64::try_from(schedule.len()).unwrap_or(0) + 1;
+    assert_eq!(h.counter(Counter::TcpTimeouts), timeouts);
+    assert_eq!(h.counter(Counter::AbortOnTimeout), 1);
+    assert_eq!(h.counter(Counter::AttemptFails), 1);
+}
+
+// `tcp_retransmit_timer` and `tcp_write_timeout` with linux-6.18's defaults (`tcp_syn_retries=6`,
+// `tcp_syn_linear_timeouts=4`): SYNs at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s; the expiry at 131 s
+// finds the 6 + 4 retransmissions done and gives up (`tcp_write_err`: ETIMEDOUT,
+// TcpExtTCPAbortOnTimeout). Kernel-verified: syn-retries.pkt.
+#[test]
+fn syn_sent_gives_up_at_131_s_with_linear_timeouts() {
+    let mut h = socket_syn_sent();
+    cov_mark::check!(syn_retries_exhausted);
+    cov_mark::check!(write_err_abort_on_timeout);
+    let schedule = [
+        1000, 2000, 3000, 4000, 5000, 7000, 11_000, 19_000, 35_000, 67_000,
+    ];
+    syn_schedule(&mut h, &schedule, 131_000);
+}
+
+// `tcp_retransmit_timer` with `tcp_syn_linear_timeouts=0` (the schedule before 6.5, and
+// linux-3.10's): SYNs at 0, 1, 3, 7, 15, 31, 63 s and ETIMEDOUT at 127 s. Kernel-verified:
+// syn-retries-linear0.pkt.
+#[test]
+fn syn_sent_gives_up_at_127_s_without_linear_timeouts() {
+    let mut h = syn_sent(host_with(|s| s.tcp_syn_linear_timeouts = 0));
+    cov_mark::check!(syn_retries_exhausted);
+    syn_schedule(&mut h, &[1000, 3000, 7000, 15_000, 31_000, 63_000], 127_000);
+}
+
+// `tcp_write_timeout` -> `retransmits_timed_out` with SYN-SENT's base, TCP_TIMEOUT_INIT: besides
+// the count, SYN-SENT gives up once the time `tcp_syn_retries` exponential retransmissions would
+// take, (2^(2+1) - 1) x 1 s = 7 s with `tcp_syn_retries=2`, has passed since the first SYN. The
+// linear timeouts make the SYNs come faster, so time wins: SYNs at 0-5 s (five retransmissions,
+// not six) and ETIMEDOUT at 7 s. Kernel-verified: syn-retries-2.pkt.
+#[test]
+fn syn_sent_gives_up_when_the_time_of_tcp_syn_retries_has_passed() {
+    let mut h = syn_sent(host_with(|s| s.tcp_syn_retries = 2));
+    cov_mark::check!(syn_retries_timed_out);
+    syn_schedule(&mut h, &[1000, 2000, 3000, 4000, 5000], 7000);
+}
+
+// `retransmits_timed_out` reads the TCP clock in whole milliseconds (`tcp_time_stamp_ms`): a SYN
+// sent 0.25 ms into the run counts from 0 ms, so with `tcp_syn_retries=2` the expiry at 7 s (on a
+// jiffy, 6.99975 s after the SYN) still gives up, as on the kernel (syn-retries-2.pkt).
+#[test]
+fn syn_sent_time_limit_is_read_in_whole_milliseconds() {
+    let mut h = host_with(|s| s.tcp_syn_retries = 2);
+    h.now = Instant(250);
+    let mut h = syn_sent(h);
+    cov_mark::check!(syn_retries_timed_out);
+    syn_schedule(&mut h, &[1000, 2000, 3000, 4000, 5000], 7000);
 }
 
 // `tcp_rcv_synsent_state_process`: the SYN-ACK of our SYN completes the handshake; its ACK goes
@@ -833,28 +950,60 @@ fn syn_sent_rst_with_unacceptable_ack_is_ignored() {
     assert_eq!(h.state(), Some(State::SynSent));
 }
 
+// `tcp_disconnect` from `__tcp_close` with `SO_LINGER {on, 0}` in SYN-SENT: nothing was
+// synchronized, so nothing is sent (`tcp_need_reset`); TcpExtTCPAbortOnData all the same, and no
+// TcpAttemptFails (`tcp_done` is not where it closes). The SYN-ACK that comes later meets no
+// socket. Kernel-verified on 6.18.44.
+#[test]
+fn syn_sent_close_with_so_linger_0_sends_nothing() {
+    let mut h = host();
+    h.call(Call::Socket);
+    h.call(Call::Bind {
+        fd: 3,
+        addr: LOCAL_END,
+    });
+    h.call(Call::SetNonBlocking { fd: 3, on: true });
+    set_linger(&mut h, 3, 0);
+    h.call(Call::Connect {
+        fd: 3,
+        addr: REMOTE_END,
+    });
+    recv!(h, [our_syn()]);
+    cov_mark::check!(so_linger_zero_silent);
+    h.advance(100);
+    assert_eq!(h.call(Call::Close { fd: 3 }), CallResult::Ok { value: 0 });
+    recv_nothing!(h);
+    assert_eq!(h.state(), None);
+    assert_eq!(h.counter(Counter::AbortOnData), 1);
+    assert_eq!(h.counter(Counter::AttemptFails), 0);
+    send!(h, time 1000, peer_syn_ack());
+    recv!(h, [host_rst(LOCAL_SEQ + 1)]);
+}
+
 // =============================================================================================
 // SYN-RECEIVED: simultaneous open (a full socket)
 // =============================================================================================
+
+/// The host's SYN-ACK in a simultaneous open: its SYN again, with the ACK of the peer's.
+/// `tcp_send_synack` builds its options from the sysctls (`tcp_syn_options`): the peer offered no
+/// window scaling, so rcv_wscale is 0, but the option still goes.
+fn our_syn_ack() -> Segment {
+    let mut options = our_syn().options;
+    options.pop();
+    options.push(TcpOption::WindowScale(0));
+    Segment {
+        flags: SYN_ACK,
+        ack: REMOTE_SEQ + 1,
+        options,
+        ..our_syn()
+    }
+}
 
 /// Crossed SYNs: the peer's SYN reaches the host in SYN-SENT at 10 ms.
 fn socket_simultaneous_open() -> TestHost {
     let mut h = socket_syn_sent();
     send!(h, time 10, syn());
-    // `tcp_send_synack` builds its options from the sysctls (`tcp_syn_options`): the peer offered
-    // no window scaling, so rcv_wscale is 0, but the option still goes.
-    let mut options = our_syn().options;
-    options.pop();
-    options.push(TcpOption::WindowScale(0));
-    recv!(
-        h,
-        [Segment {
-            flags: SYN_ACK,
-            ack: REMOTE_SEQ + 1,
-            options,
-            ..our_syn()
-        }]
-    );
+    recv!(h, [our_syn_ack()]);
     h
 }
 
@@ -888,6 +1037,31 @@ fn simultaneous_open_unacceptable_ack_gets_rst() {
     send!(h, time 20, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 2));
     recv!(h, [host_rst(LOCAL_SEQ + 2)]);
     assert_eq!(h.state(), Some(State::SynReceived));
+}
+
+// `tcp_retransmit_timer` and `tcp_write_timeout` in SYN-RECEIVED (a full socket): the SYN-ACK
+// is retransmitted on the SYN's timer with doubling timeouts (linear timeouts are SYN-SENT's
+// only), at 1, 3, 7, 15, 31, 63 s, and the socket gives up after `tcp_syn_retries` (6), not
+// `tcp_synack_retries` (5, a request's limit): ETIMEDOUT at 127 s. Kernel-verified:
+// simultaneous-open-timeout.pkt.
+#[test]
+fn simultaneous_open_gives_up_after_tcp_syn_retries() {
+    let mut h = socket_simultaneous_open();
+    cov_mark::check!(syn_retries_exhausted);
+    for at in [1000, 3000, 7000, 15_000, 31_000, 63_000] {
+        recv_nothing!(h, time at - 1);
+        recv!(h, time at, [our_syn_ack()]);
+    }
+    assert_eq!(h.state_at(126_999), Some(State::SynReceived));
+    recv_nothing!(h, time 127_000);
+    assert_eq!(h.state(), None);
+    assert_eq!(
+        h.returned(),
+        Some(&CallResult::Err {
+            errno: Errno::ETIMEDOUT
+        })
+    );
+    assert_eq!(h.counter(Counter::AbortOnTimeout), 1);
 }
 
 // =============================================================================================
@@ -1073,6 +1247,136 @@ fn established_close_with_unread_data_sends_rst() {
     assert_eq!(h.state(), None);
 }
 
+/// `setsockopt(SO_LINGER)` on the connection.
+fn set_linger(h: &mut TestHost, fd: Fd, secs: u32) {
+    assert_eq!(
+        h.call(Call::SetLinger { fd, on: true, secs }),
+        CallResult::Ok { value: 0 }
+    );
+}
+
+/// "hello" written at 1000 ms, sent at once.
+fn hello() -> Segment {
+    Segment {
+        flags: PSH_ACK,
+        payload: b"hello".to_vec(),
+        ..host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 1)
+    }
+}
+
+fn write_hello(h: &mut TestHost) {
+    h.advance(1000);
+    assert_eq!(
+        h.call(Call::Write {
+            fd: h.fd,
+            data: b"hello".to_vec()
+        }),
+        CallResult::Ok { value: 5 }
+    );
+    recv!(h, [hello()]);
+}
+
+// `__tcp_close` with `SO_LINGER {on, 0}` -> `tcp_disconnect`: no FIN but a RST/ACK at snd_nxt (the
+// 5 bytes in flight are lost), CLOSED at once with no TIME-WAIT, TcpExtTCPAbortOnData (and
+// TcpEstabResets, leaving ESTABLISHED for CLOSED). The peer's ACK of the lost data then reaches no
+// socket: a RST. Kernel-verified: so-linger-rst.pkt.
+#[test]
+fn established_close_with_so_linger_0_sends_rst_instead_of_fin() {
+    let mut h = socket_established();
+    set_linger(&mut h, 4, 0);
+    write_hello(&mut h);
+    cov_mark::check!(so_linger_zero_rst);
+    h.advance(1010);
+    assert_eq!(
+        h.call(Call::Close { fd: h.fd }),
+        CallResult::Ok { value: 0 }
+    );
+    recv!(
+        h,
+        [Segment {
+            flags: RST_ACK,
+            ..host_ack(LOCAL_SEQ + 6, REMOTE_SEQ + 1)
+        }]
+    );
+    assert_eq!(h.state(), None);
+    assert_eq!(h.host.count_state(State::TimeWait), 0);
+    assert_eq!(h.counter(Counter::AbortOnData), 1);
+    assert_eq!(h.counter(Counter::EstabResets), 1);
+    send!(h, time 1020, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 6));
+    recv!(h, [host_rst(LOCAL_SEQ + 6)]);
+}
+
+// `sk_clone_lock`: an accepted connection inherits the listener's SO_LINGER. Kernel-verified on
+// 6.18.44 (listener with {on, 0}: the child's close() sends RST/ACK).
+#[test]
+fn listen_so_linger_is_inherited_by_accepted_connections() {
+    let mut h = socket_listen();
+    set_linger(&mut h, LISTENER, 0);
+    send!(h, syn());
+    recv!(h, [syn_ack()]);
+    send!(h, time 100, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    assert_eq!(
+        h.call(Call::Accept { fd: LISTENER }),
+        CallResult::Ok { value: 4 }
+    );
+    cov_mark::check!(so_linger_zero_rst);
+    h.advance(110);
+    h.call(Call::Close { fd: 4 });
+    recv!(
+        h,
+        [Segment {
+            flags: RST_ACK,
+            ..host_ack(LOCAL_SEQ + 1, REMOTE_SEQ + 1)
+        }]
+    );
+}
+
+// `__tcp_close` with `SO_LINGER {on, 5}` -> `sk_stream_wait_close`: `close()` sends the FIN and
+// blocks while the socket is in FIN-WAIT-1; the ACK of the FIN wakes it with 0, and only then is
+// the socket an orphan, its FIN-WAIT-2 handed to a mini socket. Kernel-verified:
+// so-linger-wait.pkt.
+#[test]
+fn established_close_with_so_linger_waits_for_the_ack_of_the_fin() {
+    let mut h = socket_established();
+    set_linger(&mut h, 4, 5);
+    h.advance(1000);
+    cov_mark::check!(so_linger_close_waits);
+    assert_eq!(h.call(Call::Close { fd: h.fd }), CallResult::Blocked);
+    recv!(h, [host_fin(REMOTE_SEQ + 1)]);
+    recv!(h, time 1300, [host_fin(REMOTE_SEQ + 1)]);
+    assert!(h.host.is_blocked(0));
+    cov_mark::check!(so_linger_close_fin_acked);
+    send!(h, time 1350, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 2));
+    recv_nothing!(h);
+    assert!(!h.host.is_blocked(0));
+    assert_eq!(h.returned(), Some(&CallResult::Ok { value: 0 }));
+    assert_eq!(h.state(), Some(State::FinWait2));
+    assert!(h.host.socks.iter().all(|(_, s)| s.state == State::Listen));
+}
+
+// `sk_stream_wait_close`: without the ACK, `close()` returns 0 after the linger time (1 s) while
+// the FIN is retransmitted, and leaves an orphan in FIN-WAIT-1. O_NONBLOCK changes nothing:
+// `inet_release` passes the linger time whatever the file flags. Kernel-verified:
+// so-linger-timeout.pkt, so-linger-nonblocking.pkt.
+#[test]
+fn established_close_with_so_linger_returns_after_the_linger_time() {
+    let mut h = socket_established();
+    set_linger(&mut h, 4, 1);
+    h.call(Call::SetNonBlocking { fd: 4, on: true });
+    h.advance(1000);
+    assert_eq!(h.call(Call::Close { fd: h.fd }), CallResult::Blocked);
+    recv!(h, [host_fin(REMOTE_SEQ + 1)]);
+    recv!(h, time 1300, [host_fin(REMOTE_SEQ + 1)]);
+    recv!(h, time 1900, [host_fin(REMOTE_SEQ + 1)]);
+    h.advance(1999);
+    assert!(h.host.is_blocked(0));
+    cov_mark::check!(so_linger_close_timed_out);
+    recv_nothing!(h, time 2000);
+    assert_eq!(h.returned(), Some(&CallResult::Ok { value: 0 }));
+    assert_eq!(h.state(), Some(State::FinWait1));
+    recv!(h, time 3100, [host_fin(REMOTE_SEQ + 1)]);
+}
+
 // `tcp_retransmit_timer`: unacknowledged data goes again after the RTO (300 ms here), then after
 // twice that (exponential backoff, RFC 6298 §5.5).
 #[test]
@@ -1099,6 +1403,46 @@ fn established_data_is_retransmitted_with_backoff() {
     }
     assert_eq!(h.host.tcp_info(h.fd).map(|i| i.backoff), Some(2));
     assert_eq!(h.counter(Counter::TcpTimeouts), 2);
+}
+
+// `tcp_retransmit_timer` and `tcp_write_timeout` for a connection the application holds: the RTO
+// doubles from 300 ms up to TCP_RTO_MAX (120 s) and stays there; the limit is `tcp_retries2` (15)
+// as a time, what 15 retransmissions take from TCP_RTO_MIN ((2^10 - 1) x 200 ms + 6 x 120 s =
+// 924.6 s), counted from the first retransmission (1.3 s). Here that makes 15 retransmissions, the
+// last at 874.3 s, and the expiry at 994.3 s drops the connection without a segment
+// (`tcp_write_err`): TcpExtTCPTimeouts 16, TcpExtTCPAbortOnTimeout, `write()` fails with
+// ETIMEDOUT, and the peer's next segment meets no socket: a RST.
+#[test]
+fn established_rto_backs_off_to_tcp_rto_max_and_gives_up_after_tcp_retries2() {
+    let mut h = socket_established();
+    write_hello(&mut h);
+    let schedule = [
+        1300, 1900, 3100, 5500, 10_300, 19_900, 39_100, 77_500, 154_300, 274_300, 394_300, 514_300,
+        634_300, 754_300, 874_300,
+    ];
+    for at in schedule {
+        recv_nothing!(h, time at - 1);
+        recv!(h, time at, [hello()]);
+    }
+    assert_eq!(h.host.tcp_info(h.fd).map(|i| i.rto), Some(120_000_000));
+    cov_mark::check!(write_err_abort_on_timeout);
+    assert_eq!(h.state_at(994_299), Some(State::Established));
+    recv_nothing!(h, time 994_300);
+    assert_eq!(h.state(), None);
+    assert_eq!(h.counter(Counter::TcpTimeouts), 16);
+    assert_eq!(h.counter(Counter::AbortOnTimeout), 1);
+    assert_eq!(h.counter(Counter::EstabResets), 1);
+    assert_eq!(
+        h.call(Call::Write {
+            fd: h.fd,
+            data: b"x".to_vec()
+        }),
+        CallResult::Err {
+            errno: Errno::ETIMEDOUT
+        }
+    );
+    send!(h, time 995_000, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 6));
+    recv!(h, [host_rst(LOCAL_SEQ + 6)]);
 }
 
 // `tcp_ack` (6.18 stable series: "tcp: send a challenge ACK on SEG.ACK > SND.NXT"): a segment that
@@ -1307,6 +1651,55 @@ fn fin_wait_1_fin_is_retransmitted_after_the_rto() {
     recv!(h, time 1300, [host_fin(REMOTE_SEQ + 1)]);
 }
 
+/// The orphan's FIN goes again at each of `schedule` (ms); at `give_up` ms the connection is
+/// dropped without a segment (`tcp_write_err`), and a late ACK of the FIN meets no socket: a RST.
+fn orphan_fin_schedule(h: &mut TestHost, schedule: &[u64], give_up: u64) {
+    for &at in schedule {
+        recv_nothing!(h, time at - 1);
+        recv!(h, time at, [host_fin(REMOTE_SEQ + 1)]);
+    }
+    assert_eq!(h.state_at(give_up - 1), Some(State::FinWait1));
+    recv_nothing!(h, time give_up);
+    assert_eq!(h.state(), None);
+    assert_eq!(h.host.sockets().len(), 1, "only the listener is left");
+    let timeouts = u64::try_from(schedule.len()).unwrap_or(0) + 1;
+    assert_eq!(h.counter(Counter::TcpTimeouts), timeouts);
+    assert_eq!(h.counter(Counter::AbortOnTimeout), 1);
+    send!(h, time give_up + 10, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 2));
+    recv!(h, [host_rst(LOCAL_SEQ + 2)]);
+}
+
+/// `close()` at 1000 ms: an orphan in FIN-WAIT-1 whose FIN is never acknowledged.
+fn orphan_fin_wait_1(sysctls: impl FnOnce(&mut crate::config::Sysctls)) -> TestHost {
+    let mut h = socket_established();
+    sysctls(h.host.sysctl_mut());
+    let close = Call::Close { fd: h.fd };
+    closed_first(h, close)
+}
+
+// `tcp_write_timeout` for an orphan (`SOCK_DEAD`): `tcp_orphan_retries=0` (the default) means 8
+// while the RTO is below TCP_RTO_MAX, and the limit is the time 8 retransmissions take from
+// TCP_RTO_MIN, (2^9 - 1) x 200 ms = 102.2 s since the first retransmission: with a 300 ms RTO the
+// FIN goes again at 1.3, 1.9, 3.1, 5.5, 10.3, 19.9, 39.1, 77.5 s and the expiry at 154.3 s drops
+// the connection. Kernel-verified: orphan-retries.pkt.
+#[test]
+fn orphan_fin_wait_1_tcp_orphan_retries_0_means_8() {
+    let mut h = orphan_fin_wait_1(|_| {});
+    cov_mark::check!(orphan_retries_default_8);
+    let schedule = [1300, 1900, 3100, 5500, 10_300, 19_900, 39_100, 77_500];
+    orphan_fin_schedule(&mut h, &schedule, 154_300);
+}
+
+// `tcp_write_timeout` with `tcp_orphan_retries=2`: (2^3 - 1) x 200 ms = 1.4 s after the first
+// retransmission (1.3 s), so the expiry at 3.1 s gives up after two retransmissions.
+// Kernel-verified: orphan-retries-2.pkt.
+#[test]
+fn orphan_fin_wait_1_gives_up_after_tcp_orphan_retries() {
+    let mut h = orphan_fin_wait_1(|s| s.tcp_orphan_retries = 2);
+    cov_mark::check!(orphan_retries_sysctl);
+    orphan_fin_schedule(&mut h, &[1300, 1900], 3100);
+}
+
 // =============================================================================================
 // FIN-WAIT-2
 // =============================================================================================
@@ -1330,6 +1723,65 @@ fn orphan_fin_wait_2_is_a_mini_socket_ended_by_tcp_fin_timeout() {
     assert_eq!(h.state_at(61_007), Some(State::FinWait2));
     assert_eq!(h.state_at(61_008), None);
     recv_nothing!(h);
+}
+
+/// `close()` at 1000 ms with `tcp_fin_timeout` at `secs`, and the peer's ACK of the FIN at 1010 ms.
+fn orphan_fin_wait_2_after(secs: u32) -> TestHost {
+    let mut h = socket_established();
+    h.host.sysctl_mut().tcp_fin_timeout = secs;
+    let close = Call::Close { fd: h.fd };
+    fin_acked(closed_first(h, close))
+}
+
+/// Whether a full socket (not a mini socket) holds the 4-tuple.
+fn full_socket(h: &TestHost) -> bool {
+    matches!(
+        h.host.ehash.get(&(LOCAL_END, REMOTE_END)),
+        Some(Conn::Full(_))
+    )
+}
+
+// `tcp_rcv_state_process` (TCP_FIN_WAIT1) and `tcp_keepalive_timer` with `tcp_fin_timeout` above
+// 60 s, here 70 s: the orphan's FIN-WAIT-2 stays a full socket on the keepalive timer for
+// 70 - 60 = 10 s, whose expiry hands it to a mini socket for another 10 s (TcpExtTW counted only
+// then): gone after 20 s, not 70 s. Kernel-verified: fin-wait-2-timeout-long.pkt.
+#[test]
+fn orphan_fin_wait_2_beyond_60_s_splits_into_keepalive_timer_and_mini_socket() {
+    cov_mark::check!(orphan_fin_wait_2_keepalive);
+    let mut h = orphan_fin_wait_2_after(70);
+    assert!(full_socket(&h));
+    {
+        cov_mark::check!(orphan_fin_wait_2_keepalive_expired);
+        assert_eq!(h.state_at(11_007), Some(State::FinWait2));
+        assert!(full_socket(&h));
+        assert_eq!(h.counter(Counter::Tw), 0);
+        assert_eq!(h.state_at(11_008), Some(State::FinWait2));
+        assert!(!full_socket(&h));
+        assert_eq!(h.counter(Counter::Tw), 1);
+    }
+    assert_eq!(h.state_at(21_007), Some(State::FinWait2));
+    assert_eq!(h.state_at(21_008), None);
+    recv_nothing!(h);
+}
+
+// `tcp_keepalive_timer`: if nothing of `tcp_fin_time` beyond 60 s is left when the keepalive timer
+// of an orphaned FIN-WAIT-2 expires (here `tcp_fin_timeout` lowered from 70 to 30 s meanwhile), the
+// connection is reset.
+#[test]
+fn orphan_fin_wait_2_keepalive_timer_resets_when_no_time_is_left() {
+    let mut h = orphan_fin_wait_2_after(70);
+    h.advance(5000);
+    h.host.sysctl_mut().tcp_fin_timeout = 30;
+    cov_mark::check!(orphan_fin_wait_2_keepalive_reset);
+    recv!(
+        h,
+        time 11_008,
+        [Segment {
+            flags: RST_ACK,
+            ..host_ack(LOCAL_SEQ + 2, REMOTE_SEQ + 1)
+        }]
+    );
+    assert_eq!(h.state(), None);
 }
 
 // `tcp_timewait_state_process`, substate TCP_FIN_WAIT2: the peer's FIN is ACKed and the mini
@@ -1621,4 +2073,104 @@ fn no_socket_rst_is_not_answered() {
     send!(h, peer_rst(REMOTE_SEQ + 1));
     recv_nothing!(h);
     assert!(h.discarded(Discard::NoSocketRst));
+}
+
+// =============================================================================================
+// ISN strategies (the reader's counterfactuals; Linux always uses RFC 6528)
+// =============================================================================================
+
+/// A listener whose host picks ISNs by `isn`.
+fn listening_with_isn(isn: IsnStrategy) -> TestHost {
+    let mut h = host();
+    h.host.cfg.isn = isn;
+    listening(h)
+}
+
+/// The ISN of the host's SYN-ACK to a SYN from `port` at `ms`.
+fn synack_isn(h: &mut TestHost, ms: u64, port: u16) -> SeqNum {
+    h.advance(ms);
+    let src = Endpoint::new(REMOTE_IP, port);
+    h.send(Segment { src, ..syn() });
+    let mut isn = None;
+    while let Some(out) = h.host.poll_output() {
+        match out {
+            Output::Segment(seg, _) if seg.dst == src && seg.flags == SYN_ACK => {
+                isn = Some(seg.seq);
+            }
+            Output::Segment(..) => {}
+            Output::Event(ev) => h.events.push(ev),
+        }
+    }
+    isn.unwrap_or_else(|| panic!("no SYN-ACK to port {port} at {ms} ms"))
+}
+
+// RFC 793 §3.3: one 32-bit clock for the whole host, its low bit ticking every 4 µs; every
+// 4-tuple that connects at the same moment gets the same ISN, and the clock wraps after
+// 2^32 x 4 µs (4.77 hours).
+#[test]
+fn isn_clock_4us_is_the_time_in_4_us_ticks_for_every_4_tuple() {
+    let mut h = listening_with_isn(IsnStrategy::Clock4us);
+    cov_mark::check!(isn_clock_4us);
+    assert_eq!(synack_isn(&mut h, 1000, 40_000), SeqNum(250_000));
+    assert_eq!(synack_isn(&mut h, 1000, 40_001), SeqNum(250_000));
+    assert_eq!(synack_isn(&mut h, 1002, 40_002), SeqNum(250_500));
+    // 17,179,870 ms = 2^32 x 4 µs + 816 µs.
+    let mut h = listening_with_isn(IsnStrategy::Clock4us);
+    assert_eq!(synack_isn(&mut h, 17_179_870, 40_000), SeqNum(204));
+}
+
+// A uniformly random ISN per connection, drawn from the run's seed: a keyed hash of a per-host
+// counter, so the same 4-tuple at the same moment gets a new ISN, the draws spread evenly, other
+// secrets give other ISNs, and a clone of the host (the page's snapshot) draws what the original
+// draws next.
+#[test]
+fn isn_random_is_uniform_per_connection_and_replays_from_the_seed() {
+    let mut h = listening_with_isn(IsnStrategy::Random);
+    cov_mark::check!(isn_random);
+    let first = synack_isn(&mut h, 1000, 40_000);
+    let mut snapshot = h.host.clone();
+    let second = synack_isn(&mut h, 1000, 40_001);
+    assert_ne!(first, second);
+    assert_eq!(snapshot.initial_seq(LOCAL_END, REMOTE_END), second);
+
+    let mut other = listening_with_isn(IsnStrategy::Random);
+    other.host.secrets.isn = (7, 8);
+    assert_ne!(synack_isn(&mut other, 1000, 40_000), first);
+
+    // 4096 draws over 16 buckets of the top 4 bits: 256 expected in each, within 4 sigma (~62).
+    let mut buckets = [0u32; 16];
+    for _ in 0..4096 {
+        let isn = h.host.initial_seq(LOCAL_END, REMOTE_END);
+        if let Some(b) = buckets.get_mut((isn.0 >> 28) as usize) {
+            *b += 1;
+        }
+    }
+    assert!(
+        buckets.iter().all(|n| (194..=318).contains(n)),
+        "{buckets:?}"
+    );
+}
+
+// `tcp_connect` takes its ISN from the strategy too: a client's SYN.
+#[test]
+fn isn_strategy_applies_to_the_clients_syn() {
+    let mut h = host();
+    h.host.cfg.isn = IsnStrategy::Clock4us;
+    h.advance(2000);
+    h.call(Call::Socket);
+    h.call(Call::Bind {
+        fd: 3,
+        addr: LOCAL_END,
+    });
+    h.call(Call::Connect {
+        fd: 3,
+        addr: REMOTE_END,
+    });
+    recv!(
+        h,
+        [Segment {
+            seq: SeqNum(500_000),
+            ..our_syn()
+        }]
+    );
 }

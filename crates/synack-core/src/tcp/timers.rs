@@ -17,6 +17,9 @@ use core::cmp::Reverse;
 pub(super) enum TimerRef {
     Sock(Key, TimerKind),
     Request(Key),
+    /// The end of a lingering `close()`'s wait (`sk_stream_wait_close`'s timeout): it only wakes
+    /// the blocked call, which `handle_timeout` re-checks.
+    Linger(Key),
 }
 
 /// The slot of a full socket's timer in its table.
@@ -179,6 +182,7 @@ impl Host {
                 match kind {
                     TimerKind::Retransmit => self.retransmit_timer(key),
                     TimerKind::DelayedAck => self.delack_timer(key),
+                    TimerKind::FinWait2 => self.fin_wait_2_timer(key),
                     _ => {}
                 }
             }
@@ -199,6 +203,7 @@ impl Host {
                 });
                 self.request_timer(key);
             }
+            TimerRef::Linger(_) => {}
         }
     }
 
@@ -236,8 +241,12 @@ impl Host {
         let Some(req) = self.requests.get(key) else {
             return;
         };
+        let num_timeout = req.num_timeout;
+        // `tcp_syn_ack_timeout`: every expiry counts, the last one (which drops) included.
+        mark!(synack_timeout_counted);
+        self.count(Counter::TcpTimeouts);
         // `syn_ack_recalc` without TCP_DEFER_ACCEPT: expire once num_timeout reaches the limit.
-        if req.num_timeout >= max_retries {
+        if num_timeout >= max_retries {
             self.drop_request(key);
             return;
         }
@@ -248,11 +257,16 @@ impl Host {
         };
         req.num_timeout += 1;
         req.num_retrans += 1;
-        // `reqsk_timeout`: TCP_TIMEOUT_INIT << num_timeout, at most TCP_RTO_MAX.
-        let ms = (TCP_TIMEOUT_INIT_MS << req.num_timeout.min(16)).min(super::TCP_RTO_MAX_MS);
-        let ticks = self.clock.to_jiffies(Duration::from_millis(ms));
-        self.arm_request(key, ticks);
+        self.arm_request(key, self.reqsk_timeout(key));
         self.count(Counter::RetransSegs);
+    }
+
+    /// `reqsk_timeout` (`tcp_reqsk_timeout`): TCP_TIMEOUT_INIT << num_timeout, at most
+    /// TCP_RTO_MAX, in jiffies.
+    pub(super) fn reqsk_timeout(&self, key: Key) -> u64 {
+        let num_timeout = self.requests.get(key).map_or(0, |r| r.num_timeout);
+        let ms = (TCP_TIMEOUT_INIT_MS << num_timeout.min(16)).min(super::TCP_RTO_MAX_MS);
+        self.clock.to_jiffies(Duration::from_millis(ms))
     }
 
     /// Removes a request from its listener's SYN queue and the hash (`inet_csk_reqsk_queue_drop`).
