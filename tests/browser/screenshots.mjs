@@ -11,6 +11,7 @@ const shots = [
   { name: 'narrow-en', query: '?scenario=time-wait-lost-ack&lang=en', width: 360, height: 780, steps: 14 },
   { name: 'narrow-zh', query: '?scenario=time-wait-lost-ack&lang=zh', width: 360, height: 780, steps: 14 },
   { name: 'embed-zh', query: '?scenario=handshake&lang=zh&embed=1', width: 640, height: 560, steps: 99 },
+  { name: 'half-open-crash-en', query: '?scenario=half-open-crash&lang=en', width: 1280, height: 1000, steps: 99 },
   { name: 'bad-link-zh', query: '?scenario=nope&set=tcp_rfc1337=9&lang=zh', width: 1280, height: 700, steps: 0 },
 ];
 
