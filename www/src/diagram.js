@@ -37,9 +37,10 @@ function flagClass(flags) {
  * @param {number} revealed how many trace events are shown
  * @param {number} fresh events from this index on were revealed by the last step
  * @param {any} dict the reader's language
+ * @param {number | null} [selected] the segment in the inspector
  * @returns {SVGSVGElement}
  */
-export function drawDiagram(view, revealed, fresh, dict) {
+export function drawDiagram(view, revealed, fresh, dict, selected = null) {
   const svg = /** @type {SVGSVGElement} */ (el('svg', {
     viewBox: `0 0 ${view.width} ${view.height}`,
     class: 'diagram',
@@ -120,10 +121,14 @@ export function drawDiagram(view, revealed, fresh, dict) {
         if (i.held) classes.push('held');
         if (i.copy) classes.push('copy');
         if (isFresh) classes.push('fresh');
-        const g = el('g', { class: classes.join(' '), 'data-seg': i.seg });
+        const g = el('g', {
+          class: classes.join(' '), 'data-seg': i.seg, tabindex: 0, role: 'button', 'aria-label': `#${i.seg} ${i.label}`,
+        });
+        if (i.seg === selected) g.classList.add('selected');
         const line = el('line', { x1: x0, y1: i.y0, x2: x1, y2: y1 });
         if (done && !i.lost) line.setAttribute('marker-end', 'url(#head)');
-        g.append(line);
+        // A wide, invisible twin of the line: a thin diagonal is hard to hit with a pointer.
+        g.append(line, el('line', { x1: x0, y1: i.y0, x2: x1, y2: y1, class: 'hit' }));
         const label = el('text', { x: (x0 + x1) / 2, y: (i.y0 + y1) / 2 - 4, 'text-anchor': 'middle', class: 'seg-label' }, i.label);
         g.append(label);
         if (done && i.lost) g.append(el('text', { x: x1, y: y1 + 5, 'text-anchor': 'middle', class: 'lost-mark' }, '✕'));

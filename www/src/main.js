@@ -7,7 +7,9 @@ import { fill, LANGS, pickLang } from './i18n.js';
 import {
   formSettings, h, renderOutcome, renderProblems, renderSettings, renderSockets, renderStory,
 } from './panels.js';
-import { freshSeed, load, open, problemOf, scenarios } from './sim.js';
+import { renderActions } from './actions.js';
+import { renderInspector } from './segment.js';
+import { act, freshSeed, inspect, load, open, problemOf, scenarios } from './sim.js';
 import { onRender, state, update } from './state.js';
 import { readUrl, writeUrl } from './url.js';
 
@@ -63,7 +65,7 @@ function drawSettings() {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const seed = /** @type {HTMLInputElement} */ ($('seed')).value.trim();
-    reopen(state.scenario, formSettings(form), seed);
+    reopen(state.scenario, formSettings(form), seed, [], state.acts);
   });
   $('reset').addEventListener('click', () => reopen(state.scenario, '', ''));
   $('new-seed').addEventListener('click', () => {
@@ -88,14 +90,24 @@ function draw(s) {
     s.compact = compact;
     s.diagram = p.diagram(compact);
   }
-  box.replaceChildren(drawDiagram(s.diagram, revealed, Math.min(lastRevealed, revealed), d));
+  box.replaceChildren(drawDiagram(s.diagram, revealed, Math.min(lastRevealed, revealed), d, s.selected));
   lastRevealed = revealed;
   const t = (p.time() / 1e6).toFixed(3);
   $('position').textContent = fill(d.ui.position, { cursor: p.cursor(), last: p.stops() - 1, time: `${t} s` });
   $('btn-play').classList.toggle('playing', s.playing);
   $('btn-play').title = s.playing ? d.ui.pause : d.ui.play;
   $('btn-play').setAttribute('aria-label', $('btn-play').title);
-  renderSockets($('sockets'), d, p.sockets());
+  const sockets = p.sockets();
+  renderSockets($('sockets'), d, sockets);
+  const hosts = p.hosts();
+  const down = Array.from(p.hosts_down(), (x) => x === 1);
+  renderActions($('actions'), d, sockets, down, doAct);
+  const flights = p.in_flight();
+  const flight = flights.find((/** @type {any} */ f) => f.seg === s.selected) ?? null;
+  const info = s.selected === null ? null : inspect(p, s.selected);
+  // A segment the reader selected is shown only once the cursor has revealed it.
+  const shownInfo = info && info.step < revealed ? info : null;
+  renderInspector($('inspector'), d, shownInfo, hosts, shownInfo ? flight : null, doAct);
   renderOutcome($('outcome-box'), d, s.scenario, p.at_end() ? p.outcome() : null);
   // Keep "now" in view while stepping.
   const svg = box.querySelector('svg');
@@ -106,7 +118,7 @@ function draw(s) {
       box.scrollTop = Math.max(0, y - box.clientHeight / 2);
     }
   }
-  history.replaceState(null, '', writeUrl({ scenario: s.scenario, set: s.set, seed: s.seed, lang, embed: s.embed }));
+  history.replaceState(null, '', writeUrl({ scenario: s.scenario, set: s.set, seed: s.seed, acts: s.acts, lang, embed: s.embed }));
 }
 
 /**
@@ -114,25 +126,33 @@ function draw(s) {
  * page always shows something.
  * @param {string} id @param {string} set @param {string} seed
  * @param {{code: string}[]} [problems]
+ * @param {string} [acts] the reader's actions to replay
  */
-function reopen(id, set, seed, problems = []) {
+function reopen(id, set, seed, problems = [], acts = '') {
   stop();
-  let r = open(id, set, seed);
+  let r = open(id, set, seed, acts);
+  if ('problem' in r && r.problem.code === 'bad_action') {
+    problems.push(r.problem);
+    acts = '';
+    r = open(id, set, seed, acts);
+  }
   if ('problem' in r && r.problem.code === 'unknown_scenario') {
     problems.push(r.problem);
     id = DEFAULT_SCENARIO;
     set = '';
-    r = open(id, set, seed);
+    acts = '';
+    r = open(id, set, seed, acts);
   }
   if ('problem' in r && r.problem.code === 'bad_seed') {
     problems.push(r.problem);
     seed = '';
-    r = open(id, set, seed);
+    r = open(id, set, seed, acts);
   }
   if ('problem' in r) {
     problems.push(r.problem);
     set = '';
-    r = open(id, set, seed);
+    acts = '';
+    r = open(id, set, seed, acts);
   }
   if ('problem' in r) {
     problems.push(r.problem);
@@ -145,7 +165,7 @@ function reopen(id, set, seed, problems = []) {
   if (old) old.free();
   lastRevealed = 0;
   update({
-    scenario: id, set, seed: p.seed() === '1' ? '' : p.seed(), playground: p, diagram: p.diagram(state.compact), problems, playing: false,
+    scenario: id, set, seed: p.seed() === '1' ? '' : p.seed(), acts, selected: null, playground: p, diagram: p.diagram(state.compact), problems, playing: false,
   });
   drawChrome();
 }
@@ -162,6 +182,19 @@ function move(fn) {
   if (!p) return;
   fn(p);
   update({ cursor: p.cursor() });
+}
+
+/** Does what the reader clicked, at the cursor; the rest of the run is simulated again. @param {string} action */
+function doAct(action) {
+  const p = state.playground;
+  if (!p) return;
+  stop();
+  const r = act(p, action);
+  if ('problem' in r) {
+    update({ problems: [r.problem] });
+    return;
+  }
+  update({ acts: p.actions(), diagram: p.diagram(state.compact), cursor: p.cursor(), problems: [] });
 }
 
 const actions = {
@@ -218,7 +251,16 @@ async function boot() {
   });
   window.addEventListener('resize', () => update({}));
   state.compact = $('diagram').clientWidth < COMPACT_BELOW_PX;
-  reopen(url.scenario ?? DEFAULT_SCENARIO, url.set, url.seed, problems);
+  const pick = (/** @type {Event} */ e) => {
+    const g = /** @type {Element} */ (e.target).closest?.('g.arrow');
+    if (!g) return;
+    update({ selected: Number(/** @type {HTMLElement} */ (g).dataset.seg) });
+  };
+  $('diagram').addEventListener('click', pick);
+  $('diagram').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') pick(e);
+  });
+  reopen(url.scenario ?? DEFAULT_SCENARIO, url.set, url.seed, problems, url.acts);
 }
 
 boot();

@@ -42,12 +42,35 @@ export function freshSeed() {
  * @param {string} id
  * @param {string} set `NAME=VALUE,...`
  * @param {string} seed decimal, or '' for the default
+ * @param {string} acts the reader's actions, `STEP@ACTION,...`
  * @returns {{playground: wasm.Playground} | {problem: {code: string}}}
  */
-export function open(id, set, seed) {
+export function open(id, set, seed, acts) {
   try {
-    return { playground: new wasm.Playground(id, set, seed) };
+    return { playground: new wasm.Playground(id, set, seed, acts) };
   } catch (e) {
     return { problem: problemOf(e) };
+  }
+}
+
+/**
+ * Does what the reader clicked at the cursor (see `Playground.act`).
+ * @param {wasm.Playground} p @param {string} action
+ * @returns {{token: string} | {problem: {code: string}}}
+ */
+export function act(p, action) {
+  try {
+    return { token: p.act(action) };
+  } catch (e) {
+    return { problem: problemOf(e) };
+  }
+}
+
+/** @param {wasm.Playground} p @param {number} seg */
+export function inspect(p, seg) {
+  try {
+    return p.inspect(seg);
+  } catch {
+    return null;
   }
 }

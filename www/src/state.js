@@ -7,6 +7,8 @@
  * @property {string} scenario
  * @property {string} set `NAME=VALUE,...` as in the URL
  * @property {string} seed
+ * @property {string} acts the reader's actions, `STEP@ACTION,...`
+ * @property {number | null} selected the segment in the inspector
  * @property {boolean} embed
  * @property {any} playground the wasm handle
  * @property {any} diagram the display list of the whole run
@@ -22,6 +24,8 @@ export const state = {
   scenario: '',
   set: '',
   seed: '',
+  acts: '',
+  selected: null,
   embed: false,
   playground: null,
   diagram: null,

@@ -107,6 +107,121 @@ pub struct SimConfig {
     pub limits: Limits,
 }
 
+/// The thread number of calls the reader makes from the page.
+pub const READER_THREAD: u16 = 99;
+
+/// What the reader does to a run at its current point (the page's interactions). A run is its
+/// configuration plus these inputs, each applied after a given number of simulation steps.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "input", rename_all = "snake_case")]
+pub enum Input {
+    /// The router drops a segment in flight.
+    Drop {
+        /// The segment.
+        seg: SegId,
+    },
+    /// The router holds a segment in flight for `millis`, then releases it.
+    Hold {
+        /// The segment.
+        seg: SegId,
+        /// How long.
+        millis: u64,
+    },
+    /// The network delivers a segment in flight twice (the copy 1 ms after it).
+    Duplicate {
+        /// The segment.
+        seg: SegId,
+    },
+    /// The router releases a held segment now.
+    Release {
+        /// The segment.
+        seg: SegId,
+    },
+    /// A socket call on a host, made by the reader (thread [`READER_THREAD`]).
+    Call {
+        /// The host.
+        host: HostId,
+        /// The call.
+        call: Call,
+    },
+    /// The host crashes.
+    Crash {
+        /// The host.
+        host: HostId,
+    },
+    /// The host boots again.
+    Restart {
+        /// The host.
+        host: HostId,
+    },
+}
+
+/// Why an input cannot be applied at this point of the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum InputError {
+    /// The segment is not on the wire now (delivered, lost, or never sent).
+    NotInFlight {
+        /// The segment.
+        seg: SegId,
+    },
+    /// The segment is not held.
+    NotHeld {
+        /// The segment.
+        seg: SegId,
+    },
+    /// There is no such host.
+    NoHost {
+        /// The host.
+        host: HostId,
+    },
+    /// The host is down: it runs nothing.
+    HostDown {
+        /// The host.
+        host: HostId,
+    },
+    /// The host is up: it cannot boot.
+    HostUp {
+        /// The host.
+        host: HostId,
+    },
+}
+
+impl core::fmt::Display for InputError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            InputError::NotInFlight { seg } => write!(f, "segment {seg} is not in flight"),
+            InputError::NotHeld { seg } => write!(f, "segment {seg} is not held"),
+            InputError::NoHost { host } => write!(f, "there is no host {}", host.0),
+            InputError::HostDown { host } => write!(f, "host {} is down", host.0),
+            InputError::HostUp { host } => write!(f, "host {} is up", host.0),
+        }
+    }
+}
+
+/// A segment on the wire, as the page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct InFlight {
+    /// Its number.
+    pub seg: SegId,
+    /// When it left its sender.
+    pub sent: Instant,
+    /// When it is due (at its receiver, or at the router's release).
+    pub due: Instant,
+    /// The reader or a rule holds it in the router.
+    pub held: bool,
+}
+
+/// A segment between its sender and its receiver.
+#[derive(Clone, Debug)]
+struct Flight {
+    seg: Segment,
+    /// When it left its sender.
+    sent: Instant,
+    /// When it is due at its receiver (or at the router's release).
+    due: Instant,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Item {
     Timer(u16),
@@ -134,8 +249,10 @@ pub struct Sim {
     router_msl: Duration,
     sent_by: Vec<u32>,
     queue: BinaryHeap<Reverse<(Instant, u64, Item)>>,
-    /// Segments on the wire or held by the router, with when they were sent.
-    in_flight: alloc::collections::BTreeMap<u64, (Segment, Instant)>,
+    /// Segments on the wire or held by the router, with when they were sent and are due.
+    in_flight: alloc::collections::BTreeMap<u64, Flight>,
+    /// Segments the reader holds: their scheduled delivery is skipped until released.
+    held: alloc::collections::BTreeSet<u64>,
     /// Each host's configuration, to boot it again.
     configs: Vec<HostConfig>,
     /// Hosts that crashed and have not booted again.
@@ -195,6 +312,7 @@ impl Sim {
             down: alloc::vec![false; n],
             queue: BinaryHeap::new(),
             in_flight: alloc::collections::BTreeMap::new(),
+            held: alloc::collections::BTreeSet::new(),
             seq: 0,
             next_seg: 1,
             registered: alloc::vec![None; n],
@@ -297,9 +415,144 @@ impl Sim {
             },
         );
         let at = self.now;
-        self.in_flight.insert(id.0, (seg, at));
+        self.in_flight.insert(
+            id.0,
+            Flight {
+                seg,
+                sent: at,
+                due: at,
+            },
+        );
         self.push(at, Item::Deliver(id.0, to.0));
         id
+    }
+
+    /// Whether host `id` is down (crashed, not booted again).
+    pub fn is_down(&self, id: HostId) -> bool {
+        self.down.get(usize::from(id.0)).copied().unwrap_or(false)
+    }
+
+    /// The segments on the wire now.
+    pub fn in_flight(&self) -> Vec<InFlight> {
+        self.in_flight
+            .iter()
+            .map(|(id, f)| InFlight {
+                seg: SegId(*id),
+                sent: f.sent,
+                due: f.due,
+                held: self.held.contains(id),
+            })
+            .collect()
+    }
+
+    /// The host a segment to `ip` reaches.
+    fn host_for(&self, ip: crate::wire::Ipv4) -> Option<u16> {
+        self.configs
+            .iter()
+            .position(|c| c.addr == ip)
+            .and_then(|i| u16::try_from(i).ok())
+    }
+
+    fn host_index(&self, host: HostId) -> Result<usize, InputError> {
+        let h = usize::from(host.0);
+        if h < self.hosts.len() {
+            Ok(h)
+        } else {
+            Err(InputError::NoHost { host })
+        }
+    }
+
+    /// Applies a reader's input now. A call returns its result (`Blocked` completes later, as
+    /// for any thread).
+    pub fn apply(&mut self, input: &Input) -> Result<Option<CallResult>, InputError> {
+        let now = self.now;
+        match input {
+            Input::Drop { seg } | Input::Hold { seg, .. } | Input::Duplicate { seg } => {
+                let Some(f) = self.in_flight.get(&seg.0).cloned() else {
+                    return Err(InputError::NotInFlight { seg: *seg });
+                };
+                let to = self
+                    .host_for(f.seg.dst.ip)
+                    .ok_or(InputError::NotInFlight { seg: *seg })?;
+                match input {
+                    Input::Drop { .. } => {
+                        self.in_flight.remove(&seg.0);
+                        self.held.remove(&seg.0);
+                        self.lose(*seg, LossReason::Chosen);
+                    }
+                    Input::Hold { millis, .. } => {
+                        let until = now.max(f.due) + Duration::from_millis(*millis);
+                        self.held.insert(seg.0);
+                        if let Some(fl) = self.in_flight.get_mut(&seg.0) {
+                            fl.due = until;
+                        }
+                        self.record(None, EventKind::Held { id: *seg, until });
+                        self.push(until, Item::Release(seg.0, to));
+                    }
+                    _ => {
+                        let copy = SegId(self.next_seg);
+                        self.next_seg += 1;
+                        let due = now.max(f.due) + Duration::from_millis(1);
+                        self.record(None, EventKind::Duplicated { id: *seg, copy });
+                        self.in_flight.insert(
+                            copy.0,
+                            Flight {
+                                seg: f.seg,
+                                sent: now,
+                                due,
+                            },
+                        );
+                        self.push(due, Item::Deliver(copy.0, to));
+                    }
+                }
+                Ok(None)
+            }
+            Input::Release { seg } => {
+                let Some(f) = self.in_flight.get(&seg.0) else {
+                    return Err(InputError::NotInFlight { seg: *seg });
+                };
+                if !self.held.contains(&seg.0) {
+                    return Err(InputError::NotHeld { seg: *seg });
+                }
+                let to = self
+                    .host_for(f.seg.dst.ip)
+                    .ok_or(InputError::NotInFlight { seg: *seg })?;
+                if let Some(fl) = self.in_flight.get_mut(&seg.0) {
+                    fl.due = now;
+                }
+                self.push(now, Item::Release(seg.0, to));
+                Ok(None)
+            }
+            Input::Call { host, call } => {
+                let h = self.host_index(*host)?;
+                if self.down.get(h).copied().unwrap_or(true) {
+                    return Err(InputError::HostDown { host: *host });
+                }
+                let result = match self.hosts.get_mut(h) {
+                    Some(hst) => hst.call(now, READER_THREAD, call.clone()),
+                    None => return Err(InputError::NoHost { host: *host }),
+                };
+                self.after_host(h);
+                Ok(Some(result))
+            }
+            Input::Crash { host } => {
+                let h = self.host_index(*host)?;
+                if self.down.get(h).copied().unwrap_or(true) {
+                    return Err(InputError::HostDown { host: *host });
+                }
+                // No thread survives a crash the reader causes.
+                self.crash(h, usize::MAX);
+                Ok(None)
+            }
+            Input::Restart { host } => {
+                let h = self.host_index(*host)?;
+                if !self.down.get(h).copied().unwrap_or(false) {
+                    return Err(InputError::HostUp { host: *host });
+                }
+                self.restart(h);
+                Ok(None)
+            }
+        }
     }
 
     /// When the next event is due, if any.
@@ -336,10 +589,8 @@ impl Sim {
             Item::App(h, t) => self.run_thread(usize::from(h), usize::from(t)),
             Item::Deliver(id, to) => self.deliver(id, to),
             Item::Release(id, to) => {
-                let age = self
-                    .in_flight
-                    .get(&id)
-                    .map(|(_, sent)| at.saturating_since(*sent));
+                self.held.remove(&id);
+                let age = self.in_flight.get(&id).map(|f| at.saturating_since(f.sent));
                 if age.is_some_and(|a| a > self.router_msl) {
                     self.in_flight.remove(&id);
                     self.record(
@@ -445,7 +696,11 @@ impl Sim {
 
     /// A segment reaches host `to` (or is lost there, if it is down).
     fn deliver(&mut self, id: u64, to: u16) {
-        let Some((seg, _)) = self.in_flight.remove(&id) else {
+        if self.held.contains(&id) {
+            // The reader holds it: it waits for its release.
+            return;
+        }
+        let Some(Flight { seg, .. }) = self.in_flight.remove(&id) else {
             return;
         };
         let h = usize::from(to);
@@ -623,13 +878,33 @@ impl Sim {
             self.next_seg += 1;
             self.record(None, EventKind::Duplicated { id, copy });
             let until = now + delay + gap;
+            self.held.insert(copy.0);
             self.record(None, EventKind::Held { id: copy, until });
-            self.in_flight.insert(copy.0, (seg.clone(), now));
+            self.in_flight.insert(
+                copy.0,
+                Flight {
+                    seg: seg.clone(),
+                    sent: now,
+                    due: until,
+                },
+            );
             self.push(until, Item::Release(copy.0, to.0));
         }
-        self.in_flight.insert(id.0, (seg, now));
+        let due = match rule {
+            Some(RuleAction::Hold(span)) => now + delay + span,
+            _ => now + delay,
+        };
+        self.in_flight.insert(
+            id.0,
+            Flight {
+                seg,
+                sent: now,
+                due,
+            },
+        );
         if let Some(RuleAction::Hold(span)) = rule {
             let until = now + delay + span;
+            self.held.insert(id.0);
             self.record(None, EventKind::Held { id, until });
             self.push(until, Item::Release(id.0, to.0));
             return;

@@ -18,8 +18,11 @@
 use serde::Serialize;
 use synack_core::config::{ConfigError, KNOBS, Profile};
 use synack_core::scenario::{self, Fact, Params, Run, SCENARIOS, Scenario};
+use synack_core::sim::{Input, InputError};
+use synack_core::socket::{Call, CallResult, How};
 use synack_core::tcp::SocketView;
-use synack_core::trace::Event;
+use synack_core::trace::{Event, EventKind, HostId, SegId, SendCause};
+use synack_core::wire::Endpoint;
 use synack_diagram::{Diagram, Geometry};
 use wasm_bindgen::prelude::*;
 
@@ -69,6 +72,7 @@ export interface Problem { code: string; [field: string]: unknown }
 enum Problem {
     Config(ConfigError),
     Page(PageProblem),
+    Input(InputError),
 }
 
 #[derive(Serialize)]
@@ -91,12 +95,22 @@ enum PageProblem {
         value: f64,
         max: usize,
     },
+    BadAction {
+        value: String,
+        reason: String,
+    },
     NoRandomness,
 }
 
 impl From<PageProblem> for Problem {
     fn from(p: PageProblem) -> Problem {
         Problem::Page(p)
+    }
+}
+
+impl From<InputError> for Problem {
+    fn from(e: InputError) -> Problem {
+        Problem::Input(e)
     }
 }
 
@@ -222,33 +236,45 @@ fn parse_seed(seed: &str) -> Result<u64, JsError> {
         })
 }
 
-/// One scenario's run, and the reader's cursor in it.
+/// Where a run is: how many simulation steps it has taken and how many of the reader's actions
+/// it has applied (an action is applied between two steps).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct Pos {
+    steps: usize,
+    actions: usize,
+}
+
+/// One scenario's run, the reader's actions in it, and the reader's cursor.
 #[wasm_bindgen]
 pub struct Playground {
     scenario: &'static Scenario,
+    params: synack_core::scenario::Params,
     seed: u64,
     set: String,
     hosts: Vec<String>,
+    /// The reader's actions, each with the simulation step it comes after.
+    actions: Vec<(usize, Action)>,
     /// The complete run's trace.
     trace: Vec<Event>,
     outcome: Vec<Fact>,
     diagram: Diagram,
     compact: Diagram,
-    /// After each visible step: (trace length, simulation steps run). `stops[0]` is the start.
-    stops: Vec<(usize, usize)>,
-    /// (simulation steps run, the run at that point).
-    snapshots: Vec<(usize, Run)>,
+    /// After each visible step: (trace length, position). `stops[0]` is the start.
+    stops: Vec<(usize, Pos)>,
+    /// The run at some positions, every `SNAPSHOT_EVERY` steps.
+    snapshots: Vec<(Pos, Run)>,
     live: Run,
-    live_steps: usize,
+    live_pos: Pos,
     cursor: usize,
 }
 
 #[wasm_bindgen]
 impl Playground {
     /// Runs scenario `id` with `set` (`NAME=VALUE,...`, sysctls or the scenario's settings,
-    /// `HOST.NAME=VALUE` for one host) and `seed` (decimal; empty for the default 1).
+    /// `HOST.NAME=VALUE` for one host), `seed` (decimal; empty for the default 1), and the
+    /// reader's actions `acts` (`STEP@ACTION,...` as [`Playground::act`] returns them).
     #[wasm_bindgen(constructor)]
-    pub fn new(id: &str, set: &str, seed: &str) -> Result<Playground, JsError> {
+    pub fn new(id: &str, set: &str, seed: &str, acts: &str) -> Result<Playground, JsError> {
         let scenario = scenario::find(id).map_err(|_| {
             problem(PageProblem::UnknownScenario {
                 value: id.chars().take(60).collect(),
@@ -258,42 +284,172 @@ impl Playground {
         let seed = parse_seed(seed)?;
         let mut params = scenario.params(seed);
         apply_settings(scenario, &mut params, set)?;
+        let actions = parse_actions(acts)?;
         let start = scenario.start(&params);
-        let mut run = start.clone();
-        let mut snapshots = vec![(0, start.clone())];
-        let mut stops = vec![(0, 0)];
-        let mut steps = 0;
-        while steps < MAX_SIM_STEPS && run.step() {
-            steps += 1;
-            if steps % SNAPSHOT_EVERY == 0 {
-                snapshots.push((steps, run.clone()));
-            }
-            let len = run.sim().trace().len();
-            if stops.last().is_some_and(|(l, _)| *l < len) {
-                stops.push((len, steps));
-            }
-        }
-        let sim = run.sim();
-        let hosts: Vec<String> = sim.hosts().iter().map(|h| h.name().into()).collect();
-        let names: Vec<&str> = hosts.iter().map(String::as_str).collect();
-        let diagram = synack_diagram::layout(sim.trace(), &names);
-        let compact = synack_diagram::layout_with(sim.trace(), &names, Geometry::COMPACT);
-        let outcome = scenario.outcome(sim, &params);
-        Ok(Playground {
+        let hosts: Vec<String> = start
+            .sim()
+            .hosts()
+            .iter()
+            .map(|h| h.name().into())
+            .collect();
+        let mut p = Playground {
             scenario,
+            params,
             seed,
             set: set.into(),
             hosts,
-            trace: sim.trace().to_vec(),
-            outcome,
-            diagram,
-            compact,
-            stops,
-            snapshots,
-            live: start,
-            live_steps: 0,
+            actions,
+            trace: Vec::new(),
+            outcome: Vec::new(),
+            diagram: Diagram::default(),
+            compact: Diagram::default(),
+            stops: vec![(0, Pos::default())],
+            snapshots: vec![(Pos::default(), start.clone())],
+            live: start.clone(),
+            live_pos: Pos::default(),
             cursor: 0,
+        };
+        p.simulate(start, Pos::default())?;
+        Ok(p)
+    }
+
+    /// Does what the reader clicked, at the cursor: `drop:SEG`, `hold:SEG:MS`, `dup:SEG`,
+    /// `release:SEG`, `crash:HOST`, `restart:HOST`, `connect:HOST`, `accept:HOST:FD`,
+    /// `read:HOST:FD`, `write:HOST:FD:BYTES`, `shutdown:HOST:FD`, `close:HOST:FD`,
+    /// `abort:HOST:FD` (SO_LINGER {on, 0}, then close). What comes after the cursor is
+    /// simulated again; actions the reader made later are dropped. Returns the action as the
+    /// URL keeps it (`STEP@ACTION`).
+    pub fn act(&mut self, text: &str) -> Result<String, JsError> {
+        let action = parse_action(text, &self.hosts)?;
+        let here = self.stops.get(self.cursor).map_or(Pos::default(), |s| s.1);
+        self.go(self.cursor);
+        let mut run = self.live.clone();
+        apply_action(&mut run, &action).map_err(problem)?;
+        self.actions.truncate(here.actions);
+        self.actions.push((here.steps, action));
+        self.stops.truncate(self.cursor + 1);
+        self.snapshots.retain(|(p, _)| *p <= here);
+        let after = Pos {
+            steps: here.steps,
+            actions: here.actions + 1,
+        };
+        let len = run.sim().trace().len();
+        if self.stops.last().is_some_and(|(l, _)| *l < len) {
+            self.stops.push((len, after));
+        }
+        self.simulate(run, after)?;
+        let next = (self.cursor + 1).min(self.stops.len().saturating_sub(1));
+        self.go(next);
+        Ok(self.action_tokens().pop().unwrap_or_default())
+    }
+
+    /// The reader's actions, as the URL keeps them (`STEP@ACTION,...`).
+    pub fn actions(&self) -> Result<String, JsError> {
+        Ok(self.action_tokens().join(","))
+    }
+
+    /// Everything about segment `seg` in the complete run: the segment, who sent it and why (the
+    /// Linux function), and what became of it (delivered, discarded by which rule, lost, held,
+    /// copied), each with the trace index where it happened.
+    pub fn inspect(&self, seg: f64) -> Result<JsValue, JsError> {
+        #[derive(Serialize)]
+        struct Fate {
+            step: usize,
+            at: u64,
+            what: &'static str,
+            reason: Option<String>,
+            cite: Option<&'static str>,
+            host: Option<u16>,
+        }
+        #[derive(Serialize)]
+        struct Inspected<'a> {
+            seg: u64,
+            step: usize,
+            at: u64,
+            host: Option<u16>,
+            segment: &'a synack_core::wire::Segment,
+            cause: SendCause,
+            cite: &'static str,
+            fates: Vec<Fate>,
+        }
+        let max = self.trace.len();
+        if !(seg.is_finite() && seg >= 1.0 && seg.fract() == 0.0) {
+            return Err(problem(PageProblem::BadStep { value: seg, max }));
+        }
+        let id = SegId(seg as u64);
+        // A copy the network made has no Sent event of its own: it is its original's segment.
+        let original = self.trace.iter().find_map(|e| match e.kind {
+            EventKind::Duplicated { id: o, copy } if copy == id => Some(o),
+            _ => None,
+        });
+        let sent = self
+            .trace
+            .iter()
+            .enumerate()
+            .find_map(|(i, e)| match &e.kind {
+                EventKind::Sent { id: s, seg, cause } if *s == original.unwrap_or(id) => {
+                    Some((i, e, seg, *cause))
+                }
+                _ => None,
+            });
+        let Some((step, e, segment, cause)) = sent else {
+            return Err(problem(PageProblem::BadStep { value: seg, max }));
+        };
+        let fates = self
+            .trace
+            .iter()
+            .enumerate()
+            .filter_map(|(i, ev)| {
+                let (what, reason, cite) = match &ev.kind {
+                    EventKind::Delivered { id: d } if *d == id => ("delivered", None, None),
+                    EventKind::Discarded { id: d, reason } if *d == id => (
+                        "discarded",
+                        Some(format!("{reason:?}")),
+                        Some(reason.cite()),
+                    ),
+                    EventKind::Lost { id: d, reason } if *d == id => {
+                        ("lost", Some(format!("{reason:?}")), None)
+                    }
+                    EventKind::Held { id: d, .. } if *d == id => ("held", None, None),
+                    EventKind::Released { id: d } if *d == id => ("released", None, None),
+                    EventKind::Duplicated { id: d, copy } if *d == id => {
+                        ("duplicated", Some(format!("{}", copy.0)), None)
+                    }
+                    _ => return None,
+                };
+                Some(Fate {
+                    step: i,
+                    at: ev.at.micros(),
+                    what,
+                    reason,
+                    cite,
+                    host: ev.host.map(|h| h.0),
+                })
+            })
+            .collect();
+        to_js(&Inspected {
+            seg: id.0,
+            step,
+            at: e.at.micros(),
+            host: e.host.map(|h| h.0),
+            segment,
+            cause,
+            cite: cause.cite(),
+            fates,
         })
+    }
+
+    /// Which hosts are down at the cursor, by index.
+    pub fn hosts_down(&self) -> Result<Vec<u8>, JsError> {
+        let sim = self.live.sim();
+        Ok((0..self.hosts.len())
+            .map(|i| u8::from(sim.is_down(HostId(u16::try_from(i).unwrap_or(0)))))
+            .collect())
+    }
+
+    /// The segments on the wire at the cursor: `[{seg, sent, due, held}]`.
+    pub fn in_flight(&self) -> Result<JsValue, JsError> {
+        to_js(&self.live.sim().in_flight())
     }
 
     /// The scenario's id.
@@ -440,36 +596,268 @@ impl Playground {
         self.stops.get(self.cursor).map_or(0, |(len, _)| *len)
     }
 
+    fn action_tokens(&self) -> Vec<String> {
+        self.actions
+            .iter()
+            .map(|(step, a)| format!("{step}@{}", a.text))
+            .collect()
+    }
+
+    /// Runs `run` (at `from`) to its end, applying the reader's actions at their steps, and
+    /// records the stops, snapshots, trace, outcome and layouts of the complete run.
+    fn simulate(&mut self, mut run: Run, from: Pos) -> Result<(), JsError> {
+        let mut pos = from;
+        loop {
+            if let Some((step, action)) = self.actions.get(pos.actions)
+                && *step == pos.steps
+            {
+                let action = action.clone();
+                apply_action(&mut run, &action).map_err(|e| {
+                    problem(PageProblem::BadAction {
+                        value: action.text.clone(),
+                        reason: e.to_string(),
+                    })
+                })?;
+                pos.actions += 1;
+            } else if pos.steps < MAX_SIM_STEPS && run.step() {
+                pos.steps += 1;
+                if pos.steps.is_multiple_of(SNAPSHOT_EVERY) {
+                    self.snapshots.push((pos, run.clone()));
+                }
+            } else {
+                break;
+            }
+            let len = run.sim().trace().len();
+            if self.stops.last().is_some_and(|(l, _)| *l < len) {
+                self.stops.push((len, pos));
+            }
+        }
+        if let Some((step, action)) = self.actions.get(pos.actions) {
+            // An action after the run's end.
+            return Err(problem(PageProblem::BadAction {
+                value: format!("{step}@{}", action.text),
+                reason: String::from("the run ended before that step"),
+            }));
+        }
+        let sim = run.sim();
+        let names: Vec<&str> = self.hosts.iter().map(String::as_str).collect();
+        self.diagram = synack_diagram::layout(sim.trace(), &names);
+        self.compact = synack_diagram::layout_with(sim.trace(), &names, Geometry::COMPACT);
+        self.outcome = self.scenario.outcome(sim, &self.params);
+        self.trace = sim.trace().to_vec();
+        Ok(())
+    }
+
     /// Moves the live run to stop `index`: on from where it is, or from the nearest snapshot.
     fn go(&mut self, index: usize) {
         let Some(&(_, target)) = self.stops.get(index) else {
             return;
         };
-        if self.live_steps > target {
-            let snap = self
-                .snapshots
-                .iter()
-                .rev()
-                .find(|(s, _)| *s <= target)
-                .or(self.snapshots.first());
-            if let Some((s, run)) = snap {
-                self.live = run.clone();
-                self.live_steps = *s;
-            }
-        } else if let Some((s, run)) = self
-            .snapshots
-            .iter()
-            .rev()
-            .find(|(s, _)| *s <= target && *s > self.live_steps)
+        let snap = self.snapshots.iter().rev().find(|(p, _)| *p <= target);
+        if let Some((p, run)) = snap
+            && (self.live_pos > target || *p > self.live_pos)
         {
             self.live = run.clone();
-            self.live_steps = *s;
+            self.live_pos = *p;
         }
-        while self.live_steps < target && self.live.step() {
-            self.live_steps += 1;
+        while self.live_pos < target {
+            if let Some((step, action)) = self.actions.get(self.live_pos.actions)
+                && *step == self.live_pos.steps
+            {
+                let action = action.clone();
+                // Every action applied when it was made or when the run was built.
+                let _ = apply_action(&mut self.live, &action);
+                self.live_pos.actions += 1;
+            } else if self.live.step() {
+                self.live_pos.steps += 1;
+            } else {
+                break;
+            }
         }
         self.cursor = index;
     }
+}
+
+/// A reader's action: what the page sends, and the core inputs it makes.
+#[derive(Clone, Debug)]
+struct Action {
+    /// As the URL keeps it (`drop:7`).
+    text: String,
+    kind: ActionKind,
+}
+
+#[derive(Clone, Debug)]
+enum ActionKind {
+    Input(Input),
+    /// `socket()` then `connect()` to the other host's port 8080 on the new descriptor.
+    Connect {
+        host: HostId,
+        peer: Endpoint,
+    },
+    /// `SO_LINGER {on, 0}` then `close()`.
+    Abort {
+        host: HostId,
+        fd: i32,
+    },
+}
+
+fn apply_action(run: &mut Run, a: &Action) -> Result<(), InputError> {
+    match &a.kind {
+        ActionKind::Input(i) => run.apply(i).map(|_| ()),
+        ActionKind::Connect { host, peer } => {
+            let r = run.apply(&Input::Call {
+                host: *host,
+                call: Call::Socket,
+            })?;
+            if let Some(CallResult::Ok { value }) = r {
+                run.apply(&Input::Call {
+                    host: *host,
+                    call: Call::Connect {
+                        fd: i32::try_from(value).unwrap_or(-1),
+                        addr: *peer,
+                    },
+                })?;
+            }
+            Ok(())
+        }
+        ActionKind::Abort { host, fd } => {
+            run.apply(&Input::Call {
+                host: *host,
+                call: Call::SetLinger {
+                    fd: *fd,
+                    on: true,
+                    secs: 0,
+                },
+            })?;
+            run.apply(&Input::Call {
+                host: *host,
+                call: Call::Close { fd: *fd },
+            })
+            .map(|_| ())
+        }
+    }
+}
+
+/// The most actions a URL may carry.
+const MAX_ACTIONS: usize = 200;
+
+fn parse_actions(text: &str) -> Result<Vec<(usize, Action)>, JsError> {
+    if text.len() > MAX_SET_LEN {
+        return Err(problem(PageProblem::TooLong { max: MAX_SET_LEN }));
+    }
+    let mut out: Vec<(usize, Action)> = Vec::new();
+    for token in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        let bad = || {
+            problem(PageProblem::BadAction {
+                value: token.chars().take(60).collect(),
+                reason: String::from("expected STEP@ACTION"),
+            })
+        };
+        let (step, action) = token.split_once('@').ok_or_else(bad)?;
+        let step: usize = step.parse().map_err(|_| bad())?;
+        if out.last().is_some_and(|(s, _)| *s > step) || out.len() >= MAX_ACTIONS {
+            return Err(bad());
+        }
+        // Hosts are named by the scenario; every scenario has a client and a server.
+        let a = parse_action(action, &[String::from("client"), String::from("server")])?;
+        out.push((step, a));
+    }
+    Ok(out)
+}
+
+fn parse_action(text: &str, hosts: &[String]) -> Result<Action, JsError> {
+    let bad = |why: &str| {
+        problem(PageProblem::BadAction {
+            value: text.chars().take(60).collect(),
+            reason: String::from(why),
+        })
+    };
+    let parts: Vec<&str> = text.split(':').collect();
+    let num = |i: usize| -> Result<u64, JsError> {
+        parts
+            .get(i)
+            .and_then(|p| p.parse::<u64>().ok())
+            .ok_or_else(|| bad("a number is missing or malformed"))
+    };
+    let host = |i: usize| -> Result<HostId, JsError> {
+        let name = parts.get(i).copied().unwrap_or("");
+        hosts
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| u16::try_from(i).ok())
+            .map(HostId)
+            .ok_or_else(|| bad("unknown host"))
+    };
+    let fd = |i: usize| -> Result<i32, JsError> {
+        num(i).and_then(|v| i32::try_from(v).map_err(|_| bad("bad descriptor")))
+    };
+    let call = |h: HostId, c: Call| ActionKind::Input(Input::Call { host: h, call: c });
+    let kind = match parts.first().copied().unwrap_or("") {
+        "drop" => ActionKind::Input(Input::Drop {
+            seg: SegId(num(1)?),
+        }),
+        "hold" => ActionKind::Input(Input::Hold {
+            seg: SegId(num(1)?),
+            millis: num(2)?.min(600_000),
+        }),
+        "dup" => ActionKind::Input(Input::Duplicate {
+            seg: SegId(num(1)?),
+        }),
+        "release" => ActionKind::Input(Input::Release {
+            seg: SegId(num(1)?),
+        }),
+        "crash" => ActionKind::Input(Input::Crash { host: host(1)? }),
+        "restart" => ActionKind::Input(Input::Restart { host: host(1)? }),
+        "connect" => {
+            let h = host(1)?;
+            ActionKind::Connect {
+                host: h,
+                peer: Endpoint::new(
+                    if h.0 == 0 {
+                        scenario::SERVER
+                    } else {
+                        scenario::CLIENT
+                    },
+                    scenario::PORT,
+                ),
+            }
+        }
+        "accept" => call(host(1)?, Call::Accept { fd: fd(2)? }),
+        "read" => call(
+            host(1)?,
+            Call::Read {
+                fd: fd(2)?,
+                len: 65_536,
+            },
+        ),
+        "write" => {
+            let n = usize::try_from(num(3)?.min(1 << 20)).unwrap_or(0);
+            call(
+                host(1)?,
+                Call::Write {
+                    fd: fd(2)?,
+                    data: vec![b'x'; n],
+                },
+            )
+        }
+        "shutdown" => call(
+            host(1)?,
+            Call::Shutdown {
+                fd: fd(2)?,
+                how: How::Write,
+            },
+        ),
+        "close" => call(host(1)?, Call::Close { fd: fd(2)? }),
+        "abort" => ActionKind::Abort {
+            host: host(1)?,
+            fd: fd(2)?,
+        },
+        _ => return Err(bad("unknown action")),
+    };
+    Ok(Action {
+        text: text.into(),
+        kind,
+    })
 }
 
 #[cfg(test)]
@@ -480,7 +868,7 @@ mod tests {
     #[test]
     fn stepping_back_restores_the_same_state_as_stepping_forward() {
         for sc in SCENARIOS {
-            let mut p = Playground::new(sc.id, "", "7").ok().unwrap();
+            let mut p = Playground::new(sc.id, "", "7", "").ok().unwrap();
             let mut seen = Vec::new();
             while p.cursor + 1 < p.stops.len() {
                 p.go(p.cursor + 1);
@@ -504,5 +892,58 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn an_action_changes_the_future_and_its_token_replays_it() {
+        // close-four-way: drop the client's last ACK; the server's FIN comes again.
+        let mut p = Playground::new("close-four-way", "", "1", "").ok().unwrap();
+        let fins = |p: &Playground| {
+            p.trace
+                .iter()
+                .filter(|e| {
+                    e.host == Some(HostId(1))
+                        && matches!(&e.kind, synack_core::trace::EventKind::Sent { seg, .. } if seg.flags.fin())
+                })
+                .count()
+        };
+        assert_eq!(fins(&p), 1);
+        // Step until the server's FIN has arrived and the client's ACK of it is on the wire.
+        let mut ack = None;
+        while ack.is_none() && p.cursor + 1 < p.stops.len() {
+            p.go(p.cursor + 1);
+            ack = p.live.sim().in_flight().into_iter().find(|f| {
+                p.live.sim().segments().iter().any(|(id, _, s)| {
+                    *id == f.seg
+                        && s.src.ip == scenario::CLIENT
+                        && s.flags.ack()
+                        && !s.flags.fin()
+                        && s.ack.0 != 0
+                }) && p.live.sim().trace().iter().any(|e| {
+                    matches!(
+                        &e.kind,
+                        synack_core::trace::EventKind::State {
+                            to: synack_core::tcp::State::TimeWait,
+                            ..
+                        }
+                    )
+                })
+            });
+        }
+        let ack = ack.unwrap().seg;
+        let token = p.act(&format!("drop:{}", ack.0)).ok().unwrap();
+        assert_eq!(fins(&p), 2, "the FIN is retransmitted");
+        let again = Playground::new("close-four-way", "", "1", &token)
+            .ok()
+            .unwrap();
+        assert_eq!(format!("{:?}", again.trace), format!("{:?}", p.trace));
+        assert_eq!(p.actions().ok().unwrap(), token);
+        // Going back and forth over the action keeps the same states.
+        let end = p.stops.len() - 1;
+        p.go(end);
+        let at_end = p.live.sim().now();
+        p.go(0);
+        p.go(end);
+        assert_eq!(p.live.sim().now(), at_end);
     }
 }

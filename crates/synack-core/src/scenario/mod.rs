@@ -1031,6 +1031,14 @@ impl Run {
         &self.sim
     }
 
+    /// Applies a reader's input now (see [`Sim::apply`]).
+    pub fn apply(
+        &mut self,
+        input: &crate::sim::Input,
+    ) -> Result<Option<CallResult>, crate::sim::InputError> {
+        self.sim.apply(input)
+    }
+
     /// The parameters it runs with.
     pub fn params(&self) -> &Params {
         &self.params

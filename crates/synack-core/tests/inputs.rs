@@ -1,0 +1,158 @@
+//! The reader's inputs: what a click on the page does to a run in progress.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use synack_core::scenario::{self, Run};
+use synack_core::sim::{Input, InputError};
+use synack_core::socket::{Call, CallResult};
+use synack_core::trace::{EventKind, HostId, LossReason, SegId};
+
+/// The handshake scenario, run until its first segment (the SYN) is on the wire.
+fn at_first_syn() -> Run {
+    let sc = scenario::find("handshake").unwrap();
+    let mut run = sc.start(&sc.params(1));
+    while run.sim().in_flight().is_empty() {
+        assert!(run.step(), "the SYN never left");
+    }
+    run
+}
+
+/// The handshake at its first SYN, which the router holds for `millis`.
+fn first_syn_held(millis: u64) -> (Run, SegId) {
+    let mut run = at_first_syn();
+    let syn = run.sim().in_flight()[0].seg;
+    run.apply(&Input::Hold { seg: syn, millis }).unwrap();
+    (run, syn)
+}
+
+fn finish(run: &mut Run) {
+    let mut budget = 100_000;
+    while run.step() {
+        budget -= 1;
+        assert!(budget > 0, "livelock");
+    }
+}
+
+fn delivered(run: &Run, seg: SegId) -> Vec<u64> {
+    run.sim()
+        .trace()
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Delivered { id } if id == seg))
+        .map(|e| e.at.micros())
+        .collect()
+}
+
+#[test]
+fn a_dropped_syn_is_lost_and_retransmitted_a_second_later() {
+    let mut run = at_first_syn();
+    let syn = run.sim().in_flight()[0].seg;
+    run.apply(&Input::Drop { seg: syn }).unwrap();
+    assert!(run.sim().trace().iter().any(
+        |e| matches!(e.kind, EventKind::Lost { id, reason: LossReason::Chosen } if id == syn)
+    ));
+    finish(&mut run);
+    assert!(delivered(&run, syn).is_empty());
+    // The client's SYN goes again after its 1 s RTO (jiffy-rounded).
+    let syns: Vec<u64> = run
+        .sim()
+        .segments()
+        .iter()
+        .filter(|(_, _, s)| s.flags.syn() && !s.flags.ack())
+        .map(|(_, at, _)| at.micros())
+        .collect();
+    assert_eq!(syns.len(), 2);
+    assert!(
+        (996_000..=1_000_000).contains(&(syns[1] - syns[0])),
+        "{syns:?}"
+    );
+    // Dropping it again fails: it is not on the wire any more.
+    assert_eq!(
+        run.apply(&Input::Drop { seg: syn }),
+        Err(InputError::NotInFlight { seg: syn })
+    );
+}
+
+#[test]
+fn a_held_segment_arrives_when_released_and_a_copy_arrives_twice() {
+    let (mut run, syn) = first_syn_held(300);
+    assert!(run.sim().in_flight()[0].held);
+    run.apply(&Input::Release { seg: syn }).unwrap();
+    assert_eq!(
+        run.apply(&Input::Hold {
+            seg: SegId(999),
+            millis: 1
+        }),
+        Err(InputError::NotInFlight { seg: SegId(999) })
+    );
+    finish(&mut run);
+    // Released at once: it arrives at the hold's start (10 ms), not 300 ms later.
+    assert_eq!(delivered(&run, syn), vec![10_000]);
+
+    let (mut run, syn) = first_syn_held(300);
+    finish(&mut run);
+    assert_eq!(delivered(&run, syn), vec![315_000]);
+
+    let mut run = at_first_syn();
+    let syn = run.sim().in_flight()[0].seg;
+    run.apply(&Input::Duplicate { seg: syn }).unwrap();
+    finish(&mut run);
+    let copy = run
+        .sim()
+        .trace()
+        .iter()
+        .find_map(|e| match e.kind {
+            EventKind::Duplicated { copy, .. } => Some(copy),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(delivered(&run, syn), vec![15_000]);
+    assert_eq!(delivered(&run, copy), vec![16_000]);
+}
+
+#[test]
+fn calls_crashes_and_reboots_from_the_reader() {
+    let mut run = at_first_syn();
+    let r = run
+        .apply(&Input::Call {
+            host: HostId(1),
+            call: Call::Socket,
+        })
+        .unwrap();
+    // fd 3 listens; the next free descriptor is 4.
+    assert_eq!(r, Some(CallResult::Ok { value: 4 }));
+    run.apply(&Input::Crash { host: HostId(1) }).unwrap();
+    assert_eq!(
+        run.apply(&Input::Call {
+            host: HostId(1),
+            call: Call::Socket
+        }),
+        Err(InputError::HostDown { host: HostId(1) })
+    );
+    assert_eq!(
+        run.apply(&Input::Crash { host: HostId(1) }),
+        Err(InputError::HostDown { host: HostId(1) })
+    );
+    finish(&mut run);
+    // The server is down: the client's SYNs are lost there.
+    assert!(run.sim().trace().iter().any(|e| matches!(
+        e.kind,
+        EventKind::Lost {
+            reason: LossReason::HostDown,
+            ..
+        }
+    )));
+    assert_eq!(
+        run.apply(&Input::Restart { host: HostId(7) }),
+        Err(InputError::NoHost { host: HostId(7) })
+    );
+    run.apply(&Input::Restart { host: HostId(1) }).unwrap();
+    assert_eq!(
+        run.apply(&Input::Restart { host: HostId(1) }),
+        Err(InputError::HostUp { host: HostId(1) })
+    );
+}
