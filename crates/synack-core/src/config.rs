@@ -295,7 +295,7 @@ pub const KNOBS: &[Knob] = &[
         "net.ipv4.",
         tcp_max_syn_backlog,
         Kind::Int(1, 1 << 24),
-        "requests kept in all SYN queues before new peers are refused (cookies off)"
+        "cookies off: once a listener's SYN queue leaves less than a quarter of this, only proven peers get in"
     ),
     knob!(
         "net.core.",

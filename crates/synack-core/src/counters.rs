@@ -96,12 +96,38 @@ counters! {
     ListenDrops = "TcpExtListenDrops",
     /// SYNs dropped because the SYN queue was full: `tcp_conn_request` (`LINUX_MIB_TCPREQQFULLDROP`).
     ReqQFullDrop = "TcpExtTCPReqQFullDrop",
+    /// SYNs answered with a SYN cookie because the SYN queue was full or `tcp_syncookies=2`:
+    /// `tcp_syn_flood_action` (`LINUX_MIB_TCPREQQFULLDOCOOKIES`).
+    ReqQFullDoCookies = "TcpExtTCPReqQFullDoCookies",
+    /// SYN cookies sent: `cookie_init_sequence` (`LINUX_MIB_SYNCOOKIESSENT`).
+    SyncookiesSent = "TcpExtSyncookiesSent",
+    /// ACKs that carried a valid SYN cookie: `cookie_v4_check` (`LINUX_MIB_SYNCOOKIESRECV`).
+    SyncookiesRecv = "TcpExtSyncookiesRecv",
+    /// ACKs to a listener under a recent SYN flood whose cookie was not valid: `cookie_v4_check`
+    /// (`LINUX_MIB_SYNCOOKIESFAILED`).
+    SyncookiesFailed = "TcpExtSyncookiesFailed",
 }
 
 /// One value per counter.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Counters {
     values: [u64; Counter::ALL.len()],
+}
+
+// Arrays longer than 32 have neither `Default` nor `Serialize` derived: both by hand, the latter
+// as the same sequence of values a derived one would write.
+impl Default for Counters {
+    fn default() -> Counters {
+        Counters {
+            values: [0; Counter::ALL.len()],
+        }
+    }
+}
+
+impl Serialize for Counters {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.values.iter())
+    }
 }
 
 impl Counters {

@@ -28,6 +28,7 @@ macro_rules! mark {
     };
 }
 
+pub mod attack;
 pub mod config;
 pub mod counters;
 pub mod net;

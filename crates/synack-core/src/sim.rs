@@ -10,6 +10,10 @@
 //! steps of the host's own script: a crash loses every socket and timer and sends nothing; while
 //! the host is down, segments to it are lost; it boots with new secrets, as Linux draws
 //! `net_secret` and the port-offset key at boot).
+//!
+//! An attacker ([`crate::attack`]), when a run has one, is scheduled like a host: its wake-ups and
+//! the segments that reach its own address are queue items; what it sends enters the links from
+//! outside the hosts.
 
 use crate::config::Sysctls;
 use crate::net::{Link, Rule, RuleAction};
@@ -105,6 +109,8 @@ pub struct SimConfig {
     pub router_msl: Duration,
     /// The run's limits.
     pub limits: Limits,
+    /// An attacker, if the run has one (`attack.rs`).
+    pub attack: Option<crate::attack::Attack>,
 }
 
 /// The thread number of calls the reader makes from the page.
@@ -154,6 +160,15 @@ pub enum Input {
         /// The host.
         host: HostId,
     },
+    /// A segment made by the reader enters the link from host `from`'s side (as a spoofer next
+    /// to that host would send it): it reaches the host that owns its destination address after
+    /// that link's delay. No TCP stack sent it; the trace says so (`SendCause::Injected`).
+    Inject {
+        /// The side of the network it enters from.
+        from: HostId,
+        /// The segment, addresses included.
+        seg: Segment,
+    },
 }
 
 /// Why an input cannot be applied at this point of the run.
@@ -185,6 +200,11 @@ pub enum InputError {
         /// The host.
         host: HostId,
     },
+    /// No link leads from that host to the segment's destination address.
+    NoRoute {
+        /// The host it was to enter from.
+        host: HostId,
+    },
 }
 
 impl core::fmt::Display for InputError {
@@ -195,6 +215,11 @@ impl core::fmt::Display for InputError {
             InputError::NoHost { host } => write!(f, "there is no host {}", host.0),
             InputError::HostDown { host } => write!(f, "host {} is down", host.0),
             InputError::HostUp { host } => write!(f, "host {} is up", host.0),
+            InputError::NoRoute { host } => write!(
+                f,
+                "no link leads from host {} to the segment's destination",
+                host.0
+            ),
         }
     }
 }
@@ -228,6 +253,8 @@ enum Item {
     App(u16, u16),
     Deliver(u64, u16),
     Release(u64, u16),
+    /// The attacker's wake-up (`None`), or a segment reaching it.
+    Attacker(Option<u64>),
 }
 
 #[derive(Clone)]
@@ -265,6 +292,8 @@ pub struct Sim {
     rng: Xoshiro256PlusPlus,
     limits: Limits,
     stopped: bool,
+    /// The attacker, if the run has one.
+    attacker: Option<crate::attack::Attacker>,
 }
 
 impl Sim {
@@ -321,6 +350,9 @@ impl Sim {
             rng,
             limits: cfg.limits,
             stopped: false,
+            attacker: cfg
+                .attack
+                .map(|a| crate::attack::Attacker::new(a, cfg.seed)),
         };
         for h in 0..n {
             let count = sim.threads.get(h).map_or(0, Vec::len);
@@ -328,6 +360,7 @@ impl Sim {
                 sim.schedule_thread(h, t);
             }
         }
+        sim.run_attacker(Instant::ZERO, None);
         sim
     }
 
@@ -403,17 +436,7 @@ impl Sim {
 
     /// Injects a segment as if it had arrived at host `to` now.
     pub fn inject(&mut self, to: HostId, seg: Segment) -> SegId {
-        let id = SegId(self.next_seg);
-        self.next_seg += 1;
-        self.segments.push((id, self.now, seg.clone()));
-        self.record(
-            None,
-            EventKind::Sent {
-                id,
-                seg: seg.clone(),
-                cause: crate::trace::SendCause::Injected,
-            },
-        );
+        let id = self.sent_from_outside(&seg, crate::trace::SendCause::Injected);
         let at = self.now;
         self.in_flight.insert(
             id.0,
@@ -552,6 +575,19 @@ impl Sim {
                 self.restart(h);
                 Ok(None)
             }
+            Input::Inject { from, seg } => {
+                let h = self.host_index(*from)?;
+                let hid = HostId(u16::try_from(h).unwrap_or(0));
+                let link = self
+                    .host_for(seg.dst.ip)
+                    .and_then(|to| self.links.iter().find(|l| l.from == hid && l.to.0 == to))
+                    .map(|l| (l.to, l.delay))
+                    .ok_or(InputError::NoRoute { host: *from })?;
+                let (to, delay) = link;
+                let id = self.sent_from_outside(seg, crate::trace::SendCause::Injected);
+                self.fly(id, seg.clone(), now + delay, Item::Deliver(id.0, to.0));
+                Ok(None)
+            }
         }
     }
 
@@ -588,6 +624,7 @@ impl Sim {
             }
             Item::App(h, t) => self.run_thread(usize::from(h), usize::from(t)),
             Item::Deliver(id, to) => self.deliver(id, to),
+            Item::Attacker(seg) => self.run_attacker(at, seg),
             Item::Release(id, to) => {
                 self.held.remove(&id);
                 let age = self.in_flight.get(&id).map(|f| at.saturating_since(f.sent));
@@ -857,6 +894,12 @@ impl Sim {
                 .map(|l| (l.to, l.delay, l.loss_ppm, l.dup_ppm))
         };
         let Some((to, delay, loss_ppm, dup_ppm)) = target else {
+            // The attacker's own address: it receives what comes back to it.
+            if let Some(a) = self.attacker.as_ref().filter(|a| a.owns(seg.dst.ip)) {
+                let due = self.now + a.link_delay();
+                self.fly(id, seg, due, Item::Attacker(Some(id.0)));
+                return;
+            }
             self.lose(id, LossReason::NoRoute);
             return;
         };
@@ -910,6 +953,72 @@ impl Sim {
             return;
         }
         self.push(now + delay, Item::Deliver(id.0, to.0));
+    }
+
+    /// The attacker runs (at its wake-up, or as a segment reaches it); what it sends leaves from
+    /// outside the hosts, as `SendCause::Attack`.
+    fn run_attacker(&mut self, at: Instant, seg: Option<u64>) {
+        let Some(mut a) = self.attacker.take() else {
+            return;
+        };
+        let now = self.now;
+        match seg {
+            Some(id) => {
+                if let Some(f) = self.in_flight.remove(&id) {
+                    self.record(None, EventKind::Delivered { id: SegId(id) });
+                    a.handle_segment(now, &f.seg);
+                }
+            }
+            None => {
+                if a.is_due(at) {
+                    a.handle_timeout(now);
+                }
+            }
+        }
+        let out: Vec<Segment> = core::iter::from_fn(|| a.poll_output()).collect();
+        let wake = a.schedule();
+        let delay = a.link_delay();
+        self.attacker = Some(a);
+        for seg in out {
+            let id = self.sent_from_outside(&seg, crate::trace::SendCause::Attack);
+            let Some(to) = self.host_for(seg.dst.ip) else {
+                self.lose(id, LossReason::NoRoute);
+                continue;
+            };
+            self.fly(id, seg, now + delay, Item::Deliver(id.0, to));
+        }
+        if let Some(at) = wake {
+            self.push(at, Item::Attacker(None));
+        }
+    }
+
+    /// A segment that no host sent (injected, or the attacker's) gets its number and its `Sent`
+    /// event.
+    fn sent_from_outside(&mut self, seg: &Segment, cause: crate::trace::SendCause) -> SegId {
+        let id = SegId(self.next_seg);
+        self.next_seg += 1;
+        self.segments.push((id, self.now, seg.clone()));
+        self.record(
+            None,
+            EventKind::Sent {
+                id,
+                seg: seg.clone(),
+                cause,
+            },
+        );
+        id
+    }
+
+    /// A segment on its way: in flight from now until `due`, when `arrival` happens.
+    fn fly(&mut self, id: SegId, seg: Segment, due: Instant, arrival: Item) {
+        let sent = self.now;
+        self.in_flight.insert(id.0, Flight { seg, sent, due });
+        self.push(due, arrival);
+    }
+
+    /// The run's attacker, if it has one.
+    pub fn attacker(&self) -> Option<&crate::attack::Attacker> {
+        self.attacker.as_ref()
     }
 
     fn lose(&mut self, id: SegId, reason: LossReason) {

@@ -81,6 +81,11 @@ pub enum SendCause {
     ChallengeAck,
     /// Not sent by a TCP stack: injected by the scenario or the reader.
     Injected,
+    /// `tcp_v4_send_synack` with a SYN cookie (`cookie_v4_init_sequence`): no request is kept, so
+    /// it is never retransmitted.
+    SynAckCookie,
+    /// Not sent by a TCP stack: the attacker's segments, spoofed or from its own address.
+    Attack,
 }
 
 impl SendCause {
@@ -101,6 +106,8 @@ impl SendCause {
             SendCause::DupAck => "tcp_send_dupack",
             SendCause::ChallengeAck => "tcp_send_challenge_ack",
             SendCause::Injected => "injected",
+            SendCause::SynAckCookie => "tcp_v4_send_synack, cookie_v4_init_sequence",
+            SendCause::Attack => "attacker",
         }
     }
 }
@@ -129,15 +136,15 @@ pub enum Discard {
     ListenRst,
     /// `tcp_rcv_state_process`: a segment without SYN, ACK or RST.
     NoFlags,
-    /// `tcp_conn_request`: the SYN queue is full and SYN cookies are off (`inet_csk_reqsk_queue_is_full`).
+    /// `tcp_conn_request`: the SYN queue is full and SYN cookies are off (`inet_csk_reqsk_queue_is_full`,
+    /// `tcp_syn_flood_action`).
     SynQueueFull,
-    /// `tcp_conn_request`: SYN cookies would be sent, which synack does not simulate yet.
-    SynCookiesNotSimulated,
     /// `tcp_conn_request`: the accept queue is full (`sk_acceptq_is_full`).
     AcceptQueueFullSyn,
     /// `tcp_check_req` / `tcp_v4_syn_recv_sock`: the handshake's ACK found the accept queue full.
     AcceptQueueFullAck,
-    /// `tcp_conn_request`: fewer than a quarter of `tcp_max_syn_backlog` left.
+    /// `tcp_conn_request`: fewer than a quarter of `tcp_max_syn_backlog` left, cookies off, and the
+    /// peer not proven (`tcp_peer_is_proven`).
     MaxSynBacklog,
     /// `tcp_validate_incoming` / `tcp_sequence`: outside the receive window (RFC 9293 §3.10.7.4).
     OutOfWindow,
@@ -174,7 +181,6 @@ impl Discard {
             Discard::ListenRst => "tcp_rcv_state_process",
             Discard::NoFlags => "tcp_rcv_state_process",
             Discard::SynQueueFull => "tcp_conn_request, inet_csk_reqsk_queue_is_full",
-            Discard::SynCookiesNotSimulated => "tcp_conn_request, tcp_syn_flood_action",
             Discard::AcceptQueueFullSyn => "tcp_conn_request, sk_acceptq_is_full",
             Discard::AcceptQueueFullAck => "tcp_v4_syn_recv_sock, sk_acceptq_is_full",
             Discard::MaxSynBacklog => "tcp_conn_request",
@@ -201,9 +207,6 @@ impl fmt::Display for Discard {
             Discard::ListenRst => "a listener ignores a RST",
             Discard::NoFlags => "no SYN, ACK or RST",
             Discard::SynQueueFull => "SYN queue full (cookies off)",
-            Discard::SynCookiesNotSimulated => {
-                "SYN queue full: Linux would answer with a SYN cookie (not simulated yet)"
-            }
             Discard::AcceptQueueFullSyn => "accept queue full",
             Discard::AcceptQueueFullAck => "accept queue full: the handshake's ACK is dropped",
             Discard::MaxSynBacklog => "less than a quarter of tcp_max_syn_backlog left",
@@ -309,7 +312,8 @@ pub enum EventKind {
         conn: ConnName,
         /// Which timer.
         timer: TimerKind,
-        /// When it fires.
+        /// When it fires (`due` in JSON: the event's own `at` is when it was armed).
+        #[serde(rename = "due")]
         at: Instant,
     },
     /// A timer fired.

@@ -7,10 +7,13 @@
     clippy::indexing_slicing
 )]
 
+use synack_core::SeqNum;
 use synack_core::scenario::{self, Run};
 use synack_core::sim::{Input, InputError};
 use synack_core::socket::{Call, CallResult};
-use synack_core::trace::{EventKind, HostId, LossReason, SegId};
+use synack_core::tcp::State;
+use synack_core::trace::{EventKind, HostId, LossReason, SegId, SendCause};
+use synack_core::wire::{Flags, Ipv4, Segment};
 
 /// The handshake scenario, run until its first segment (the SYN) is on the wire.
 fn at_first_syn() -> Run {
@@ -154,5 +157,84 @@ fn calls_crashes_and_reboots_from_the_reader() {
     assert_eq!(
         run.apply(&Input::Restart { host: HostId(1) }),
         Err(InputError::HostUp { host: HostId(1) })
+    );
+}
+
+/// A reset the reader forges from the client's side of an established connection, with the
+/// sequence number `at` bytes past the client's next one.
+fn forged_reset(at: u32) -> Run {
+    let sc = scenario::find("handshake").unwrap();
+    let mut run = sc.start(&sc.params(1));
+    finish(&mut run);
+    let (_, _, syn) = run.sim().segments()[0].clone();
+    let rst = Segment {
+        src: syn.src,
+        dst: syn.dst,
+        seq: SeqNum(syn.seq.0.wrapping_add(1).wrapping_add(at)),
+        ack: SeqNum(0),
+        flags: Flags::RST,
+        window: 0,
+        options: Vec::new(),
+        payload: Vec::new(),
+    };
+    run.apply(&Input::Inject {
+        from: HostId(0),
+        seg: rst,
+    })
+    .unwrap();
+    finish(&mut run);
+    run
+}
+
+fn server_closed(run: &Run) -> bool {
+    run.sim().trace().iter().any(|e| {
+        e.host == Some(HostId(1))
+            && matches!(
+                e.kind,
+                EventKind::State {
+                    to: State::Closed,
+                    ..
+                }
+            )
+    })
+}
+
+#[test]
+fn a_forged_reset_with_the_next_sequence_number_closes_the_server_side() {
+    // RFC 5961 §3.2 (tcp_validate_incoming): only the exact next sequence number resets.
+    let run = forged_reset(0);
+    let injected = run.sim().trace().iter().find_map(|e| match &e.kind {
+        EventKind::Sent {
+            id,
+            cause: SendCause::Injected,
+            ..
+        } if e.host.is_none() => Some((*id, e.at)),
+        _ => None,
+    });
+    let (id, at) = injected.expect("the trace names the injected segment");
+    // It crosses the client-to-server link (5 ms) like any other segment.
+    assert_eq!(
+        delivered(&run, id),
+        vec![at.micros() + 5_000],
+        "delivered after the link's delay"
+    );
+    assert!(server_closed(&run));
+    // One byte further it is in the window but not exact: a challenge ACK, no reset.
+    let run = forged_reset(1);
+    assert!(!server_closed(&run));
+}
+
+#[test]
+fn a_segment_to_an_address_no_link_reaches_is_refused() {
+    let mut run = at_first_syn();
+    let (_, _, syn) = run.sim().segments()[0].clone();
+    let mut seg = syn.clone();
+    seg.dst.ip = Ipv4::new(192, 0, 2, 9);
+    assert_eq!(
+        run.apply(&Input::Inject {
+            from: HostId(0),
+            seg
+        }),
+        Err(InputError::NoRoute { host: HostId(0) })
     );
 }

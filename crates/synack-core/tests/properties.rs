@@ -213,6 +213,7 @@ fn build(w: &World) -> Sim {
             max_sockets: 1000,
             until: Instant(300_000_000),
         },
+        attack: None,
     })
 }
 

@@ -19,7 +19,8 @@ fn run(id: &str, sets: &[(&str, &str)]) -> (Vec<Fact>, String) {
     let sim = sc.run(&p);
     assert!(!sim.stopped(), "{id}: the run hit a limit");
     let outcome = sc.outcome(&sim, &p);
-    let text = render_text(&sim, &outcome);
+    // The scenario's own text: the full trace, or the flood's summary per second.
+    let text = sc.text(&sim, &outcome);
     (outcome, text)
 }
 
@@ -48,6 +49,23 @@ fn handshake_both_established_with_and_without_timestamps() {
     assert!(
         text.contains("Flags [S.]") && text.contains("win 64240, options [mss 1460,nop,nop,sackOK")
     );
+}
+
+#[test]
+fn the_isn_strategy_is_set_per_host_or_for_both() {
+    let fixed = scenario::FIXED_ISN.to_string();
+    let (linux, _) = run("handshake", &[]);
+    let (client, _) = run("handshake", &[("client.isn", "fixed")]);
+    assert_eq!(get(&client, "client_isn"), fixed);
+    assert_eq!(get(&client, "server_isn"), get(&linux, "server_isn"));
+    let (both, _) = run("handshake", &[("isn", "fixed")]);
+    assert_eq!(get(&both, "client_isn"), fixed);
+    assert_eq!(get(&both, "server_isn"), fixed);
+    // The scenario's own default wins over the common one: isn-fixed starts fixed.
+    let sc = scenario::find("isn-fixed").unwrap();
+    let isn = sc.all_settings().find(|s| s.name == "isn").unwrap();
+    assert_eq!(isn.choices[usize::try_from(isn.default).unwrap()], "fixed");
+    assert_eq!(sc.all_settings().filter(|s| s.name == "isn").count(), 1);
 }
 
 #[test]
@@ -302,4 +320,110 @@ fn so_linger_zero_aborts_with_a_rst_and_loses_data() {
     assert_eq!(get(&o, "client_time_wait"), "yes");
     assert_eq!(get(&o, "server_bytes_read"), "20000 of 20000");
     assert_eq!(get(&o, "server_read_ends_with"), "0");
+}
+
+#[test]
+fn syn_flood_cookies_let_the_real_client_through() {
+    // tcp_syncookies=1 (the default): the flood fills the SYN queue (backlog 8 holds 9 requests) by
+    // 0.8 s; the client's SYN at 1 s gets a cookie and its ACK alone connects.
+    let (o, text) = run("syn-flood", &[]);
+    assert_eq!(get(&o, "client_answered_with"), "a SYN cookie");
+    assert_eq!(get(&o, "client_connect"), "0 at 1.010000");
+    assert_eq!(get(&o, "spoofed_syns"), "100");
+    assert!(text.lines().count() < 100, "a summary, not the full trace");
+    insta::assert_snapshot!("syn-flood", text);
+    // 0: every SYN of the client (at 1, 2, 3, 4, 5, 6 and 8 s) is dropped.
+    let (o, _) = run("syn-flood", &[("tcp_syncookies", "0")]);
+    assert_eq!(get(&o, "client_connect"), "blocked");
+    assert_eq!(get(&o, "client_syns"), "7");
+    assert_eq!(get(&o, "client_syns_dropped"), "7");
+    assert_eq!(get(&o, "client_answered_with"), "nothing");
+    // 2: a cookie for every SYN, flood or not.
+    let (o, _) = run("syn-flood", &[("tcp_syncookies", "2"), ("syn_rate", "0")]);
+    assert_eq!(get(&o, "client_answered_with"), "a SYN cookie");
+    assert_eq!(get(&o, "syn_cookies_sent"), "1");
+}
+
+#[test]
+fn syn_flood_without_cookies_depends_on_the_queues_and_the_request_timer() {
+    // A backlog larger than the flood leaves room: the client's SYN makes a request.
+    let (o, _) = run("syn-flood", &[("tcp_syncookies", "0"), ("backlog", "1000")]);
+    assert_eq!(get(&o, "client_answered_with"), "a SYN-ACK from a request");
+    assert_eq!(get(&o, "client_connect"), "0 at 1.010000");
+    // ... unless tcp_max_syn_backlog keeps its last quarter for proven peers: the client is not one.
+    let (o, _) = run(
+        "syn-flood",
+        &[
+            ("tcp_syncookies", "0"),
+            ("backlog", "1000"),
+            ("tcp_max_syn_backlog", "8"),
+        ],
+    );
+    assert_eq!(get(&o, "client_connect"), "blocked");
+    assert_eq!(get(&o, "client_syns_dropped"), "7");
+    // With tcp_synack_retries=0 a spoofed request lasts 1 s: the client's second SYN finds room.
+    let (o, _) = run(
+        "syn-flood",
+        &[("tcp_syncookies", "0"), ("tcp_synack_retries", "0")],
+    );
+    assert_eq!(get(&o, "client_connect"), "0 at 2.010000");
+    assert_eq!(get(&o, "client_syns_dropped"), "1");
+}
+
+#[test]
+#[allow(clippy::disallowed_methods)] // the wall-clock time of a run is what this test measures
+fn syn_flood_of_thousands_of_syns_runs_fast() {
+    let start = std::time::Instant::now();
+    let (o, _) = run("syn-flood", &[("syn_rate", "2000")]);
+    assert_eq!(get(&o, "spoofed_syns"), "20000");
+    assert_eq!(get(&o, "client_answered_with"), "a SYN cookie");
+    // Well under a second in release; a debug build of the test is given some slack.
+    let took = start.elapsed();
+    assert!(took.as_secs_f64() < 2.0, "20000 SYNs took {took:?}");
+}
+
+#[test]
+fn accept_overflow_drops_the_ack_or_resets() {
+    // tcp_abort_on_overflow=0: the ACK is dropped, the SYN-ACK goes again on the request timer,
+    // each ACK of it (a challenge ACK from the established client) is dropped again.
+    let (o, text) = run("accept-overflow", &[]);
+    assert_eq!(get(&o, "handshake_ack"), "dropped");
+    assert_eq!(get(&o, "synack_retransmitted_at"), "1.012, 3.012, 7.012 s");
+    assert_eq!(get(&o, "client_read"), "blocked");
+    assert_eq!(get(&o, "listen_overflows"), "4");
+    insta::assert_snapshot!("accept-overflow", text);
+    // 1: a RST, and the client's read fails.
+    let (o, _) = run("accept-overflow", &[("tcp_abort_on_overflow", "1")]);
+    assert_eq!(get(&o, "handshake_ack"), "answered with a RST");
+    assert_eq!(get(&o, "synack_retransmitted_at"), "none");
+    assert_eq!(get(&o, "client_read"), "ECONNRESET");
+    // backlog 2: the accept queue holds 3, room for the two local connections and the client.
+    let (o, _) = run("accept-overflow", &[("backlog", "2")]);
+    assert_eq!(get(&o, "handshake_ack"), "accepted");
+    assert_eq!(get(&o, "listen_overflows"), "0");
+}
+
+#[test]
+fn isn_predict_succeeds_against_a_clock_and_fails_against_rfc_6528() {
+    let (o, text) = run("isn-predict", &[]);
+    assert_eq!(get(&o, "guessed_isn"), get(&o, "server_isn"));
+    assert_eq!(get(&o, "spoofed_connection"), "ESTABLISHED");
+    assert_eq!(get(&o, "server_read"), "21 bytes");
+    insta::assert_snapshot!("isn-predict", text);
+    for (isn, established) in [("rfc6528", false), ("fixed", true), ("random", false)] {
+        let (o, _) = run("isn-predict", &[("isn", isn)]);
+        assert_eq!(
+            get(&o, "spoofed_connection") == "ESTABLISHED",
+            established,
+            "{isn}"
+        );
+        assert_eq!(
+            get(&o, "guessed_isn") == get(&o, "server_isn"),
+            established,
+            "{isn}"
+        );
+    }
+    let (o, _) = run("isn-predict", &[("isn", "rfc6528")]);
+    assert_eq!(get(&o, "spoofed_connection"), "SYN-RECEIVED");
+    assert_eq!(get(&o, "server_read"), "blocked");
 }

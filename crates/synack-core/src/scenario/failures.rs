@@ -26,7 +26,7 @@ pub const FIXED_ISN: u32 = 4_294_967_000;
 /// The `isn` setting: how both hosts choose initial sequence numbers.
 pub const ISN: Setting = Setting {
     name: "isn",
-    help: "how both hosts pick ISNs: rfc6528 (Linux: keyed hash + clock), fixed (a constant), clock (RFC 793's 4 µs clock), random",
+    help: "how the host picks ISNs: rfc6528 (Linux: keyed hash + clock), fixed (a constant), clock (RFC 793's 4 µs clock), random",
     default: 1,
     min: 0,
     max: 3,
@@ -74,7 +74,7 @@ fn data(len: usize) -> Vec<u8> {
 }
 
 /// Seconds, as the outcome prints them: `63`, `0.008`.
-fn secs(d: Duration) -> String {
+pub(super) fn secs(d: Duration) -> String {
     let us = d.micros();
     if us.is_multiple_of(1_000_000) {
         format!("{}", us / 1_000_000)
@@ -85,7 +85,11 @@ fn secs(d: Duration) -> String {
 }
 
 /// When host `h` sent segments matching `which`.
-fn sent_at(sim: &Sim, h: u16, which: impl Fn(&crate::wire::Segment) -> bool) -> Vec<Instant> {
+pub(super) fn sent_at(
+    sim: &Sim,
+    h: u16,
+    which: impl Fn(&crate::wire::Segment) -> bool,
+) -> Vec<Instant> {
     sim.trace()
         .iter()
         .filter(|e| e.host == Some(HostId(h)))
@@ -106,7 +110,11 @@ fn schedule(times: &[Instant]) -> String {
 }
 
 /// The first result of a call matching `which` on host `h`, and when it came.
-fn result_of(sim: &Sim, h: u16, which: impl Fn(&Call) -> bool) -> Option<(Instant, CallResult)> {
+pub(super) fn result_of(
+    sim: &Sim,
+    h: u16,
+    which: impl Fn(&Call) -> bool,
+) -> Option<(Instant, CallResult)> {
     sim.trace()
         .iter()
         .filter(|e| e.host == Some(HostId(h)))
@@ -120,7 +128,7 @@ fn result_of(sim: &Sim, h: u16, which: impl Fn(&Call) -> bool) -> Option<(Instan
         })
 }
 
-fn show(r: &CallResult) -> String {
+pub(super) fn show(r: &CallResult) -> String {
     match r {
         CallResult::Err { errno } => String::from(errno.name()),
         CallResult::Data { data } => format!("{} bytes", data.len()),
@@ -173,7 +181,7 @@ fn bytes_read_on_accepted(sim: &Sim, h: u16, fd: i32, nth: usize) -> usize {
         .sum()
 }
 
-fn counter(sim: &Sim, h: u16, c: Counter) -> u64 {
+pub(super) fn counter(sim: &Sim, h: u16, c: Counter) -> u64 {
     sim.host(HostId(h)).map_or(0, |host| host.counters().get(c))
 }
 
@@ -182,7 +190,7 @@ fn counter(sim: &Sim, h: u16, c: Counter) -> u64 {
 // ============================================================================
 
 /// A client that connects at `ms` (a blocking connect to the server).
-fn connect_at(ms: u64) -> Vec<Step> {
+pub(super) fn connect_at(ms: u64) -> Vec<Step> {
     alloc::vec![
         step(ms, Call::Socket),
         step(
@@ -207,6 +215,7 @@ pub fn synack_timeout_build(_: &Params) -> Build {
         threads: alloc::vec![connect_at(11), server],
         machine: alloc::vec![alloc::vec![machine(13, Op::Crash)]],
         rules: Vec::new(),
+        attack: None,
     }
 }
 
@@ -258,6 +267,7 @@ pub fn syn_retries_build(_: &Params) -> Build {
         threads: alloc::vec![connect_at(12), Vec::new()],
         machine: alloc::vec![Vec::new(), alloc::vec![machine(0, Op::Crash)]],
         rules: Vec::new(),
+        attack: None,
     }
 }
 
@@ -371,6 +381,7 @@ pub fn half_open_build(p: &Params) -> Build {
         threads: alloc::vec![client, server],
         machine: alloc::vec![reboot],
         rules: Vec::new(),
+        attack: None,
     }
 }
 
@@ -469,6 +480,7 @@ pub fn isn_fixed_build(p: &Params) -> Build {
         threads: alloc::vec![client, server],
         machine: alloc::vec![reboot],
         rules,
+        attack: None,
     }
 }
 
@@ -529,6 +541,7 @@ pub fn stale_data_build(p: &Params) -> Build {
         threads: alloc::vec![client, server],
         machine: Vec::new(),
         rules,
+        attack: None,
     }
 }
 

@@ -81,13 +81,23 @@ impl Setting {
 }
 
 /// Settings every scenario accepts, per host or for all.
-const COMMON: &[Setting] = &[Setting::number(
-    "skip_time_wait",
-    "1: close instead of entering TIME-WAIT (a counterfactual: NOT what Linux does)",
-    0,
-    0,
-    1,
-)];
+const COMMON: &[Setting] = &[
+    Setting::number(
+        "skip_time_wait",
+        "1: close instead of entering TIME-WAIT (a counterfactual: NOT what Linux does)",
+        0,
+        0,
+        1,
+    ),
+    // Linux's own strategy unless the scenario's story needs another (isn-fixed says `fixed`).
+    Setting {
+        default: 0,
+        ..failures::ISN
+    },
+];
+
+/// Settings that belong to each host (`client.NAME=VALUE` sets one, `NAME=VALUE` both).
+pub const PER_HOST: &[&str] = &["skip_time_wait", "isn", "profile"];
 
 /// One row of the catalogue.
 pub struct Scenario {
@@ -116,6 +126,8 @@ pub struct Build {
     pub machine: Vec<Vec<Step>>,
     /// Segments the router drops, holds or duplicates.
     pub rules: Vec<Rule>,
+    /// An attacker (`syn-flood`, `isn-predict`).
+    pub attack: Option<crate::attack::Attack>,
 }
 
 impl Build {
@@ -614,6 +626,33 @@ pub const SCENARIOS: &[Scenario] = &[
         build: failures::linger_build,
         outcome: failures::linger_outcome,
     },
+    Scenario {
+        id: "syn-flood",
+        summary: "spoofed SYNs fill the SYN queue: without SYN cookies a real client cannot connect; with them it connects through a cookie",
+        settings: &[load::SYN_RATE, load::FLOOD_BACKLOG],
+        until: load::FLOOD_UNTIL,
+        sysctls: &[],
+        build: load::syn_flood_build,
+        outcome: load::syn_flood_outcome,
+    },
+    Scenario {
+        id: "accept-overflow",
+        summary: "the application never calls accept(): the handshake's ACK finds the accept queue full, and is dropped (the SYN-ACK goes again) or answered with a RST",
+        settings: &[load::OVERFLOW_BACKLOG],
+        until: Duration::from_secs(10),
+        sysctls: &[],
+        build: load::accept_overflow_build,
+        outcome: load::accept_overflow_outcome,
+    },
+    Scenario {
+        id: "isn-predict",
+        summary: "RFC 793's 4 µs clock makes the next ISN guessable: an off-path attacker completes a handshake spoofed from a trusted host",
+        settings: &[load::PREDICT_ISN],
+        until: Duration::from_secs(3),
+        sysctls: &[],
+        build: load::isn_predict_build,
+        outcome: load::isn_predict_outcome,
+    },
 ];
 
 /// The client connects, both close: the client first (at 1 s), the server `close_delay_ms` after
@@ -758,6 +797,8 @@ fn close_facts(sim: &Sim) -> Vec<Fact> {
 }
 
 mod failures;
+mod load;
+pub use failures::FIXED_ISN;
 
 /// The scenario with this id.
 pub fn find(id: &str) -> Result<&'static Scenario, ConfigError> {
@@ -777,14 +818,20 @@ pub fn find(id: &str) -> Result<&'static Scenario, ConfigError> {
 const HOST_NAMES: [&str; 2] = ["client", "server"];
 
 impl Scenario {
-    /// The scenario's own settings, then those every scenario accepts.
+    /// The scenario's own settings, then those every scenario accepts (where the scenario has
+    /// its own setting of that name, its own wins: its default differs).
     pub fn all_settings(&self) -> impl Iterator<Item = &'static Setting> + use<> {
-        self.settings.iter().chain(COMMON)
+        let own = self.settings;
+        own.iter().chain(
+            COMMON
+                .iter()
+                .filter(move |c| own.iter().all(|s| s.name != c.name)),
+        )
     }
 
     /// The default parameters.
     pub fn params(&self, seed: u64) -> Params {
-        let hosts = [CLIENT, SERVER]
+        let hosts: Vec<HostConfig> = [CLIENT, SERVER]
             .iter()
             .zip(HOST_NAMES)
             .map(|(addr, name)| HostConfig {
@@ -797,12 +844,13 @@ impl Scenario {
                 isn: IsnStrategy::Rfc6528,
             })
             .collect();
-        let settings = self
-            .settings
+        let settings: Vec<(&'static str, u64)> =
+            self.all_settings().map(|s| (s.name, s.default)).collect();
+        let isn = settings
             .iter()
-            .chain(COMMON)
-            .map(|s| (s.name, s.default))
-            .collect();
+            .find(|(n, _)| *n == "isn")
+            .map_or(IsnStrategy::Rfc6528, |(_, v)| failures::isn_strategy(*v));
+        let hosts = hosts.into_iter().map(|h| HostConfig { isn, ..h }).collect();
         let mut p = Params {
             hosts,
             settings,
@@ -845,7 +893,7 @@ impl Scenario {
             }
             return Ok(());
         }
-        if let Some(s) = self.settings.iter().chain(COMMON).find(|s| s.name == name) {
+        if let Some(s) = self.all_settings().find(|s| s.name == name) {
             let v = s.parse(value).ok_or_else(|| ConfigError::BadValue {
                 name: String::from(name),
                 value: String::from(value),
@@ -855,6 +903,12 @@ impl Scenario {
                 for i in targets {
                     if let Some(h) = p.hosts.get_mut(i) {
                         h.skip_time_wait = v == 1;
+                    }
+                }
+            } else if s.name == "isn" {
+                for i in targets {
+                    if let Some(h) = p.hosts.get_mut(i) {
+                        h.isn = failures::isn_strategy(v);
                     }
                 }
             } else if let Some(slot) = p.settings.iter_mut().find(|(n, _)| *n == s.name) {
@@ -876,9 +930,7 @@ impl Scenario {
                             .map(|k| k.name)
                             .collect::<Vec<_>>()
                             .join(", "),
-                        self.settings
-                            .iter()
-                            .chain(COMMON)
+                        self.all_settings()
                             .map(|s| s.name)
                             .chain(["profile"])
                             .collect::<Vec<_>>()
@@ -908,12 +960,6 @@ impl Scenario {
             && let Some(client) = p.hosts.get_mut(0)
         {
             client.isn = IsnStrategy::Fixed(4_294_967_000);
-        }
-        if let Some(s) = self.settings.iter().find(|s| s.name == "isn") {
-            let isn = failures::isn_strategy(p.get(s.name));
-            for h in &mut p.hosts {
-                h.isn = isn;
-            }
         }
         let mut machines = b.machine.into_iter();
         let hosts = p
@@ -949,6 +995,7 @@ impl Scenario {
             rules: b.rules,
             router_msl,
             limits,
+            attack: b.attack,
         });
         let mut interventions = Vec::new();
         if self.id == "time-wait-rst" {
@@ -969,6 +1016,15 @@ impl Scenario {
     /// The outcome of a finished run.
     pub fn outcome(&self, sim: &Sim, p: &Params) -> Vec<Fact> {
         (self.outcome)(sim, p)
+    }
+
+    /// The run as text for a reader and the snapshot tests: the full trace (`render_text`), or
+    /// for a scenario with thousands of events, its own summary (`syn-flood`: a line per second).
+    pub fn text(&self, sim: &Sim, outcome: &[Fact]) -> String {
+        match self.id {
+            "syn-flood" => load::syn_flood_text(sim, outcome),
+            _ => render_text(sim, outcome),
+        }
     }
 }
 
@@ -1053,20 +1109,25 @@ pub fn render_text(sim: &Sim, outcome: &[Fact]) -> String {
         if let EventKind::Delivered { .. } = e.kind {
             continue;
         }
-        let host = e
-            .host
-            .and_then(|h| sim.host(h))
-            .map_or("network", |h| h.name());
-        s.push_str(&format!(
-            "{:>11} {:<8} {}\n",
-            e.at.to_string(),
-            host,
-            e.kind
-        ));
+        s.push_str(&event_line(sim, e));
     }
+    push_outcome(&mut s, outcome);
+    s
+}
+
+/// One line of the readable trace: time, host (or `network`), the event.
+fn event_line(sim: &Sim, e: &crate::trace::Event) -> String {
+    let host = e
+        .host
+        .and_then(|h| sim.host(h))
+        .map_or("network", |h| h.name());
+    format!("{:>11} {:<8} {}\n", e.at.to_string(), host, e.kind)
+}
+
+/// The outcome's lines, after the trace.
+fn push_outcome(s: &mut String, outcome: &[Fact]) {
     s.push_str("outcome:\n");
     for f in outcome {
         s.push_str(&format!("  {}: {}\n", f.key, f.value));
     }
-    s
 }

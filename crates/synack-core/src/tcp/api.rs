@@ -313,10 +313,15 @@ impl Host {
         let Some(s) = self.socks.get(key) else {
             return err(Errno::EBADF);
         };
+        // `__inet_listen_sk`: `net.core.somaxconn` caps the backlog, read at every listen().
+        if backlog > somaxconn {
+            mark!(listen_backlog_capped_by_somaxconn);
+        }
         let backlog = backlog.min(somaxconn);
         match s.state {
             State::Listen => {
                 // A second listen() only changes the backlog.
+                mark!(listen_again_changes_backlog);
                 if let Some(l) = self.socks.get_mut(key).and_then(|s| s.listener.as_mut()) {
                     l.backlog = backlog;
                 }

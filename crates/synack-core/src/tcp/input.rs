@@ -1,9 +1,11 @@
-//! Segment arrival: `tcp_v4_rcv`'s lookup, the listener (`tcp_conn_request`, `tcp_check_req`),
+//! Segment arrival: `tcp_v4_rcv`'s lookup, the listener (`tcp_conn_request` with its SYN and
+//! accept queues, `cookie_v4_check`, `tcp_check_req`),
 //! SYN-SENT (`tcp_rcv_synsent_state_process`) and every synchronized state
 //! (`tcp_rcv_state_process`, `tcp_validate_incoming`, `tcp_ack`, `tcp_data_queue`, `tcp_fin`),
 //! with the delayed-ACK engine and the retransmission timer.
 
 use super::output::{initial_window, initial_wscale};
+use super::syncookies;
 use super::{
     ADVMSS, Conn, Host, Listener, Request, State, TCP_ATO_MIN_MS, TCP_DELACK_MAX_MS, TCP_INIT_CWND,
     TCP_MAX_QUICKACKS, TCP_MSS_DEFAULT, TCP_RTO_MAX_MS, TCP_RTO_MIN_US, TCP_TIMEOUT_INIT_MS,
@@ -17,12 +19,45 @@ use crate::time::{Duration, Instant};
 use crate::trace::{Discard, EventKind, SegId, SendCause, TimerKind};
 use crate::wire::{Endpoint, Segment};
 
+/// The flow a cookie hashes: the client's address and port first.
+fn cookie_flow(client: Endpoint, server: Endpoint) -> syncookies::Flow {
+    syncookies::Flow {
+        saddr: client.ip.0,
+        daddr: server.ip.0,
+        sport: client.port,
+        dport: server.port,
+    }
+}
+
 /// The options of an incoming SYN that this host accepts (`tcp_parse_options` with the sysctls).
 struct SynOptions {
     mss: u32,
     wscale: Option<u8>,
     sack: bool,
     ts: Option<(u32, u32)>,
+}
+
+/// What `cookie_v4_check` made of an ACK to a listener.
+enum CookieCheck {
+    /// A good cookie: the connection, rebuilt, is this child.
+    Child(Key),
+    /// Not a cookie to use (cookies off, no recent flood, a bad cookie, an option this host no
+    /// longer allows): the listener handles the segment.
+    Listener,
+    /// A good cookie, but the segment was dropped (the accept queue is full).
+    Dropped,
+}
+
+/// The options a request settled: what its SYN (or its cookie) carried and this host allows.
+struct Agreed {
+    /// The peer's MSS.
+    mss: u32,
+    /// The peer's window scale, when both sides scale.
+    wscale: Option<u8>,
+    sack: bool,
+    /// The peer's TSval, when both sides use timestamps.
+    ts_recent: Option<u32>,
+    tsoffset: u32,
 }
 
 impl Host {
@@ -102,7 +137,20 @@ impl Host {
 
     /// `tcp_rcv_state_process` in LISTEN: an ACK gets a RST, a RST is ignored, a SYN (without
     /// FIN) goes to `tcp_conn_request`.
+    /// A segment without SYN first meets `cookie_v4_check` (`tcp_v4_cookie_check`).
     pub(super) fn listen_input(&mut self, lkey: Key, seg: &Segment, tw_isn: Option<SeqNum>) {
+        if !seg.flags.syn() {
+            match self.cookie_check(lkey, seg) {
+                CookieCheck::Child(child) => {
+                    // `tcp_child_process`: the ACK goes on to the new child.
+                    self.emit_queues(lkey);
+                    self.full_input(child, seg);
+                    return;
+                }
+                CookieCheck::Listener => {}
+                CookieCheck::Dropped => return,
+            }
+        }
         if seg.flags.ack() {
             mark!(listen_ack_rst);
             self.send_reset_for(seg);
@@ -117,84 +165,321 @@ impl Host {
         }
     }
 
-    /// `tcp_conn_request`: admit a SYN into the SYN queue and answer with a SYN-ACK.
+    /// `tcp_conn_request`: admit a SYN into the SYN queue and answer with a SYN-ACK, or answer it
+    /// with a SYN cookie and keep nothing, or drop it.
     fn conn_request(&mut self, lkey: Key, seg: &Segment, tw_isn: Option<SeqNum>) {
         let Some(l) = self.socks.get(lkey).and_then(|s| s.listener.as_ref()) else {
             return;
         };
-        let (syn_queue, accept_len, backlog) = (
-            l.syn_queue,
-            u32::try_from(l.accept_queue.len()).unwrap_or(u32::MAX),
-            l.backlog,
-        );
+        let (syn_queue, backlog) = (l.syn_queue, l.backlog);
         let cookies = self.cfg.sysctl.tcp_syncookies;
-        // A SYN that reuses a TIME-WAIT 4-tuple skips the queue checks ("TW buckets are converted
-        // to open requests without limitations").
+        // A SYN that reuses a TIME-WAIT 4-tuple skips the SYN queue's checks ("TW buckets are
+        // converted to open requests without limitations").
+        let mut want_cookie = false;
         if tw_isn.is_none() && (cookies == 2 || syn_queue > backlog) {
-            // `inet_csk_reqsk_queue_is_full`: full when the length exceeds the backlog.
-            self.count(Counter::ListenDrops);
+            // `inet_csk_reqsk_queue_is_full` (full when the length exceeds the backlog) or
+            // `tcp_syncookies=2`: `tcp_syn_flood_action` answers with a cookie, or drops.
             if cookies == 0 {
+                mark!(syn_queue_full_drop);
                 self.count(Counter::ReqQFullDrop);
+                self.count(Counter::ListenDrops);
                 self.discard(Discard::SynQueueFull);
-            } else {
-                self.discard(Discard::SynCookiesNotSimulated);
+                return;
             }
-            return;
+            if cookies == 2 {
+                mark!(syncookies_always);
+            } else {
+                mark!(syn_queue_full_cookie);
+            }
+            self.count(Counter::ReqQFullDoCookies);
+            want_cookie = true;
         }
-        // `sk_acceptq_is_full`: full when its length exceeds the backlog.
-        if accept_len > backlog {
+        // `sk_acceptq_is_full`, cookie or not.
+        if self.accept_queue_full(lkey) {
+            mark!(accept_queue_full_syn_drop);
             self.count(Counter::ListenOverflows);
             self.count(Counter::ListenDrops);
             self.discard(Discard::AcceptQueueFullSyn);
             return;
         }
-        let max_syn_backlog = self.cfg.sysctl.tcp_max_syn_backlog;
-        if tw_isn.is_none()
+        // Without cookies, the last quarter of `tcp_max_syn_backlog` is kept for peers proven
+        // alive: ones the TCP metrics cache holds an RTT for (`tcp_peer_is_proven`).
+        let max_syn_backlog = i64::from(self.cfg.sysctl.tcp_max_syn_backlog);
+        if !want_cookie
+            && tw_isn.is_none()
             && cookies == 0
-            && max_syn_backlog.saturating_sub(syn_queue) < (max_syn_backlog >> 2)
+            && max_syn_backlog - i64::from(syn_queue) < (max_syn_backlog >> 2)
         {
-            self.count(Counter::ListenDrops);
-            self.discard(Discard::MaxSynBacklog);
-            return;
+            if self.peer_is_proven(seg.dst.ip, seg.src.ip) {
+                mark!(max_syn_backlog_proven_peer);
+            } else {
+                mark!(max_syn_backlog_drop);
+                self.count(Counter::ListenDrops);
+                self.discard(Discard::MaxSynBacklog);
+                return;
+            }
         }
-        if !self.check_limit() {
+        if !want_cookie && !self.check_limit() {
             return;
         }
         let o = self.syn_options(seg);
         let local = seg.dst;
         let remote = seg.src;
-        let iss = match tw_isn {
-            Some(isn) => isn,
-            None => self.initial_seq(local, remote),
+        // Without a timestamp to carry them, a cookie cannot remember window scaling and SACK
+        // (`tcp_clear_options`): its SYN-ACK offers the MSS alone.
+        let (wscale, sack) = if want_cookie && o.ts.is_none() {
+            (None, false)
+        } else {
+            (o.wscale, o.sack)
         };
-        let tsoffset = self.ts_offset(local.ip, remote.ip);
         let tstamp_ok = o.ts.is_some();
+        let tsoffset = if tstamp_ok {
+            self.ts_offset(local.ip, remote.ip)
+        } else {
+            0
+        };
         let mss = u32::from(ADVMSS)
             - if tstamp_ok {
                 u32::from(TCPOLEN_TSTAMP_ALIGNED)
             } else {
                 0
             };
-        let req = Request {
+        let agreed = Agreed {
+            mss: o.mss,
+            wscale,
+            sack,
+            ts_recent: o.ts.map(|t| t.0),
+            tsoffset,
+        };
+        // `tcp_openreq_init_rwin`: the window is a multiple of our MSS.
+        let mut req = self.new_request(lkey, seg, seg.seq, SeqNum(0), agreed, mss);
+        if want_cookie {
+            self.send_cookie_synack(req, seg);
+            return;
+        }
+        req.iss = match tw_isn {
+            Some(isn) => isn,
+            None => self.initial_seq(local, remote),
+        };
+        let rkey = self.requests.insert(req);
+        self.ehash.insert((local, remote), Conn::Request(rkey));
+        if let Some(l) = self.socks.get_mut(lkey).and_then(|s| s.listener.as_mut()) {
+            // `inet_csk_reqsk_queue_added`: a new request is young until its timer first expires.
+            l.syn_queue += 1;
+            l.young += 1;
+        }
+        self.emit_request_state(local, remote);
+        self.emit_queues(lkey);
+        self.send_synack(rkey, false);
+        let ticks = self
+            .clock
+            .to_jiffies(Duration::from_millis(TCP_TIMEOUT_INIT_MS));
+        self.arm_request(rkey, ticks);
+    }
+
+    /// `cookie_init_sequence` and `tcp_v4_send_synack` with `TCP_SYNACK_COOKIE`: the SYN-ACK whose
+    /// ISN is a cookie (and whose TSval, with timestamps, carries the options); the request is
+    /// freed at once, so nothing retransmits it.
+    fn send_cookie_synack(&mut self, mut req: Request, seg: &Segment) {
+        let keys = self.secrets.syncookie_keys();
+        let count = self.cookie_time();
+        let mss = u16::try_from(req.peer_mss).unwrap_or(u16::MAX);
+        let (isn, table_mss) = syncookies::init_sequence(
+            &keys,
+            cookie_flow(req.remote, req.local),
+            seg.seq.0,
+            mss,
+            count,
+        );
+        req.iss = SeqNum(isn);
+        req.peer_mss = u32::from(table_mss);
+        self.synq_overflow(req.listener);
+        self.count(Counter::SyncookiesSent);
+        let tsval_base = if req.tstamp_ok {
+            mark!(syncookie_timestamp_options);
+            syncookies::init_timestamp(
+                self.now.millis(),
+                syncookies::CookieOptions {
+                    wscale: req.wscale_ok.then_some(req.snd_wscale),
+                    sack: req.sack_ok,
+                },
+            )
+        } else {
+            self.now.millis() as u32
+        };
+        let synack = super::output::synack_segment(&req, tsval_base);
+        self.transmit(synack, SendCause::SynAckCookie);
+    }
+
+    /// `tcp_cookie_time`: the cookie's counter, which ticks once a minute of jiffies.
+    fn cookie_time(&self) -> u32 {
+        let period = u64::from(self.clock.hz) * syncookies::SYNCOOKIE_PERIOD_SECS;
+        // The counter lives in the cookie's top 8 bits; only its difference matters.
+        (self.jiffies() / period.max(1)) as u32
+    }
+
+    /// `tcp_synq_overflow`: remember when the listener last answered with a cookie (at most once
+    /// a second).
+    fn synq_overflow(&mut self, lkey: Key) {
+        let now = self.jiffies();
+        let hz = u64::from(self.clock.hz);
+        if let Some(l) = self.socks.get_mut(lkey).and_then(|s| s.listener.as_mut())
+            && !l
+                .last_overflow
+                .is_some_and(|last| last <= now && now <= last + hz)
+        {
+            l.last_overflow = Some(now);
+        }
+    }
+
+    /// `tcp_synq_no_recent_overflow`: no cookie was sent in the last `TCP_SYNCOOKIE_VALID` (two
+    /// minutes), so an ACK to the listener is not checked as a cookie.
+    fn synq_no_recent_overflow(&self, lkey: Key) -> bool {
+        let now = self.jiffies();
+        let hz = u64::from(self.clock.hz);
+        let valid = 2 * syncookies::SYNCOOKIE_PERIOD_SECS * hz;
+        let last = self
+            .socks
+            .get(lkey)
+            .and_then(|s| s.listener.as_ref())
+            .and_then(|l| l.last_overflow);
+        !last.is_some_and(|last| now + hz >= last && now <= last + valid)
+    }
+
+    /// `sk_acceptq_is_full`: the accept queue is full when its length exceeds the backlog (so
+    /// backlog + 1 connections fit).
+    fn accept_queue_full(&self, lkey: Key) -> bool {
+        self.socks
+            .get(lkey)
+            .and_then(|s| s.listener.as_ref())
+            .is_none_or(|l| u32::try_from(l.accept_queue.len()).unwrap_or(u32::MAX) > l.backlog)
+    }
+
+    /// `tcp_peer_is_proven`: the TCP metrics cache holds an RTT for this pair of addresses.
+    fn peer_is_proven(&self, local: crate::wire::Ipv4, remote: crate::wire::Ipv4) -> bool {
+        self.metrics
+            .get(&(local, remote))
+            .is_some_and(|rtt| *rtt > 0)
+    }
+
+    /// `tcp_update_metrics` (called by `tcp_time_wait` and in LAST-ACK): save the connection's
+    /// smoothed RTT for its peer, or reset it when the connection had none or was backing off.
+    pub(super) fn update_metrics(&mut self, key: Key) {
+        let Some(s) = self.socks.get(key) else { return };
+        let (Some(local), Some(remote)) = (s.local, s.remote) else {
+            return;
+        };
+        let t = &s.tcb;
+        let pair = (local.ip, remote.ip);
+        if t.backoff != 0 || t.srtt_us == 0 {
+            if let Some(rtt) = self.metrics.get_mut(&pair) {
+                *rtt = 0;
+            }
+        } else {
+            let srtt = t.srtt_us;
+            self.metrics.insert(pair, srtt);
+        }
+    }
+
+    /// `cookie_v4_check`: an ACK to a listener that may carry a SYN cookie.
+    fn cookie_check(&mut self, lkey: Key, seg: &Segment) -> CookieCheck {
+        if self.cfg.sysctl.tcp_syncookies == 0 || !seg.flags.ack() || seg.flags.rst() {
+            return CookieCheck::Listener;
+        }
+        if self.synq_no_recent_overflow(lkey) {
+            mark!(syncookie_no_recent_overflow);
+            return CookieCheck::Listener;
+        }
+        let keys = self.secrets.syncookie_keys();
+        let count = self.cookie_time();
+        let local = seg.dst;
+        let remote = seg.src;
+        let cookie = seg.ack - 1;
+        let Some(mss) = syncookies::check(
+            &keys,
+            cookie_flow(remote, local),
+            cookie.0,
+            (seg.seq - 1).0,
+            count,
+        ) else {
+            mark!(syncookie_failed);
+            self.count(Counter::SyncookiesFailed);
+            return CookieCheck::Listener;
+        };
+        self.count(Counter::SyncookiesRecv);
+        let s = &self.cfg.sysctl;
+        let ts = seg.timestamp();
+        // The echoed TSval less the connection's offset carries the options
+        // (`cookie_timestamp_decode`); an ACK with TSecr 0 has no offset to remove.
+        let tsoffset = match ts {
+            Some((_, ecr)) if ecr != 0 => self.ts_offset(local.ip, remote.ip),
+            _ => 0,
+        };
+        let Some(o) = syncookies::decode_timestamp(
+            ts.map(|(_, ecr)| ecr.wrapping_sub(tsoffset)),
+            s.tcp_timestamps != 0,
+            s.tcp_sack != 0,
+            s.tcp_window_scaling != 0,
+        ) else {
+            mark!(syncookie_options_refused);
+            return CookieCheck::Listener;
+        };
+        // `sk_acceptq_is_full` in `tcp_v4_syn_recv_sock`: dropped, whatever
+        // `tcp_abort_on_overflow` says (that is `tcp_check_req`'s, for requests).
+        if self.accept_queue_full(lkey) {
+            mark!(syncookie_accept_queue_full);
+            self.count(Counter::ListenOverflows);
+            self.count(Counter::ListenDrops);
+            self.discard(Discard::AcceptQueueFullAck);
+            return CookieCheck::Dropped;
+        }
+        if !self.check_limit() {
+            return CookieCheck::Dropped;
+        }
+        mark!(syncookie_ack_creates_child);
+        let agreed = Agreed {
+            mss: u32::from(mss),
+            wscale: o.wscale,
+            sack: o.sack,
+            ts_recent: ts.map(|t| t.0),
+            tsoffset,
+        };
+        // `cookie_tcp_reqsk_alloc`; `tcp_select_initial_window` with the cookie's MSS.
+        let req = self.new_request(lkey, seg, seg.seq - 1, cookie, agreed, u32::from(mss));
+        self.emit_request_state(local, remote);
+        CookieCheck::Child(self.child_from(req, false))
+    }
+
+    /// A request for listener `lkey` made from `seg` (the SYN, or a cookie's ACK): its 4-tuple,
+    /// ISNs, the options agreed, and a receive window rounded down to `window_mss`.
+    fn new_request(
+        &self,
+        lkey: Key,
+        seg: &Segment,
+        irs: SeqNum,
+        iss: SeqNum,
+        a: Agreed,
+        window_mss: u32,
+    ) -> Request {
+        Request {
             listener: lkey,
-            local,
-            remote,
-            irs: seg.seq,
+            local: seg.dst,
+            remote: seg.src,
+            irs,
             iss,
-            peer_mss: o.mss,
-            snd_wscale: o.wscale.unwrap_or(0),
-            rcv_wscale: if o.wscale.is_some() {
+            peer_mss: a.mss,
+            snd_wscale: a.wscale.unwrap_or(0),
+            rcv_wscale: if a.wscale.is_some() {
                 initial_wscale()
             } else {
                 0
             },
-            wscale_ok: o.wscale.is_some(),
-            sack_ok: o.sack,
-            tstamp_ok,
-            ts_recent: o.ts.map_or(0, |t| t.0),
-            tsoffset,
-            // `tcp_openreq_init_rwin`.
-            rcv_wnd: initial_window(mss),
+            wscale_ok: a.wscale.is_some(),
+            sack_ok: a.sack,
+            tstamp_ok: a.ts_recent.is_some(),
+            ts_recent: a.ts_recent.unwrap_or(0),
+            tsoffset: a.tsoffset,
+            rcv_wnd: initial_window(window_mss),
             peer_window: seg.window,
             num_timeout: 0,
             num_retrans: 0,
@@ -202,12 +487,11 @@ impl Host {
             synack_sent_at: self.now,
             timer: None,
             last_oow_ack: None,
-        };
-        let rkey = self.requests.insert(req);
-        self.ehash.insert((local, remote), Conn::Request(rkey));
-        if let Some(l) = self.socks.get_mut(lkey).and_then(|s| s.listener.as_mut()) {
-            l.syn_queue += 1;
         }
+    }
+
+    /// A request (or a child rebuilt from a cookie) appears: LISTEN -> SYN-RECEIVED on its 4-tuple.
+    fn emit_request_state(&mut self, local: Endpoint, remote: Endpoint) {
         let conn = crate::trace::ConnName {
             local,
             remote: Some(remote),
@@ -217,12 +501,6 @@ impl Host {
             from: State::Listen,
             to: State::SynReceived,
         });
-        self.emit_queues(lkey);
-        self.send_synack(rkey, false);
-        let ticks = self
-            .clock
-            .to_jiffies(Duration::from_millis(TCP_TIMEOUT_INIT_MS));
-        self.arm_request(rkey, ticks);
     }
 
     /// Emits a listener's queue lengths.
@@ -314,29 +592,26 @@ impl Host {
             return;
         }
         // `tcp_v4_syn_recv_sock`: no room in the accept queue.
-        let full = self
-            .socks
-            .get(r.listener)
-            .and_then(|s| s.listener.as_ref())
-            .is_none_or(|l| u32::try_from(l.accept_queue.len()).unwrap_or(u32::MAX) > l.backlog);
-        if full {
+        if self.accept_queue_full(r.listener) {
             self.count(Counter::ListenOverflows);
             self.count(Counter::ListenDrops);
             if self.cfg.sysctl.tcp_abort_on_overflow == 0 {
                 // `listen_overflow`: remember the ACK; the SYN-ACK timer keeps retransmitting.
+                mark!(accept_queue_full_ack_dropped);
                 if let Some(r) = self.requests.get_mut(rkey) {
                     r.acked = true;
                 }
                 self.discard(Discard::AcceptQueueFullAck);
             } else {
                 // `embryonic_reset` with `tcp_abort_on_overflow`: a RST, and the request goes.
+                mark!(accept_queue_full_ack_rst);
                 self.send_reset_for(seg);
                 self.count(Counter::EmbryonicRsts);
                 self.drop_request(rkey);
             }
             return;
         }
-        let Some(child) = self.create_child(rkey, seg) else {
+        let Some(child) = self.create_child(rkey) else {
             return;
         };
         self.full_input(child, seg);
@@ -344,9 +619,20 @@ impl Host {
 
     /// `tcp_create_openreq_child` and `inet_csk_complete_hashdance`: the request becomes a full
     /// socket in SYN-RECEIVED, queued for `accept()`.
-    fn create_child(&mut self, rkey: Key, seg: &Segment) -> Option<Key> {
+    fn create_child(&mut self, rkey: Key) -> Option<Key> {
         let r = self.requests.remove(rkey)?;
         self.ehash.remove(&(r.local, r.remote));
+        self.reqsk_queue_removed(r.listener, r.num_timeout);
+        // `tcp_synack_rtt_meas`: an RTT sample from the SYN-ACK, unless it was retransmitted
+        // (Karn's rule; with timestamps Linux would still measure it from TSecr).
+        let sample = r.num_retrans == 0;
+        Some(self.child_from(r, sample))
+    }
+
+    /// `tcp_v4_syn_recv_sock` and `tcp_create_openreq_child`: a full socket in SYN-RECEIVED made
+    /// from a request (from the SYN queue, or rebuilt from a cookie), queued for `accept()`;
+    /// `rtt_sample` when the time since the SYN-ACK is an RTT sample.
+    fn child_from(&mut self, r: Request, rtt_sample: bool) -> Key {
         let lkey = r.listener;
         // `sk_clone_lock` copies the listener's socket options: SO_REUSEADDR, SO_LINGER.
         let (reuseaddr, linger) = self
@@ -387,9 +673,7 @@ impl Host {
             .clock
             .to_jiffies(Duration::from_millis(TCP_TIMEOUT_INIT_MS));
         t.cwnd = TCP_INIT_CWND;
-        // `tcp_synack_rtt_meas`: an RTT sample from the SYN-ACK, unless it was retransmitted
-        // (Karn's rule; with timestamps Linux would still measure it from TSecr).
-        let sample = (r.num_retrans == 0).then(|| self.now - r.synack_sent_at);
+        let sample = rtt_sample.then(|| self.now - r.synack_sent_at);
         let key = self.socks.insert(s);
         if let Some(m) = sample {
             self.rtt_estimator(key, m.micros());
@@ -400,12 +684,10 @@ impl Host {
             .or_default()
             .push(super::PortOwner::Sock(key));
         if let Some(l) = self.socks.get_mut(lkey).and_then(|s| s.listener.as_mut()) {
-            l.syn_queue = l.syn_queue.saturating_sub(1);
             l.accept_queue.push_back(key);
         }
         self.count(Counter::PassiveOpens);
-        let _ = seg;
-        Some(key)
+        key
     }
 
     /// A segment for a full socket.
@@ -611,6 +893,7 @@ impl Host {
             }
             State::LastAck if fin_acked => {
                 mark!(last_ack_fin_acked);
+                self.update_metrics(key);
                 self.done(key);
                 return;
             }
@@ -1352,6 +1635,7 @@ impl Host {
     /// the full one. TIME-WAIT lasts `TCP_TIMEWAIT_LEN`; an orphan's FIN-WAIT-2 lasts
     /// `tcp_fin_timeout`, at least 3.5 RTO.
     pub(super) fn time_wait(&mut self, key: Key, state: State, timeout: Duration) {
+        self.update_metrics(key);
         let Some(s) = self.socks.get(key) else { return };
         let (Some(local), Some(remote)) = (s.local, s.remote) else {
             return;

@@ -20,8 +20,10 @@
 mod api;
 mod input;
 mod output;
+mod syncookies;
 mod timers;
 mod timewait;
+mod view;
 
 #[cfg(test)]
 mod tests;
@@ -42,6 +44,7 @@ use core::fmt;
 use serde::Serialize;
 
 pub use api::TcpInfo;
+pub use view::{ConnView, QueueView, RttView, SeqView};
 
 /// `TCP_TIMEWAIT_LEN`: how long TIME-WAIT lasts (include/net/tcp.h), in seconds.
 pub const TCP_TIMEWAIT_LEN_SECS: u64 = 60;
@@ -185,6 +188,12 @@ struct Listener {
     accept_queue: VecDeque<Key>,
     /// Requests in the SYN queue (`inet_csk_reqsk_queue_len`).
     syn_queue: u32,
+    /// Requests whose timer has not expired yet (`reqsk_queue_len_young`).
+    young: u32,
+    /// When the SYN queue last overflowed into cookies, in jiffies (the listener's
+    /// `rx_opt.ts_recent_stamp`, `tcp_synq_overflow`): cookie ACKs are only checked for two
+    /// minutes after it.
+    last_overflow: Option<u64>,
 }
 
 /// The delayed-ACK engine (`inet_connection_sock.icsk_ack`).
@@ -382,6 +391,21 @@ pub struct Secrets {
     pub port: (u64, u64),
 }
 
+impl Secrets {
+    /// `syncookie_secret`: the two keys of the cookie hash. Linux draws them at boot like the
+    /// others; here they are derived from the ISN key, so that they too come from the run's seed
+    /// (and change when the host reboots) without drawing more from the run's random stream.
+    fn syncookie_keys(&self) -> syncookies::CookieKeys {
+        let derive = |label: u64| {
+            let mut h = siphasher::sip::SipHasher24::new_with_keys(self.isn.0, self.isn.1);
+            core::hash::Hasher::write(&mut h, b"syncookie_secret");
+            core::hash::Hasher::write_u64(&mut h, label);
+            core::hash::Hasher::finish(&h)
+        };
+        [(derive(0), derive(1)), (derive(2), derive(3))]
+    }
+}
+
 /// Settings of a host beyond its sysctls.
 #[derive(Clone, Debug)]
 pub struct HostConfig {
@@ -443,6 +467,9 @@ pub struct Host {
     over_limit: bool,
     /// ISNs drawn so far by `IsnStrategy::Random` (the input of its keyed hash).
     isn_draws: u64,
+    /// The TCP metrics cache's RTTs (`tcp_metrics`), by (local, peer) address, in µs; 0 when reset.
+    /// A peer with an RTT here is "proven" (`tcp_peer_is_proven`).
+    metrics: BTreeMap<(Ipv4, Ipv4), u64>,
 }
 
 /// A socket as `ss -tan` lists it.
@@ -502,6 +529,7 @@ impl Host {
             current: SegId(0),
             over_limit: false,
             isn_draws: 0,
+            metrics: BTreeMap::new(),
         }
     }
 
@@ -553,51 +581,7 @@ impl Host {
 
     /// Every socket, as `ss -tan` would list them: full sockets, then requests, then TIME-WAIT.
     pub fn sockets(&self) -> Vec<SocketView> {
-        let mut v = Vec::new();
-        for (_, s) in self.socks.iter() {
-            let (recv_q, send_q) = match &s.listener {
-                Some(l) => (
-                    u32::try_from(l.accept_queue.len()).unwrap_or(u32::MAX),
-                    l.backlog,
-                ),
-                None => (
-                    u32::try_from(s.tcb.rx.len()).unwrap_or(u32::MAX),
-                    s.tcb.snd_nxt.distance_from(s.tcb.snd_una),
-                ),
-            };
-            v.push(SocketView {
-                state: s.state,
-                local: s.local,
-                remote: s.remote,
-                fd: s.fd,
-                recv_q,
-                send_q,
-                kind: SocketKind::Full,
-            });
-        }
-        for (_, r) in self.requests.iter() {
-            v.push(SocketView {
-                state: State::SynReceived,
-                local: Some(r.local),
-                remote: Some(r.remote),
-                fd: None,
-                recv_q: 0,
-                send_q: 0,
-                kind: SocketKind::Request,
-            });
-        }
-        for (_, t) in self.time_waits.iter() {
-            v.push(SocketView {
-                state: t.substate,
-                local: Some(t.local),
-                remote: Some(t.remote),
-                fd: None,
-                recv_q: 0,
-                send_q: 0,
-                kind: SocketKind::TimeWait,
-            });
-        }
-        v
+        self.connections().into_iter().map(|c| c.socket).collect()
     }
 
     /// How many sockets are in `state`, as `ss -Htn state NAME | wc -l` counts them

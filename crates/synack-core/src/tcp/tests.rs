@@ -98,6 +98,20 @@ fn syn_with_ts(seq: SeqNum, tsval: u32) -> Segment {
     }
 }
 
+/// The peer's SYN offering everything, as Linux orders it: `mss,sackOK,TS,nop,wscale 7`.
+fn syn_offering_all(tsval: u32) -> Segment {
+    Segment {
+        options: vec![
+            TcpOption::Mss(1460),
+            TcpOption::SackPermitted,
+            TcpOption::Timestamp { val: tsval, ecr: 0 },
+            TcpOption::Nop,
+            TcpOption::WindowScale(7),
+        ],
+        ..syn()
+    }
+}
+
 /// The host's SYN-ACK to `syn()`: MSS only, because the peer offered nothing else.
 fn syn_ack() -> Segment {
     Segment {
@@ -299,6 +313,26 @@ impl TestHost {
         }
     }
 
+    /// Drains the host's output and returns its segments (for a cookie, whose ISN the test cannot
+    /// know in advance).
+    fn sent(&mut self) -> Vec<Segment> {
+        let mut got = Vec::new();
+        while let Some(out) = self.host.poll_output() {
+            match out {
+                Output::Segment(seg, _) => got.push(seg),
+                Output::Event(ev) => self.events.push(ev),
+            }
+        }
+        got
+    }
+
+    /// The one segment the host sent.
+    fn sent_one(&mut self) -> Segment {
+        let mut got = self.sent();
+        assert_eq!(got.len(), 1, "one segment: {got:?}");
+        got.remove(0)
+    }
+
     /// The state of the 4-tuple as the established hash holds it (`ss -tan`'s view): a full
     /// socket, a request (SYN-RECEIVED) or a TIME-WAIT mini socket; `None` when nothing holds it.
     fn state(&self) -> Option<State> {
@@ -390,7 +424,12 @@ fn host() -> TestHost {
 const LISTENER: Fd = 3;
 
 /// A server listening on `LOCAL_END`.
-fn listening(mut h: TestHost) -> TestHost {
+fn listening(h: TestHost) -> TestHost {
+    listening_with_backlog(h, 8)
+}
+
+/// A server listening on `LOCAL_END` with `listen(fd, backlog)`.
+fn listening_with_backlog(mut h: TestHost, backlog: u32) -> TestHost {
     assert_eq!(h.call(Call::Socket), CallResult::Ok { value: 3 });
     h.call(Call::Bind {
         fd: LISTENER,
@@ -399,7 +438,7 @@ fn listening(mut h: TestHost) -> TestHost {
     assert_eq!(
         h.call(Call::Listen {
             fd: LISTENER,
-            backlog: 8
+            backlog
         }),
         CallResult::Ok { value: 0 }
     );
@@ -608,16 +647,7 @@ fn listen_syn_gets_syn_ack_with_options_in_tcp_options_write_order() {
     send!(
         h,
         time 1000,
-        Segment {
-            options: vec![
-                TcpOption::Mss(1460),
-                TcpOption::SackPermitted,
-                TcpOption::Timestamp { val: 7, ecr: 0 },
-                TcpOption::Nop,
-                TcpOption::WindowScale(7),
-            ],
-            ..syn()
-        }
+        syn_offering_all(7)
     );
     recv!(
         h,
@@ -779,6 +809,530 @@ fn syn_received_rst_not_at_rcv_nxt_gets_a_challenge_ack_and_the_request_stays() 
     recv_nothing!(h);
     assert_eq!(h.counter(Counter::AckSkippedSynRecv), 1);
     assert_eq!(h.state(), Some(State::SynReceived));
+}
+
+// =============================================================================================
+// LISTEN under load: the SYN queue, the accept queue, SYN cookies (`tcp_conn_request`)
+// =============================================================================================
+
+/// Another peer on the same address as `REMOTE_END`, at port 49500 + `n`.
+fn peer_end(n: u16) -> Endpoint {
+    Endpoint::new(REMOTE_IP, REMOTE_END.port + n)
+}
+
+/// The SYN of peer `n`.
+fn syn_from(n: u16) -> Segment {
+    Segment {
+        src: peer_end(n),
+        ..syn()
+    }
+}
+
+/// The host's SYN-ACK to `syn_from(n)`.
+fn syn_ack_to(n: u16) -> Segment {
+    Segment {
+        dst: peer_end(n),
+        ..syn_ack()
+    }
+}
+
+/// Peer `n`'s ACK of the host's SYN-ACK (whose ISN was `iss`).
+fn ack_from(n: u16, iss: SeqNum) -> Segment {
+    Segment {
+        src: peer_end(n),
+        ..peer_ack(REMOTE_SEQ + 1, iss + 1)
+    }
+}
+
+/// Peers 1 to `last` each send a SYN now, answered by a SYN-ACK: requests in the SYN queue.
+fn requests_from(h: &mut TestHost, last: u16) {
+    for n in 1..=last {
+        send!(h, syn_from(n));
+        recv!(h, [syn_ack_to(n)]);
+    }
+}
+
+/// A cookie SYN-ACK: the MSS option alone, the cookie as its ISN.
+fn cookie_syn_ack(cookie: SeqNum) -> Segment {
+    Segment {
+        seq: cookie,
+        ..syn_ack()
+    }
+}
+
+/// A listener with `tcp_syncookies=2` that answered `syn()` at 0 with a cookie: the host and the
+/// cookie (the SYN-ACK's ISN).
+fn cookie_sent() -> (TestHost, SeqNum) {
+    let mut h = listening(host_with(|s| s.tcp_syncookies = 2));
+    send!(h, syn());
+    let cookie = h.sent_one().seq;
+    (h, cookie)
+}
+
+// `tcp_conn_request`, `inet_csk_reqsk_queue_is_full`: the SYN queue is full when its length exceeds
+// the backlog, so listen(fd, 1) holds 2 requests; with cookies off a third SYN is dropped unanswered
+// (`tcp_syn_flood_action`: TcpExtTCPReqQFullDrop; TcpExtListenDrops). Kernel-verified:
+// syn-queue-full-drop.pkt.
+#[test]
+fn listen_full_syn_queue_drops_a_syn_with_cookies_off() {
+    let mut h = listening_with_backlog(host_with(|s| s.tcp_syncookies = 0), 1);
+    requests_from(&mut h, 2);
+    cov_mark::check!(syn_queue_full_drop);
+    send!(h, time 100, syn());
+    recv_nothing!(h);
+    assert!(h.discarded(Discard::SynQueueFull));
+    assert_eq!(h.counter(Counter::ReqQFullDrop), 1);
+    assert_eq!(h.counter(Counter::ListenDrops), 1);
+    assert_eq!(h.counter(Counter::SyncookiesSent), 0);
+    assert_eq!(h.host.count_state(State::SynReceived), 2);
+}
+
+// `tcp_conn_request` with `tcp_syncookies=1`: a SYN to a full SYN queue is answered with a cookie
+// (`tcp_syn_flood_action`: TcpExtTCPReqQFullDoCookies; `cookie_init_sequence`:
+// TcpExtSyncookiesSent). No request is kept, so the cookie SYN-ACK is never retransmitted; without a
+// timestamp to carry them, SACK and window scaling are not offered: the MSS alone. Kernel-verified:
+// syn-flood-cookies.pkt.
+#[test]
+fn listen_full_syn_queue_answers_with_a_syn_cookie() {
+    let mut h = listening_with_backlog(host(), 1);
+    requests_from(&mut h, 2);
+    cov_mark::check!(syn_queue_full_cookie);
+    send!(
+        h,
+        time 100,
+        Segment {
+            options: vec![
+                TcpOption::Mss(1460),
+                TcpOption::SackPermitted,
+                TcpOption::Nop,
+                TcpOption::WindowScale(7),
+            ],
+            ..syn()
+        }
+    );
+    let synack = h.sent_one();
+    assert_eq!(synack, cookie_syn_ack(synack.seq));
+    assert_eq!(h.counter(Counter::ReqQFullDoCookies), 1);
+    assert_eq!(h.counter(Counter::SyncookiesSent), 1);
+    assert_eq!(h.counter(Counter::ListenDrops), 0);
+    assert_eq!(h.host.count_state(State::SynReceived), 2);
+    // The two requests' SYN-ACKs go again at 1 and 3 s; the cookie's never does.
+    recv!(h, time 1000, [syn_ack_to(1), syn_ack_to(2)]);
+    recv!(h, time 3000, [syn_ack_to(1), syn_ack_to(2)]);
+}
+
+// `tcp_conn_request` with `tcp_syncookies=2`: every SYN gets a cookie, even to an empty SYN queue; no
+// request exists (ss counts no SYN-RECV) and nothing is retransmitted. Kernel-verified:
+// syn-flood-cookies-always.pkt.
+#[test]
+fn listen_syncookies_2_answers_every_syn_with_a_cookie() {
+    let mut h = listening(host_with(|s| s.tcp_syncookies = 2));
+    cov_mark::check!(syncookies_always);
+    send!(h, syn());
+    let synack = h.sent_one();
+    assert_eq!(synack, cookie_syn_ack(synack.seq));
+    assert_eq!(h.host.count_state(State::SynReceived), 0);
+    assert_eq!(h.counter(Counter::ReqQFullDoCookies), 1);
+    recv_nothing!(h, time 60_000);
+}
+
+// `cookie_v4_check` -> `tcp_get_cookie_sock`: the ACK alone rebuilds the connection from its ack
+// number (TcpExtSyncookiesRecv): an ESTABLISHED child in the accept queue, its MSS the one the cookie
+// encodes, no window scaling and no SACK (the SYN-ACK offered none). Kernel-verified:
+// syn-flood-cookies-always.pkt.
+#[test]
+fn listen_cookie_ack_alone_makes_an_established_child() {
+    let (mut h, cookie) = cookie_sent();
+    cov_mark::check!(syncookie_ack_creates_child);
+    send!(h, time 1500, peer_ack(REMOTE_SEQ + 1, cookie + 1));
+    recv_nothing!(h);
+    assert_eq!(h.state(), Some(State::Established));
+    assert_eq!(h.counter(Counter::SyncookiesRecv), 1);
+    assert_eq!(h.counter(Counter::PassiveOpens), 1);
+    assert_eq!(
+        h.call(Call::Accept { fd: LISTENER }),
+        CallResult::Ok { value: 4 }
+    );
+    let info = h.host.tcp_info(4).unwrap_or_default();
+    assert_eq!(
+        (info.snd_mss, info.snd_wscale, info.rcv_wscale),
+        (1460, 0, 0)
+    );
+    assert_eq!(info.options & 2, 0, "no SACK");
+}
+
+// `__cookie_v4_init_sequence`: the cookie keeps the index of the largest entry of its MSS table
+// (536, 1300, 1440, 1460) not above the SYN's MSS: 1000 comes back as 536, 1452 as 1440.
+// Kernel-verified: syn-flood-cookies.pkt, syn-flood-cookies-mss.pkt.
+#[test]
+fn listen_cookie_rounds_the_mss_down_to_its_table() {
+    for (offered, kept) in [(1000, 536), (1452, 1440), (1300, 1300), (1460, 1460)] {
+        let mut h = listening(host_with(|s| s.tcp_syncookies = 2));
+        send!(
+            h,
+            Segment {
+                options: vec![TcpOption::Mss(offered)],
+                ..syn()
+            }
+        );
+        let cookie = h.sent_one().seq;
+        send!(h, time 100, peer_ack(REMOTE_SEQ + 1, cookie + 1));
+        recv_nothing!(h);
+        h.call(Call::Accept { fd: LISTENER });
+        assert_eq!(
+            h.host.tcp_info(4).map(|i| i.snd_mss),
+            Some(kept),
+            "{offered}"
+        );
+    }
+}
+
+// `cookie_v4_check`: under a recent flood, an ACK whose ack number is no cookie of ours counts in
+// TcpExtSyncookiesFailed and is left to the listener, which answers with a RST at its ack number.
+// Kernel-verified: syn-flood-cookies-bad-ack.pkt.
+#[test]
+fn listen_wrong_cookie_counts_and_gets_rst() {
+    let (mut h, cookie) = cookie_sent();
+    cov_mark::check!(syncookie_failed);
+    send!(h, time 100, peer_ack(REMOTE_SEQ + 1, cookie + 1001));
+    recv!(h, [host_rst(cookie + 1001)]);
+    assert_eq!(h.counter(Counter::SyncookiesFailed), 1);
+    assert_eq!(h.counter(Counter::SyncookiesRecv), 0);
+    send!(h, time 200, peer_ack(REMOTE_SEQ + 1, cookie + 1));
+    recv_nothing!(h);
+    assert_eq!(h.state(), Some(State::Established));
+}
+
+// `check_tcp_syn_cookie`: the cookie's counter ticks every minute of jiffies and a cookie is good in
+// its minute and the next (MAX_SYNCOOKIE_AGE 2): made at 0 s, its ACK at 119 s connects, at 125 s it
+// fails (the listener keeps answering other SYNs with cookies, so the flood is still recent).
+#[test]
+fn listen_cookie_is_good_for_its_minute_and_the_next() {
+    let at = |ack_ms: u64| {
+        let (mut h, cookie) = cookie_sent();
+        send!(h, time 100_000, syn_from(1));
+        h.sent_one();
+        send!(h, time ack_ms, peer_ack(REMOTE_SEQ + 1, cookie + 1));
+        (h.state(), h.counter(Counter::SyncookiesFailed))
+    };
+    assert_eq!(at(119_000), (Some(State::Established), 0));
+    assert_eq!(at(125_000), (None, 1));
+}
+
+// `tcp_synq_no_recent_overflow`: an ACK to a listener is checked as a cookie only within two minutes
+// of the last cookie sent (`tcp_synq_overflow`); otherwise it is an ACK to a listener: a RST, and no
+// cookie counter moves.
+#[test]
+fn listen_ack_without_a_recent_flood_is_not_a_cookie() {
+    let (mut h, cookie) = cookie_sent();
+    cov_mark::check!(syncookie_no_recent_overflow);
+    send!(h, time 121_000, peer_ack(REMOTE_SEQ + 1, cookie + 1));
+    recv!(h, [host_rst(cookie + 1)]);
+    assert_eq!(h.counter(Counter::SyncookiesFailed), 0);
+    assert_eq!(h.counter(Counter::SyncookiesRecv), 0);
+}
+
+// `cookie_init_timestamp`: with timestamps, a cookie SYN-ACK offers what a normal one would, the
+// peer's window scale and SACK hidden in the low 6 bits of TSval (here the 1000 ms clock becomes
+// 960 | 7 | SACK 16 = 983, never ahead of the clock); `cookie_timestamp_decode` reads them back from
+// the ACK's TSecr. Kernel-verified: syn-flood-cookies-ts.pkt, syn-flood-cookies-ts-no-wscale.pkt.
+#[test]
+fn listen_cookie_with_timestamps_carries_wscale_and_sack_in_tsval() {
+    let mut h = listening(host_with(|s| {
+        s.tcp_timestamps = 2;
+        s.tcp_syncookies = 2;
+    }));
+    cov_mark::check!(syncookie_timestamp_options);
+    send!(
+        h,
+        time 1000,
+        syn_offering_all(7)
+    );
+    let synack = h.sent_one();
+    assert_eq!(
+        synack.options,
+        vec![
+            TcpOption::Mss(1460),
+            TcpOption::SackPermitted,
+            TcpOption::Timestamp { val: 983, ecr: 7 },
+            TcpOption::Nop,
+            TcpOption::WindowScale(10),
+        ]
+    );
+    send!(
+        h,
+        time 1100,
+        Segment {
+            options: ts(8, 983),
+            ..peer_ack(REMOTE_SEQ + 1, synack.seq + 1)
+        }
+    );
+    h.call(Call::Accept { fd: LISTENER });
+    let info = h.host.tcp_info(4).unwrap_or_default();
+    assert_eq!(
+        (info.snd_wscale, info.rcv_wscale, info.options & 3),
+        (7, 10, 3)
+    );
+}
+
+// `cookie_timestamp_decode`: a cookie that carries an option the host no longer allows (here
+// timestamps turned off between SYN and ACK) is refused after counting as received: the listener
+// answers the ACK with a RST.
+#[test]
+fn listen_cookie_naming_a_disabled_option_is_refused() {
+    let mut h = listening(host_with(|s| {
+        s.tcp_timestamps = 2;
+        s.tcp_syncookies = 2;
+    }));
+    send!(h, syn_with_ts(REMOTE_SEQ, 7));
+    let synack = h.sent_one();
+    h.host.sysctl_mut().tcp_timestamps = 0;
+    cov_mark::check!(syncookie_options_refused);
+    send!(
+        h,
+        time 100,
+        Segment {
+            options: ts(8, synack.timestamp().map_or(0, |t| t.0)),
+            ..peer_ack(REMOTE_SEQ + 1, synack.seq + 1)
+        }
+    );
+    recv!(h, [host_rst(synack.seq + 1)]);
+    assert_eq!(h.counter(Counter::SyncookiesRecv), 1);
+    assert_eq!(h.state(), None);
+}
+
+// `cookie_v4_check` -> `tcp_v4_syn_recv_sock`: a good cookie whose child finds the accept queue full
+// is dropped silently (TcpExtListenOverflows, TcpExtListenDrops), with no RST even with
+// `tcp_abort_on_overflow=1`, which only `tcp_check_req` reads. Kernel-verified:
+// syn-flood-cookies-accept-full.pkt.
+#[test]
+fn listen_cookie_ack_to_a_full_accept_queue_is_dropped_without_rst() {
+    let mut h = listening_with_backlog(
+        host_with(|s| {
+            s.tcp_syncookies = 2;
+            s.tcp_abort_on_overflow = 1;
+        }),
+        0,
+    );
+    send!(h, syn_from(1));
+    let first = h.sent_one().seq;
+    send!(h, syn());
+    let second = h.sent_one().seq;
+    send!(h, time 100, ack_from(1, first));
+    recv_nothing!(h);
+    cov_mark::check!(syncookie_accept_queue_full);
+    send!(h, time 100, peer_ack(REMOTE_SEQ + 1, second + 1));
+    recv_nothing!(h);
+    assert!(h.discarded(Discard::AcceptQueueFullAck));
+    assert_eq!(h.counter(Counter::SyncookiesRecv), 2);
+    assert_eq!(h.counter(Counter::ListenOverflows), 1);
+    assert_eq!(h.counter(Counter::ListenDrops), 1);
+    assert_eq!(h.state(), None);
+}
+
+// `tcp_conn_request`, `sk_acceptq_is_full`: a SYN that finds the accept queue full (more than the
+// backlog: listen(fd, 0) holds one) is dropped, cookies or not (TcpExtListenOverflows,
+// TcpExtListenDrops). Kernel-verified: accept-overflow-syn-drop.pkt.
+#[test]
+fn listen_syn_to_a_full_accept_queue_is_dropped() {
+    let mut h = listening_with_backlog(host(), 0);
+    send!(h, syn_from(1));
+    recv!(h, [syn_ack_to(1)]);
+    send!(h, time 100, ack_from(1, LOCAL_SEQ));
+    recv_nothing!(h);
+    cov_mark::check!(accept_queue_full_syn_drop);
+    send!(h, time 200, syn());
+    recv_nothing!(h);
+    assert!(h.discarded(Discard::AcceptQueueFullSyn));
+    assert_eq!(h.counter(Counter::ListenOverflows), 1);
+    assert_eq!(h.counter(Counter::ListenDrops), 1);
+    assert_eq!(h.host.count_state(State::SynReceived), 0);
+}
+
+// `tcp_conn_request`: with cookies off, the last quarter of `tcp_max_syn_backlog` is kept for
+// proven peers: with 4, a fifth request would leave 4 - 4 < 1, so a SYN from a peer the TCP metrics
+// cache has no RTT for is dropped (TcpExtListenDrops, not TcpExtTCPReqQFullDrop), though the SYN
+// queue (listen(fd, 10)) has room. Kernel-verified: syn-queue-max-syn-backlog.pkt.
+#[test]
+fn listen_max_syn_backlog_drops_a_syn_from_an_unproven_peer() {
+    let mut h = listening_with_backlog(
+        host_with(|s| {
+            s.tcp_syncookies = 0;
+            s.tcp_max_syn_backlog = 4;
+        }),
+        10,
+    );
+    requests_from(&mut h, 4);
+    cov_mark::check!(max_syn_backlog_drop);
+    send!(h, time 100, syn());
+    recv_nothing!(h);
+    assert!(h.discarded(Discard::MaxSynBacklog));
+    assert_eq!(h.counter(Counter::ListenDrops), 1);
+    assert_eq!(h.counter(Counter::ReqQFullDrop), 0);
+}
+
+// `tcp_peer_is_proven`: a peer address with an RTT in the TCP metrics cache, saved when an earlier
+// connection from it reached `tcp_time_wait` (`tcp_update_metrics`), is admitted into that last
+// quarter. Kernel-verified: syn-queue-max-syn-backlog-proven.pkt.
+#[test]
+fn listen_max_syn_backlog_admits_a_proven_peer() {
+    let mut h = listening_with_backlog(
+        host_with(|s| {
+            s.tcp_syncookies = 0;
+            s.tcp_max_syn_backlog = 4;
+        }),
+        10,
+    );
+    send!(h, syn());
+    recv!(h, [syn_ack()]);
+    send!(h, time 100, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    assert_eq!(
+        h.call(Call::Accept { fd: LISTENER }),
+        CallResult::Ok { value: 4 }
+    );
+    h.fd = 4;
+    // The server closes first; the ACK of its FIN leaves an orphan in FIN-WAIT-2 (`tcp_time_wait`).
+    let mut h = fin_acked(closed_first(h, Call::Close { fd: 4 }));
+    h.advance(2000);
+    requests_from(&mut h, 4);
+    cov_mark::check!(max_syn_backlog_proven_peer);
+    send!(h, time 2000, syn_from(5));
+    recv!(h, [syn_ack_to(5)]);
+    assert_eq!(h.counter(Counter::ListenDrops), 0);
+}
+
+// `__inet_listen_sk`: `net.core.somaxconn` caps listen()'s backlog (listen(fd, 128) with somaxconn=1
+// holds 2 connections); a second listen() reads it again and only changes the backlog, making room.
+// Kernel-verified: listen-somaxconn.pkt.
+#[test]
+fn listen_backlog_is_capped_by_somaxconn_and_changed_by_a_second_listen() {
+    let h = host_with(|s| s.somaxconn = 1);
+    let mut h = {
+        cov_mark::check!(listen_backlog_capped_by_somaxconn);
+        listening_with_backlog(h, 128)
+    };
+    for n in [1, 2] {
+        send!(h, syn_from(n));
+        recv!(h, [syn_ack_to(n)]);
+        send!(h, time 100, ack_from(n, LOCAL_SEQ));
+        recv_nothing!(h);
+    }
+    send!(h, time 200, syn());
+    recv_nothing!(h);
+    assert!(h.discarded(Discard::AcceptQueueFullSyn));
+    h.host.sysctl_mut().somaxconn = 4096;
+    cov_mark::check!(listen_again_changes_backlog);
+    assert_eq!(
+        h.call(Call::Listen {
+            fd: LISTENER,
+            backlog: 128
+        }),
+        CallResult::Ok { value: 0 }
+    );
+    send!(h, time 1200, syn());
+    recv!(h, [syn_ack()]);
+}
+
+/// listen(fd, 1) whose accept queue fills (backlog + 1 = 2: peers 1 and 2 at 50 and 100 ms) while
+/// the peer's request waits in the SYN queue for its ACK (its SYN and SYN-ACK at 60 ms).
+fn accept_queue_filled_under_request(h: TestHost) -> TestHost {
+    let mut h = listening_with_backlog(h, 1);
+    send!(h, syn_from(1));
+    recv!(h, [syn_ack_to(1)]);
+    send!(h, time 50, ack_from(1, LOCAL_SEQ));
+    send!(h, time 60, syn_from(2));
+    send!(h, syn());
+    recv!(h, [syn_ack_to(2), syn_ack()]);
+    send!(h, time 100, ack_from(2, LOCAL_SEQ));
+    recv_nothing!(h);
+    h
+}
+
+// `tcp_check_req` -> `tcp_v4_syn_recv_sock` with `tcp_abort_on_overflow=0`: the handshake's ACK that
+// finds the accept queue full is dropped and remembered (`inet_rsk(req)->acked`); the request stays
+// and its timer retransmits the SYN-ACK; once `accept()` makes room, the ACK of that SYN-ACK connects.
+// Kernel-verified: accept-queue-overflow.pkt.
+#[test]
+fn syn_received_ack_to_a_full_accept_queue_is_dropped_and_the_syn_ack_goes_again() {
+    let mut h = accept_queue_filled_under_request(host());
+    cov_mark::check!(accept_queue_full_ack_dropped);
+    send!(h, time 100, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    recv_nothing!(h);
+    assert!(h.discarded(Discard::AcceptQueueFullAck));
+    assert_eq!(h.state(), Some(State::SynReceived));
+    assert_eq!(h.counter(Counter::ListenOverflows), 1);
+    recv!(h, time 1060, [syn_ack()]);
+    send!(h, time 1070, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    assert_eq!(h.counter(Counter::ListenOverflows), 2);
+    h.call(Call::Accept { fd: LISTENER });
+    recv!(h, time 3060, [syn_ack()]);
+    send!(h, time 3070, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    recv_nothing!(h);
+    assert_eq!(h.state(), Some(State::Established));
+    assert_eq!(h.counter(Counter::ListenOverflows), 2);
+}
+
+// `tcp_check_req` with `tcp_abort_on_overflow=1`: the handshake's ACK that finds the accept queue
+// full is answered with a RST (`embryonic_reset`, TcpExtEmbryonicRsts) and the request goes.
+// Kernel-verified: accept-overflow-abort.pkt.
+#[test]
+fn syn_received_ack_to_a_full_accept_queue_gets_rst_with_abort_on_overflow() {
+    let mut h = accept_queue_filled_under_request(host_with(|s| s.tcp_abort_on_overflow = 1));
+    cov_mark::check!(accept_queue_full_ack_rst);
+    send!(h, time 100, peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 1));
+    recv!(h, [host_rst(LOCAL_SEQ + 1)]);
+    assert_eq!(h.state(), None);
+    assert_eq!(h.counter(Counter::EmbryonicRsts), 1);
+    assert_eq!(h.counter(Counter::ListenOverflows), 1);
+}
+
+// `reqsk_timer_handler`: with the SYN queue more than half full (2 x 5 requests > max(8, backlog
+// 8)), requests that are no longer young get fewer retries: at 3 s none is young, so all five are
+// allowed 2, and the first to expire at 7 s is dropped; that leaves 4, not more than half full, so
+// the other four keep their 5 retries and are retransmitted. A request that leaves before its first
+// timeout stops counting as young (`reqsk_queue_removed`). With 4 requests nothing is pruned.
+// Kernel-verified (by counts: the kernel's timer wheel fires same-jiffy timers in its own order):
+// synack-retries-pruned.pkt, synack-retries-below-half.pkt.
+#[test]
+fn syn_received_old_requests_get_fewer_retries_in_a_half_full_queue() {
+    let mut h = listening(host());
+    requests_from(&mut h, 3);
+    send!(h, syn());
+    recv!(h, [syn_ack()]);
+    for at in [1000, 3000, 7000] {
+        recv!(h, time at, [syn_ack_to(1), syn_ack_to(2), syn_ack_to(3), syn_ack()]);
+    }
+    let mut h = listening(host());
+    requests_from(&mut h, 4);
+    send!(h, syn());
+    recv!(h, [syn_ack()]);
+    // A sixth request leaves while still young (its peer's RST): it no longer counts as young.
+    send!(h, syn_from(5));
+    recv!(h, [syn_ack_to(5)]);
+    send!(
+        h,
+        time 500,
+        Segment {
+            src: peer_end(5),
+            ..peer_rst(REMOTE_SEQ + 1)
+        }
+    );
+    cov_mark::check!(synack_retries_pruned);
+    for at in [1000, 3000] {
+        h.advance(at);
+        h.expect(vec![
+            syn_ack_to(1),
+            syn_ack_to(2),
+            syn_ack_to(3),
+            syn_ack_to(4),
+            syn_ack(),
+        ]);
+    }
+    recv!(h, time 7000, [syn_ack_to(2), syn_ack_to(3), syn_ack_to(4), syn_ack()]);
+    assert_eq!(h.host.count_state(State::SynReceived), 4);
+    assert_eq!(h.counter(Counter::TcpTimeouts), 15);
+    assert_eq!(h.counter(Counter::RetransSegs), 14);
+    recv!(h, time 15_000, [syn_ack_to(2), syn_ack_to(3), syn_ack_to(4), syn_ack()]);
 }
 
 // =============================================================================================

@@ -236,12 +236,40 @@ impl Host {
 
     /// `reqsk_timer_handler`: retransmit the SYN-ACK with exponential backoff, and drop the
     /// request after `tcp_synack_retries` timeouts (1, 3, 7, 15, 31 s; gone at 63 s with 5).
+    ///
+    /// When the SYN queue is more than half full (twice its length above `max(8, backlog)`), old
+    /// requests get fewer retries, down to 2, so that half the room stays for young ones: one
+    /// retry less while the queue holds at least twice as many requests as young ones, another
+    /// while at least four times as many, and so on.
     fn request_timer(&mut self, key: Key) {
-        let max_retries = self.cfg.sysctl.tcp_synack_retries;
+        let mut max_retries = self.cfg.sysctl.tcp_synack_retries;
         let Some(req) = self.requests.get(key) else {
             return;
         };
         let num_timeout = req.num_timeout;
+        let (qlen, young, backlog) = self
+            .socks
+            .get(req.listener)
+            .and_then(|s| s.listener.as_ref())
+            .map_or((0, 0, 0), |l| {
+                (
+                    u64::from(l.syn_queue),
+                    u64::from(l.young),
+                    u64::from(l.backlog),
+                )
+            });
+        if (qlen << 1) > backlog.max(8) {
+            let mut young = young.saturating_mul(2);
+            while max_retries > 2 {
+                if qlen < young {
+                    break;
+                }
+                mark!(synack_retries_pruned);
+                max_retries -= 1;
+                young = young.saturating_mul(2);
+            }
+        }
+        let listener = req.listener;
         // `tcp_syn_ack_timeout`: every expiry counts, the last one (which drops) included.
         mark!(synack_timeout_counted);
         self.count(Counter::TcpTimeouts);
@@ -257,6 +285,15 @@ impl Host {
         };
         req.num_timeout += 1;
         req.num_retrans += 1;
+        if num_timeout == 0
+            && let Some(l) = self
+                .socks
+                .get_mut(listener)
+                .and_then(|s| s.listener.as_mut())
+        {
+            // The request's first timeout: it is no longer young.
+            l.young = l.young.saturating_sub(1);
+        }
         self.arm_request(key, self.reqsk_timeout(key));
         self.count(Counter::RetransSegs);
     }
@@ -284,14 +321,19 @@ impl Host {
             from: State::SynReceived,
             to: State::Closed,
         });
-        if let Some(l) = self
-            .socks
-            .get_mut(req.listener)
-            .and_then(|s| s.listener.as_mut())
-        {
-            l.syn_queue = l.syn_queue.saturating_sub(1);
-        }
+        self.reqsk_queue_removed(req.listener, req.num_timeout);
         self.emit_queues(req.listener);
+    }
+
+    /// `reqsk_queue_removed`: a request left listener `lkey`'s SYN queue; one that never timed out
+    /// was young.
+    pub(super) fn reqsk_queue_removed(&mut self, lkey: Key, num_timeout: u32) {
+        if let Some(l) = self.socks.get_mut(lkey).and_then(|s| s.listener.as_mut()) {
+            l.syn_queue = l.syn_queue.saturating_sub(1);
+            if num_timeout == 0 {
+                l.young = l.young.saturating_sub(1);
+            }
+        }
     }
 
     pub(super) fn remove_time_wait(&mut self, key: Key) {
