@@ -18,6 +18,8 @@
 
 extern crate alloc;
 
+pub mod series;
+
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};

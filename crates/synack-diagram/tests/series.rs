@@ -1,0 +1,47 @@
+//! The chart's counts over time, against what the scenarios' outcomes say.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use synack_core::scenario;
+use synack_diagram::series::{MAX_POINTS, Metric, series};
+
+fn run(id: &str, sets: &[(&str, &str)]) -> synack_core::sim::Sim {
+    let sc = scenario::find(id).unwrap();
+    let mut p = sc.params(1);
+    for (n, v) in sets {
+        sc.set(&mut p, n, v).unwrap();
+    }
+    sc.run(&p)
+}
+
+#[test]
+fn the_syn_flood_fills_the_syn_queue_to_its_backlog() {
+    let sim = run("syn-flood", &[]);
+    let all = series(sim.trace());
+    let syn = all
+        .iter()
+        .find(|s| s.host == 1 && s.metric == Metric::SynQueue)
+        .expect("the server's listener has a SYN queue series");
+    let limit = syn.limit.unwrap();
+    // The spoofed SYNs fill the queue one past its backlog, never further: it is full only
+    // when its length exceeds the backlog (`inet_csk_reqsk_queue_is_full`, Linux 6.18), and
+    // every later SYN gets a cookie instead.
+    assert_eq!(syn.max, limit + 1, "{:?}", &syn.points[..syn.points.len().min(20)]);
+    assert!(syn.points.windows(2).all(|w| w[0].0 <= w[1].0), "points in time order");
+}
+
+#[test]
+fn the_four_way_close_leaves_one_time_wait_then_none() {
+    let sim = run("close-four-way", &[]);
+    let all = series(sim.trace());
+    let tw = all
+        .iter()
+        .find(|s| s.host == 0 && s.metric == Metric::TimeWait)
+        .unwrap();
+    let counts: Vec<u64> = tw.points.iter().map(|p| p.1).collect();
+    assert_eq!(counts, vec![1, 0]);
+    // Sixty seconds between them (TCP_TIMEWAIT_LEN), to within a jiffy.
+    let held = tw.points[1].0 - tw.points[0].0;
+    assert!((59_996_000..=60_000_000).contains(&held), "{held}");
+    assert!(all.iter().all(|s| s.points.len() <= MAX_POINTS));
+}
