@@ -123,12 +123,9 @@ fn run(args: &[String]) -> Result<(), String> {
             s.into_bytes()
         }
         Format::Pcap => synack_core::pcap::write(sim.segments().iter().map(|(_, at, s)| (*at, s))),
-        Format::Svg => {
-            let names: Vec<&str> = sim.hosts().iter().map(|h| h.name()).collect();
-            synack_diagram::layout(sim.trace(), &names)
-                .to_svg()
-                .into_bytes()
-        }
+        Format::Svg => synack_diagram::layout_of(&sim, synack_diagram::Geometry::WIDE)
+            .to_svg()
+            .into_bytes(),
     };
     match out_path {
         Some(p) => std::fs::write(&p, bytes).map_err(|e| format!("cannot write `{p}`: {e}")),

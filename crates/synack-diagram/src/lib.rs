@@ -324,6 +324,18 @@ pub fn layout(trace: &[Event], hosts: &[&str]) -> Diagram {
 
 /// Lays out a trace with the given geometry.
 pub fn layout_with(trace: &[Event], hosts: &[&str], g: Geometry) -> Diagram {
+    lay(trace, hosts, &[], g)
+}
+
+/// Lays out a run: its hosts' names, and their addresses so that a segment to a host that never
+/// sent anything (one that is down, say) still points at its lane.
+pub fn layout_of(sim: &synack_core::sim::Sim, g: Geometry) -> Diagram {
+    let names: Vec<&str> = sim.hosts().iter().map(|h| h.name()).collect();
+    let addrs: Vec<synack_core::wire::Ipv4> = sim.hosts().iter().map(|h| h.addr()).collect();
+    lay(sim.trace(), &names, &addrs, g)
+}
+
+fn lay(trace: &[Event], hosts: &[&str], addrs: &[synack_core::wire::Ipv4], g: Geometry) -> Diagram {
     let injected = trace
         .iter()
         .any(|e| e.host.is_none() && matches!(e.kind, EventKind::Sent { .. }));
@@ -345,6 +357,19 @@ pub fn layout_with(trace: &[Event], hosts: &[&str], g: Geometry) -> Diagram {
         });
     }
     let injected_lane = lanes.len().saturating_sub(1);
+    // Each host's addresses: as given, else from the segments its stack sent.
+    let mut lane_of_ip: BTreeMap<synack_core::wire::Ipv4, usize> = addrs
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (*a, i.min(injected_lane)))
+        .collect();
+    for e in trace {
+        if let (Some(h), EventKind::Sent { seg, .. }) = (e.host, &e.kind) {
+            lane_of_ip
+                .entry(seg.src.ip)
+                .or_insert_with(|| usize::from(h.0).min(injected_lane));
+        }
+    }
     let lane_of = |e: &Event| -> usize {
         match e.host {
             Some(h) => usize::from(h.0).min(lanes.len().saturating_sub(1)),
@@ -402,7 +427,13 @@ pub fn layout_with(trace: &[Event], hosts: &[&str], g: Geometry) -> Diagram {
         }
         match &e.kind {
             EventKind::Sent { id, seg, cause } => {
-                let to = if lanes.len() > 1 && lane == 0 { 1 } else { 0 };
+                // Towards the host that owns the destination address; an address no host owns
+                // (a spoofed source's) is outside, in the injected lane when there is one.
+                let to = match lane_of_ip.get(&seg.dst.ip) {
+                    Some(l) => *l,
+                    None if injected && lane != injected_lane => injected_lane,
+                    None => usize::from(lanes.len() > 1 && lane == 0),
+                };
                 arrows.insert(id.0, d.items.len());
                 d.items.push(Item::Arrow {
                     step,

@@ -48,12 +48,12 @@ pub struct Series {
 pub fn series(trace: &[Event]) -> Vec<Series> {
     let mut out: Vec<Series> = Vec::new();
     let bump = |out: &mut Vec<Series>,
-                    host: u16,
-                    metric: Metric,
-                    listener: Option<String>,
-                    at: u64,
-                    value: u64,
-                    limit: Option<u64>| {
+                host: u16,
+                metric: Metric,
+                listener: Option<String>,
+                at: u64,
+                value: u64,
+                limit: Option<u64>| {
         let i = match out
             .iter()
             .position(|s| s.host == host && s.metric == metric && s.listener == listener)
@@ -145,7 +145,7 @@ pub fn series(trace: &[Event]) -> Vec<Series> {
             _ => {}
         }
     }
-    out.sort_by(|a, b| (a.host, a.metric).cmp(&(b.host, b.metric)));
+    out.sort_by_key(|a| (a.host, a.metric));
     let end = trace.last().map_or(0, |e| e.at.micros());
     for s in &mut out {
         thin(&mut s.points, end);

@@ -10,7 +10,7 @@
 
 use synack_core::scenario::SCENARIOS;
 use synack_core::trace::EventKind;
-use synack_diagram::{Item, layout};
+use synack_diagram::{Geometry, Item, layout, layout_of};
 
 fn dump(d: &synack_diagram::Diagram) -> String {
     let mut s = format!("{}x{}\n", d.width, d.height);
@@ -75,8 +75,7 @@ fn dump(d: &synack_diagram::Diagram) -> String {
 fn every_scenario_lays_out_by_the_rules() {
     for sc in SCENARIOS {
         let sim = sc.run(&sc.params(1));
-        let names: Vec<&str> = sim.hosts().iter().map(|h| h.name()).collect();
-        let d = layout(sim.trace(), &names);
+        let d = layout_of(&sim, Geometry::WIDE);
         // One arrow per segment sent, and per copy the network made.
         let sent = sim
             .trace()
@@ -149,4 +148,49 @@ fn idle_gaps_fold_and_active_time_is_to_scale() {
         unreachable!()
     };
     assert!((y1 - y0) >= 5 * synack_diagram::PX_PER_MS, "{y0} -> {y1}");
+}
+
+#[test]
+fn a_segment_points_at_the_host_that_owns_its_destination_or_outside() {
+    let arrows = |id: &str| {
+        let sc = synack_core::scenario::find(id).unwrap();
+        let sim = sc.run(&sc.params(1));
+        let d = layout_of(&sim, Geometry::WIDE);
+        let lanes = d.lanes.len();
+        let v: Vec<(usize, usize, String, bool)> = d
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Arrow {
+                    from,
+                    to,
+                    flags,
+                    lost,
+                    ..
+                } => Some((*from, *to, flags.clone(), lost.is_some())),
+                _ => None,
+            })
+            .collect();
+        (lanes, v)
+    };
+    // The spoofed SYNs' SYN-ACKs go to addresses no host owns: outside, to the injected lane.
+    let (lanes, flood) = arrows("syn-flood");
+    assert_eq!(lanes, 3);
+    let synacks: Vec<usize> = flood
+        .iter()
+        .filter(|(from, _, flags, lost)| *from == 1 && flags == "S." && *lost)
+        .map(|(_, to, _, _)| *to)
+        .collect();
+    assert!(
+        !synacks.is_empty() && synacks.iter().all(|to| *to == 2),
+        "{synacks:?}"
+    );
+    // The trusted client is down and never sent a thing, yet the server's SYN-ACK to it
+    // points at its lane.
+    let (_, predict) = arrows("isn-predict");
+    assert!(
+        predict
+            .iter()
+            .any(|(from, to, flags, lost)| *from == 1 && *to == 0 && flags == "S." && *lost)
+    );
 }
