@@ -26,8 +26,16 @@ fn the_syn_flood_fills_the_syn_queue_to_its_backlog() {
     // The spoofed SYNs fill the queue one past its backlog, never further: it is full only
     // when its length exceeds the backlog (`inet_csk_reqsk_queue_is_full`, Linux 6.18), and
     // every later SYN gets a cookie instead.
-    assert_eq!(syn.max, limit + 1, "{:?}", &syn.points[..syn.points.len().min(20)]);
-    assert!(syn.points.windows(2).all(|w| w[0].0 <= w[1].0), "points in time order");
+    assert_eq!(
+        syn.max,
+        limit + 1,
+        "{:?}",
+        &syn.points[..syn.points.len().min(20)]
+    );
+    assert!(
+        syn.points.windows(2).all(|w| w[0].0 <= w[1].0),
+        "points in time order"
+    );
 }
 
 #[test]
