@@ -48,26 +48,34 @@ pub fn start(root: PathBuf, port: u16) -> Result<(u16, JoinHandle<()>), String> 
         .ok_or_else(|| String::from("the server has no IP address"))?;
     let handle = std::thread::spawn(move || {
         for req in server.incoming_requests() {
-            let response = match resolve(&root, req.url()).and_then(|p| {
-                let body = std::fs::read(&p).ok()?;
-                Some((p, body))
-            }) {
-                Some((p, body)) => {
-                    let mut r = tiny_http::Response::from_data(body);
-                    for (name, value) in [
-                        ("Content-Type", content_type(&p)),
-                        ("Cache-Control", "no-cache"),
-                    ] {
-                        if let Ok(h) = tiny_http::Header::from_bytes(name, value) {
-                            r.add_header(h);
-                        }
-                    }
-                    r
-                }
-                None => tiny_http::Response::from_string("not found").with_status_code(404),
-            };
-            let _ = req.respond(response);
+            // One thread per request: a response the browser is slow to read (the wasm, to a
+            // page in a background iframe) must not hold up the others.
+            let root = root.clone();
+            std::thread::spawn(move || respond(&root, req));
         }
     });
     Ok((port, handle))
+}
+
+/// Answers one request with the file it names, or 404.
+fn respond(root: &Path, req: tiny_http::Request) {
+    let response = match resolve(root, req.url()).and_then(|p| {
+        let body = std::fs::read(&p).ok()?;
+        Some((p, body))
+    }) {
+        Some((p, body)) => {
+            let mut r = tiny_http::Response::from_data(body);
+            for (name, value) in [
+                ("Content-Type", content_type(&p)),
+                ("Cache-Control", "no-cache"),
+            ] {
+                if let Ok(h) = tiny_http::Header::from_bytes(name, value) {
+                    r.add_header(h);
+                }
+            }
+            r
+        }
+        None => tiny_http::Response::from_string("not found").with_status_code(404),
+    };
+    let _ = req.respond(response);
 }

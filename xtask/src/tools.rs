@@ -107,12 +107,15 @@ pub fn cargo_tool(root: &Path, crate_name: &str, bin: &str, version: &str) -> Re
     )
 }
 
-/// `npm ci` when the npm tools (wasm-opt, playwright-core) are missing.
+/// `npm ci` when `node_modules` is missing or older than `package-lock.json` (npm's own record
+/// of what it installed, `node_modules/.package-lock.json`, is written at install time): a
+/// package added to the lock file is installed on the next run.
 pub fn npm(root: &Path) -> Result<(), String> {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let installed = modified(&root.join("node_modules/.package-lock.json"));
+    let wanted = modified(&root.join("package-lock.json"));
     let ready = root.join("node_modules/.bin/wasm-opt").exists()
-        && root
-            .join("node_modules/playwright-core/package.json")
-            .exists();
+        && matches!((installed, wanted), (Some(i), Some(w)) if i >= w);
     if ready {
         return Ok(());
     }
