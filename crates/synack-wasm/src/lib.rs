@@ -16,13 +16,15 @@
 #![forbid(unsafe_code)]
 
 use serde::Serialize;
+use synack_core::SeqNum;
 use synack_core::config::{ConfigError, KNOBS, Profile};
 use synack_core::scenario::{self, Fact, Params, Run, SCENARIOS, Scenario};
 use synack_core::sim::{Input, InputError};
 use synack_core::socket::{Call, CallResult, How};
-use synack_core::tcp::SocketView;
+use synack_core::tcp::ConnView;
 use synack_core::trace::{Event, EventKind, HostId, SegId, SendCause};
-use synack_core::wire::Endpoint;
+use synack_core::wire::{Endpoint, Flags, Segment, TcpOption};
+use synack_diagram::series::Series;
 use synack_diagram::{Diagram, Geometry};
 use wasm_bindgen::prelude::*;
 
@@ -143,6 +145,8 @@ struct SettingInfo {
     min: u64,
     max: u64,
     choices: &'static [&'static str],
+    /// `client.NAME` and `server.NAME` may differ.
+    per_host: bool,
 }
 
 #[derive(Serialize)]
@@ -151,6 +155,8 @@ struct KnobInfo {
     full_name: &'static str,
     help: &'static str,
     default: String,
+    /// Per host, as this scenario sets it (some scenarios change a sysctl for their story).
+    defaults: Vec<String>,
     accepted: String,
 }
 
@@ -161,6 +167,9 @@ struct ScenarioInfo {
     hosts: Vec<String>,
     settings: Vec<SettingInfo>,
     knobs: Vec<KnobInfo>,
+    /// The kernel profiles this build simulates, and each host's by default.
+    profiles: Vec<&'static str>,
+    host_profiles: Vec<&'static str>,
 }
 
 /// Every scenario of the catalogue this build simulates, with its settings and the sysctls its
@@ -169,31 +178,41 @@ struct ScenarioInfo {
 pub fn scenarios() -> Result<JsValue, JsError> {
     let list: Vec<ScenarioInfo> = SCENARIOS
         .iter()
-        .map(|s| ScenarioInfo {
-            id: s.id,
-            summary: s.summary,
-            hosts: s.params(1).hosts.iter().map(|h| h.name.clone()).collect(),
-            settings: s
-                .all_settings()
-                .map(|x| SettingInfo {
-                    name: x.name,
-                    help: x.help,
-                    default: x.default,
-                    min: x.min,
-                    max: x.max,
-                    choices: x.choices,
-                })
-                .collect(),
-            knobs: KNOBS
-                .iter()
-                .map(|k| KnobInfo {
-                    name: k.name,
-                    full_name: k.full_name,
-                    help: k.help,
-                    default: k.get(&Profile::Linux6_18.defaults()),
-                    accepted: k.accepted(),
-                })
-                .collect(),
+        .map(|s| {
+            let params = s.params(1);
+            ScenarioInfo {
+                id: s.id,
+                summary: s.summary,
+                hosts: params.hosts.iter().map(|h| h.name.clone()).collect(),
+                settings: s
+                    .all_settings()
+                    .map(|x| SettingInfo {
+                        name: x.name,
+                        help: x.help,
+                        default: x.default,
+                        min: x.min,
+                        max: x.max,
+                        choices: x.choices,
+                        per_host: scenario::PER_HOST.contains(&x.name),
+                    })
+                    .collect(),
+                knobs: KNOBS
+                    .iter()
+                    .map(|k| KnobInfo {
+                        name: k.name,
+                        full_name: k.full_name,
+                        help: k.help,
+                        default: params.hosts.first().map_or_else(
+                            || k.get(&Profile::Linux6_18.defaults()),
+                            |h| k.get(&h.sysctl),
+                        ),
+                        defaults: params.hosts.iter().map(|h| k.get(&h.sysctl)).collect(),
+                        accepted: k.accepted(),
+                    })
+                    .collect(),
+                profiles: Profile::ALL.iter().map(|p| p.name()).collect(),
+                host_profiles: params.hosts.iter().map(|h| h.profile.name()).collect(),
+            }
         })
         .collect();
     to_js(&list)
@@ -259,6 +278,8 @@ pub struct Playground {
     outcome: Vec<Fact>,
     diagram: Diagram,
     compact: Diagram,
+    /// Counts over time of the complete run, for the chart.
+    series: Vec<Series>,
     /// After each visible step: (trace length, position). `stops[0]` is the start.
     stops: Vec<(usize, Pos)>,
     /// The run at some positions, every `SNAPSHOT_EVERY` steps.
@@ -303,6 +324,7 @@ impl Playground {
             outcome: Vec::new(),
             diagram: Diagram::default(),
             compact: Diagram::default(),
+            series: Vec::new(),
             stops: vec![(0, Pos::default())],
             snapshots: vec![(Pos::default(), start.clone())],
             live: start.clone(),
@@ -316,9 +338,11 @@ impl Playground {
     /// Does what the reader clicked, at the cursor: `drop:SEG`, `hold:SEG:MS`, `dup:SEG`,
     /// `release:SEG`, `crash:HOST`, `restart:HOST`, `connect:HOST`, `accept:HOST:FD`,
     /// `read:HOST:FD`, `write:HOST:FD:BYTES`, `shutdown:HOST:FD`, `close:HOST:FD`,
-    /// `abort:HOST:FD` (SO_LINGER {on, 0}, then close). What comes after the cursor is
-    /// simulated again; actions the reader made later are dropped. Returns the action as the
-    /// URL keeps it (`STEP@ACTION`).
+    /// `abort:HOST:FD` (SO_LINGER {on, 0}, then close),
+    /// `inject:HOST:SPORT:DPORT:FLAGS:SEQ:ACK:WIN:LEN:OPTIONS` (a segment entering the link at
+    /// HOST's side; FLAGS in tcpdump's letters, OPTIONS like `mss1460+sackOK+ts1/0+wscale7`).
+    /// What comes after the cursor is simulated again; actions the reader made later are
+    /// dropped. Returns the action as the URL keeps it (`STEP@ACTION`).
     pub fn act(&mut self, text: &str) -> Result<String, JsError> {
         let action = parse_action(text, &self.hosts)?;
         let here = self.stops.get(self.cursor).map_or(Pos::default(), |s| s.1);
@@ -439,12 +463,57 @@ impl Playground {
         })
     }
 
-    /// Which hosts are down at the cursor, by index.
-    pub fn hosts_down(&self) -> Result<Vec<u8>, JsError> {
+    /// What the inject form starts from for a segment entering at host `host`'s side: the
+    /// ports, sequence and acknowledgment numbers that follow the last segment a stack sent from
+    /// that side by the cursor (so that the reader's segment is in the window), or a new port
+    /// towards the listener when nothing was sent yet. `{sport, dport, seq, ack, window}`.
+    pub fn inject_template(&self, host: u16) -> Result<JsValue, JsError> {
+        #[derive(Serialize)]
+        struct Template {
+            sport: u16,
+            dport: u16,
+            seq: u32,
+            ack: u32,
+            window: u16,
+        }
+        let ip = if host == 0 {
+            scenario::CLIENT
+        } else {
+            scenario::SERVER
+        };
         let sim = self.live.sim();
-        Ok((0..self.hosts.len())
-            .map(|i| u8::from(sim.is_down(HostId(u16::try_from(i).unwrap_or(0)))))
-            .collect())
+        let last = sim.trace().iter().rev().find_map(|e| match &e.kind {
+            EventKind::Sent { seg, cause, .. }
+                if e.host.is_some() && *cause != SendCause::Injected && seg.src.ip == ip =>
+            {
+                Some(seg)
+            }
+            _ => None,
+        });
+        let t = match last {
+            Some(seg) => Template {
+                sport: seg.src.port,
+                dport: seg.dst.port,
+                seq: seg.seq.0.wrapping_add(seg.seg_len()),
+                ack: seg.ack.0,
+                window: seg.window,
+            },
+            None if host == 0 => Template {
+                sport: 40_000,
+                dport: scenario::PORT,
+                seq: 1_000,
+                ack: 0,
+                window: 65_535,
+            },
+            None => Template {
+                sport: scenario::PORT,
+                dport: 40_000,
+                seq: 1_000,
+                ack: 0,
+                window: 65_535,
+            },
+        };
+        to_js(&t)
     }
 
     /// The segments on the wire at the cursor: `[{seg, sent, due, held}]`.
@@ -554,24 +623,48 @@ impl Playground {
         to_js(&self.trace)
     }
 
-    /// Every host's sockets at the cursor, as `ss -tan` lists them.
-    pub fn sockets(&self) -> Result<JsValue, JsError> {
+    /// Every host's connections, listeners' queues and non-zero counters at the cursor, for the
+    /// state panels: `[{name, down, conns: [ConnView], counters: [[nstat name, value]]}]`.
+    pub fn state(&self) -> Result<JsValue, JsError> {
         #[derive(Serialize)]
-        struct HostSockets {
+        struct HostState {
             name: String,
-            sockets: Vec<SocketView>,
+            down: bool,
+            conns: Vec<ConnView>,
+            counters: Vec<(&'static str, u64)>,
         }
-        let v: Vec<HostSockets> = self
-            .live
-            .sim()
+        let sim = self.live.sim();
+        let v: Vec<HostState> = sim
             .hosts()
             .iter()
-            .map(|h| HostSockets {
+            .enumerate()
+            .map(|(i, h)| HostState {
                 name: h.name().into(),
-                sockets: h.sockets(),
+                down: sim.is_down(HostId(u16::try_from(i).unwrap_or(0))),
+                conns: h.connections(),
+                counters: h
+                    .counters()
+                    .nonzero()
+                    .map(|(c, n)| (c.nstat_name(), n))
+                    .collect(),
             })
             .collect();
         to_js(&v)
+    }
+
+    /// Counts over time of the complete run (TIME-WAIT and ESTABLISHED connections per host, a
+    /// listener's SYN and accept queues), each thinned to at most 1,000 points, and the run's
+    /// end time: `{end, series: [{host, metric, points: [[µs, n]], max, limit, listener}]}`.
+    pub fn series(&self) -> Result<JsValue, JsError> {
+        #[derive(Serialize)]
+        struct Chart<'a> {
+            end: u64,
+            series: &'a [Series],
+        }
+        to_js(&Chart {
+            end: self.trace.last().map_or(0, |e| e.at.micros()),
+            series: &self.series,
+        })
     }
 
     /// The outcome of the complete run.
@@ -615,7 +708,7 @@ impl Playground {
                 apply_action(&mut run, &action).map_err(|e| {
                     problem(PageProblem::BadAction {
                         value: action.text.clone(),
-                        reason: e.to_string(),
+                        reason: String::from(input_code(e)),
                     })
                 })?;
                 pos.actions += 1;
@@ -636,13 +729,13 @@ impl Playground {
             // An action after the run's end.
             return Err(problem(PageProblem::BadAction {
                 value: format!("{step}@{}", action.text),
-                reason: String::from("the run ended before that step"),
+                reason: String::from("ended"),
             }));
         }
         let sim = run.sim();
-        let names: Vec<&str> = self.hosts.iter().map(String::as_str).collect();
-        self.diagram = synack_diagram::layout(sim.trace(), &names);
-        self.compact = synack_diagram::layout_with(sim.trace(), &names, Geometry::COMPACT);
+        self.diagram = synack_diagram::layout_of(sim, Geometry::WIDE);
+        self.compact = synack_diagram::layout_of(sim, Geometry::COMPACT);
+        self.series = synack_diagram::series::series(sim.trace());
         self.outcome = self.scenario.outcome(sim, &self.params);
         self.trace = sim.trace().to_vec();
         Ok(())
@@ -750,7 +843,7 @@ fn parse_actions(text: &str) -> Result<Vec<(usize, Action)>, JsError> {
         let bad = || {
             problem(PageProblem::BadAction {
                 value: token.chars().take(60).collect(),
-                reason: String::from("expected STEP@ACTION"),
+                reason: String::from("step_action"),
             })
         };
         let (step, action) = token.split_once('@').ok_or_else(bad)?;
@@ -777,7 +870,7 @@ fn parse_action(text: &str, hosts: &[String]) -> Result<Action, JsError> {
         parts
             .get(i)
             .and_then(|p| p.parse::<u64>().ok())
-            .ok_or_else(|| bad("a number is missing or malformed"))
+            .ok_or_else(|| bad("number"))
     };
     let host = |i: usize| -> Result<HostId, JsError> {
         let name = parts.get(i).copied().unwrap_or("");
@@ -786,10 +879,10 @@ fn parse_action(text: &str, hosts: &[String]) -> Result<Action, JsError> {
             .position(|h| h == name)
             .and_then(|i| u16::try_from(i).ok())
             .map(HostId)
-            .ok_or_else(|| bad("unknown host"))
+            .ok_or_else(|| bad("host"))
     };
     let fd = |i: usize| -> Result<i32, JsError> {
-        num(i).and_then(|v| i32::try_from(v).map_err(|_| bad("bad descriptor")))
+        num(i).and_then(|v| i32::try_from(v).map_err(|_| bad("fd")))
     };
     let call = |h: HostId, c: Call| ActionKind::Input(Input::Call { host: h, call: c });
     let kind = match parts.first().copied().unwrap_or("") {
@@ -852,12 +945,104 @@ fn parse_action(text: &str, hosts: &[String]) -> Result<Action, JsError> {
             host: host(1)?,
             fd: fd(2)?,
         },
-        _ => return Err(bad("unknown action")),
+        "inject" => {
+            // inject:HOST:SPORT:DPORT:FLAGS:SEQ:ACK:WIN:LEN[:OPTIONS]
+            let from = host(1)?;
+            let port = |i: usize| num(i).and_then(|v| u16::try_from(v).map_err(|_| bad("port")));
+            let u32_at = |i: usize| num(i).and_then(|v| u32::try_from(v).map_err(|_| bad("u32")));
+            let (src, dst) = if from.0 == 0 {
+                (scenario::CLIENT, scenario::SERVER)
+            } else {
+                (scenario::SERVER, scenario::CLIENT)
+            };
+            let flags =
+                parse_flags(parts.get(4).copied().unwrap_or("")).ok_or_else(|| bad("flags"))?;
+            let window = u16::try_from(num(7)?).map_err(|_| bad("window"))?;
+            let len = usize::try_from(num(8)?.min(MAX_INJECT_PAYLOAD as u64)).unwrap_or(0);
+            let options =
+                parse_options(parts.get(9).copied().unwrap_or("")).ok_or_else(|| bad("options"))?;
+            ActionKind::Input(Input::Inject {
+                from,
+                seg: Segment {
+                    src: Endpoint::new(src, port(2)?),
+                    dst: Endpoint::new(dst, port(3)?),
+                    seq: SeqNum(u32_at(5)?),
+                    ack: SeqNum(u32_at(6)?),
+                    flags,
+                    window,
+                    options,
+                    payload: vec![b'x'; len],
+                },
+            })
+        }
+        _ => return Err(bad("unknown")),
     };
     Ok(Action {
         text: text.into(),
         kind,
     })
+}
+
+/// The page's name for why an input could not be applied (`problems.reasons` in i18n).
+fn input_code(e: InputError) -> &'static str {
+    match e {
+        InputError::NotInFlight { .. } => "not_in_flight",
+        InputError::NotHeld { .. } => "not_held",
+        InputError::NoHost { .. } => "no_host",
+        InputError::HostDown { .. } => "host_down",
+        InputError::HostUp { .. } => "host_up",
+        InputError::NoRoute { .. } => "no_route",
+    }
+}
+
+/// The most payload an injected segment carries (one MSS).
+const MAX_INJECT_PAYLOAD: usize = 1460;
+
+/// tcpdump's flag letters (`S.`, `R`, `F.`, `P.`, `.`); each at most once.
+fn parse_flags(text: &str) -> Option<Flags> {
+    let mut bits = 0u8;
+    for c in text.chars() {
+        let bit = match c {
+            'F' => Flags::FIN.0,
+            'S' => Flags::SYN.0,
+            'R' => Flags::RST.0,
+            'P' => Flags::PSH.0,
+            '.' => Flags::ACK.0,
+            _ => return None,
+        };
+        if bits & bit != 0 {
+            return None;
+        }
+        bits |= bit;
+    }
+    (bits != 0).then_some(Flags(bits))
+}
+
+/// `mss1460+sackOK+ts100/0+wscale7+nop`: the options in header order, at most 40 bytes.
+fn parse_options(text: &str) -> Option<Vec<TcpOption>> {
+    let mut out = Vec::new();
+    for part in text.split('+').filter(|p| !p.is_empty()) {
+        let o = if part == "nop" {
+            TcpOption::Nop
+        } else if part.eq_ignore_ascii_case("sackok") {
+            TcpOption::SackPermitted
+        } else if let Some(v) = part.strip_prefix("mss") {
+            TcpOption::Mss(v.parse().ok()?)
+        } else if let Some(v) = part.strip_prefix("wscale") {
+            TcpOption::WindowScale(v.parse::<u8>().ok().filter(|w| *w <= 14)?)
+        } else if let Some(v) = part.strip_prefix("ts") {
+            let (val, ecr) = v.split_once('/')?;
+            TcpOption::Timestamp {
+                val: val.parse().ok()?,
+                ecr: ecr.parse().ok()?,
+            }
+        } else {
+            return None;
+        };
+        out.push(o);
+    }
+    let bytes: usize = out.iter().map(TcpOption::wire_len).sum();
+    (bytes <= 40).then_some(out)
 }
 
 #[cfg(test)]

@@ -13,7 +13,6 @@ use serde::Serialize;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ConnView {
     /// What `ss -tan` lists of it.
-    #[serde(flatten)]
     pub socket: SocketView,
     /// The sequence variables, where the structure keeps them.
     pub seq: Option<SeqView>,
