@@ -1,6 +1,7 @@
 // Shared by the browser tests and `cargo xtask screenshots`: Debian's Chromium, driven by
 // playwright-core (which downloads nothing), against the page `cargo xtask` serves.
 
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const BASE = process.env.SYNACK_URL ?? 'http://127.0.0.1:8000/';
@@ -40,4 +41,52 @@ export async function openPage(browser, opts = {}) {
 export async function load(page, query) {
   await page.goto(BASE + query);
   await page.waitForSelector('#diagram svg.diagram');
+}
+
+/** Steps with the keyboard until the page says it is at the end. */
+export async function stepToEnd(page) {
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  for (let i = 0; i < 2000; i++) {
+    const text = await page.textContent('#position');
+    const m = /(\d+)\D+(\d+)/.exec(text ?? '');
+    if (m && m[1] === m[2]) return;
+    await page.keyboard.press('ArrowRight');
+  }
+  assert.fail('never reached the end');
+}
+
+/** What a reader sees in the diagram. */
+export function diagramText(page) {
+  return page.evaluate(() => ({
+    arrows: [...document.querySelectorAll('#diagram g.arrow')].map((g) => ({
+      label: g.querySelector('.seg-label')?.textContent,
+      inFlight: g.classList.contains('in-flight'),
+      lost: g.classList.contains('lost'),
+    })),
+    states: [...document.querySelectorAll('#diagram text.state')].map((t) => t.textContent),
+    lanes: [...document.querySelectorAll('#diagram .lane-name')].map((t) => t.textContent),
+    outcome: Object.fromEntries([...document.querySelectorAll('#outcome dd')].map((d) => [d.dataset.key, d.textContent])),
+    lang: document.documentElement.lang,
+    title: document.querySelector('#story-title')?.textContent,
+    problem: document.querySelector('#problem')?.hidden === false ? document.querySelector('#problem').textContent : null,
+    // The diagram without the highlights of what the last step revealed and what is selected.
+    svg: document.querySelector('#diagram svg')?.outerHTML.replaceAll(' fresh', '').replaceAll(' selected', ''),
+  }));
+}
+
+/** Steps until the segment labelled `label` is on the wire, then drops it from the inspector. */
+export async function dropOnTheWire(page, label) {
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  let found = false;
+  for (let i = 0; i < 200 && !found; i++) {
+    found = await page.$$eval('#diagram g.arrow.in-flight .seg-label', (ls, l) => ls.some((x) => x.textContent === l), label);
+    if (!found) {
+      await page.keyboard.press('ArrowRight');
+      await page.waitForTimeout(20);
+    }
+  }
+  assert.ok(found, `${label} goes on the wire`);
+  await page.locator('#diagram g.arrow.in-flight', { hasText: label }).click();
+  await page.click('#inspector button[data-action^="drop:"]');
+  await page.waitForFunction(() => /act=\d+@drop:\d+/.test(location.search));
 }

@@ -6,7 +6,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, load, openPage } from './browser.mjs';
+import {
+  diagramText, launch, load, openPage, stepToEnd,
+} from './browser.mjs';
 import en from '../../www/i18n/en.js';
 import zh from '../../www/i18n/zh.js';
 
@@ -22,36 +24,6 @@ const ids = Object.keys(cli).sort();
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser.close(); });
-
-/** Steps with the keyboard until the page says it is at the end. */
-async function stepToEnd(page) {
-  await page.locator('body').click({ position: { x: 2, y: 2 } });
-  for (let i = 0; i < 2000; i++) {
-    const text = await page.textContent('#position');
-    const m = /(\d+)\D+(\d+)/.exec(text ?? '');
-    if (m && m[1] === m[2]) return;
-    await page.keyboard.press('ArrowRight');
-  }
-  assert.fail('never reached the end');
-}
-
-/** What a reader sees in the diagram. */
-function diagramText(page) {
-  return page.evaluate(() => ({
-    arrows: [...document.querySelectorAll('#diagram g.arrow')].map((g) => ({
-      label: g.querySelector('.seg-label')?.textContent,
-      inFlight: g.classList.contains('in-flight'),
-      lost: g.classList.contains('lost'),
-    })),
-    states: [...document.querySelectorAll('#diagram text.state')].map((t) => t.textContent),
-    outcome: Object.fromEntries([...document.querySelectorAll('#outcome dd')].map((d) => [d.dataset.key, d.textContent])),
-    lang: document.documentElement.lang,
-    title: document.querySelector('#story-title')?.textContent,
-    problem: document.querySelector('#problem')?.hidden === false ? document.querySelector('#problem').textContent : null,
-    // The diagram without the highlights of what the last step revealed and what is selected.
-    svg: document.querySelector('#diagram svg')?.outerHTML.replaceAll(' fresh', '').replaceAll(' selected', ''),
-  }));
-}
 
 test('every scenario, stepped to its end with the keyboard, shows its segments, states and outcome', async () => {
   const { page, errors, foreign, context } = await openPage(browser);
@@ -182,59 +154,6 @@ test('the keyboard steps back and forth, and play runs to the end', async () => 
   await page.keyboard.press(' ');
   await page.waitForFunction((e) => document.querySelector('#position')?.textContent === e, end, { timeout: 20000 });
   assert.equal(await page.$$eval('#diagram g.arrow', (a) => a.length), 3);
-  assert.deepEqual(errors, []);
-  await context.close();
-});
-
-test('a reader drops a segment in flight, and the link replays it', async () => {
-  const { page, errors, context } = await openPage(browser);
-  await load(page, '?scenario=close-four-way&lang=en');
-  await page.locator('body').click({ position: { x: 2, y: 2 } });
-  // Step until the client's last ACK (of the server's FIN) is on the wire.
-  let found = false;
-  for (let i = 0; i < 200 && !found; i++) {
-    found = await page.$$eval('#diagram g.arrow.in-flight .seg-label', (ls) => ls.some((l) => l.textContent === 'ACK Seq=2 Ack=2'));
-    if (!found) {
-      await page.keyboard.press('ArrowRight');
-      await page.waitForTimeout(20);
-    }
-  }
-  assert.ok(found, 'the last ACK goes on the wire');
-  await page.locator('#diagram g.arrow.in-flight', { hasText: 'ACK Seq=2 Ack=2' }).click();
-  await page.click('#inspector button[data-action^="drop:"]');
-  await page.waitForFunction(() => /act=\d+@drop:\d+/.test(location.search));
-  await stepToEnd(page);
-  const fins = () => page.$$eval('#diagram g.arrow .seg-label', (ls) => ls.filter((l) => l.textContent === 'FIN, ACK Seq=1 Ack=2').length);
-  assert.equal(await fins(), 2, 'the server sends its FIN again');
-  const seen = await diagramText(page);
-  assert.equal(seen.outcome.close_segments, '6', 'FIN, ACK, FIN, the lost ACK, FIN again, ACK');
-  // The link replays the drop.
-  const url = page.url();
-  await page.goto(url);
-  await page.waitForSelector('#diagram svg.diagram');
-  await stepToEnd(page);
-  assert.equal(await fins(), 2);
-  assert.equal((await diagramText(page)).svg, seen.svg);
-  // A link with an action that cannot replay says so and shows the run without it.
-  await load(page, '?scenario=close-four-way&act=3@drop:999&lang=en');
-  const bad = await diagramText(page);
-  assert.ok(bad.problem?.includes('drop:999'), bad.problem);
-  assert.deepEqual(errors, []);
-  await context.close();
-});
-
-test('the inspector names a segment\'s fields, why it was sent and what became of it', async () => {
-  const { page, errors, context } = await openPage(browser);
-  await load(page, '?scenario=rst-closed-port&lang=zh');
-  await stepToEnd(page);
-  await page.locator('#diagram g.arrow', { hasText: 'RST, ACK' }).click();
-  await page.waitForSelector('#inspector .fields');
-  const text = await page.textContent('#inspector');
-  assert.ok(text.includes(zh.causes.ResetNoSocket), text);
-  assert.ok(text.includes('tcp_v4_send_reset'), text);
-  assert.ok(text.includes(zh.inspector.fields.ack[0]), text);
-  const href = await page.getAttribute('#inspector a', 'href');
-  assert.match(href, /^https:\/\/elixir\.bootlin\.com\/linux\/v6\.18\/A\/ident\/tcp_v4_send_reset$/);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -10,19 +10,31 @@ const shots = [
   { name: 'wide-zh', query: '?scenario=close-four-way&lang=zh', width: 1280, height: 900, steps: 22 },
   { name: 'narrow-en', query: '?scenario=time-wait-lost-ack&lang=en', width: 360, height: 780, steps: 14 },
   { name: 'narrow-zh', query: '?scenario=time-wait-lost-ack&lang=zh', width: 360, height: 780, steps: 14 },
-  { name: 'embed-zh', query: '?scenario=handshake&lang=zh&embed=1', width: 640, height: 560, steps: 99 },
+  { name: 'embed-zh', query: 'embed.html?scenario=handshake&lang=zh', width: 640, height: 560, steps: 99 },
+  { name: 'embed-dark-en', query: 'embed.html?scenario=close-four-way&lang=en&theme=dark&from=3&to=14', width: 360, height: 560, steps: 99 },
   { name: 'half-open-crash-en', query: '?scenario=half-open-crash&lang=en', width: 1280, height: 1000, steps: 99 },
   { name: 'bad-link-zh', query: '?scenario=nope&set=tcp_rfc1337=9&lang=zh', width: 1280, height: 700, steps: 0 },
+  // The inspector on the server's FIN, and the host panels, scrolled into view.
+  { name: 'inspector-en', query: '?scenario=close-four-way&lang=en', width: 1280, height: 1100, steps: 17, click: 'FIN, ACK Seq=1 Ack=2', show: '#inspector' },
+  { name: 'queues-zh', query: '?scenario=syn-flood&lang=zh', width: 1280, height: 1000, steps: 40, show: '#sockets' },
+  { name: 'chart-en', query: '?scenario=syn-flood&lang=en', width: 1280, height: 1000, steps: 120, show: '#chart' },
+  { name: 'dark-en', query: '?scenario=half-open-crash&lang=en', width: 1280, height: 900, steps: 30, dark: true },
 ];
 
 const browser = await launch();
 let failed = false;
 for (const s of shots) {
   const { page, errors, context } = await openPage(browser, { width: s.width, height: s.height, locale: s.query.includes('zh') ? 'zh-CN' : 'en-US' });
+  if (s.dark) await page.emulateMedia({ colorScheme: 'dark' });
   await load(page, s.query);
   await page.locator('body').click({ position: { x: 1, y: 1 } });
   for (let i = 0; i < s.steps; i++) await page.keyboard.press('ArrowRight');
   await page.waitForTimeout(1500);
+  if (s.click) await page.locator('#diagram g.arrow', { hasText: s.click }).first().click();
+  if (s.show) {
+    await page.locator(s.show).scrollIntoViewIfNeeded();
+    await page.waitForTimeout(500);
+  }
   const path = join(OUT, `${s.name}.png`);
   await page.screenshot({ path });
   console.log(`wrote ${path}`);

@@ -19,6 +19,9 @@ export const featured = {
   'time-wait-stale-data': ['skip_time_wait', 'isn', 'hold_s', 'router_msl_s'],
   'close-unread-data': ['read_first'],
   'so-linger-rst': ['linger'],
+  'syn-flood': ['tcp_syncookies', 'syn_rate', 'backlog', 'tcp_max_syn_backlog', 'tcp_synack_retries'],
+  'accept-overflow': ['tcp_abort_on_overflow', 'backlog'],
+  'isn-predict': ['isn'],
 };
 
 /** The scenario a page without `?scenario=` shows. */

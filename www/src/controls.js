@@ -21,8 +21,10 @@ export function bindControls(a) {
       ' ': a.togglePlay, ArrowRight: a.step, ArrowLeft: a.back, Home: a.start, End: a.end,
     });
     const fn = keys[e.key];
-    // Space on a focused button presses that button, as everywhere else.
-    if (!fn || (e.key === ' ' && target.tagName === 'BUTTON')) return;
+    // Space on a focused button (a diagram segment is one too) presses it, and on a <summary>
+    // opens it, as everywhere else.
+    const pressable = ['BUTTON', 'SUMMARY'].includes(target.tagName) || target.getAttribute?.('role') === 'button';
+    if (!fn || (e.key === ' ' && pressable)) return;
     e.preventDefault();
     fn();
   });

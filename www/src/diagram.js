@@ -4,6 +4,10 @@
 import { fill, span } from './i18n.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
+/** Below this width (of the diagram's box, in CSS px) the diagram is laid out for a phone. */
+export const COMPACT_BELOW_PX = 520;
+/** How far a segment to its own host (loopback) loops out from the lifeline. */
+const SELF_LOOP_PX = 26;
 const LINE = 18;
 const TOP = 44;
 
@@ -44,7 +48,8 @@ export function drawDiagram(view, revealed, fresh, dict, selected = null) {
   const svg = /** @type {SVGSVGElement} */ (el('svg', {
     viewBox: `0 0 ${view.width} ${view.height}`,
     class: 'diagram',
-    role: 'img',
+    // A group, not an image: its segments are buttons, which an image's children cannot be.
+    role: 'group',
     'aria-label': dict.ui.diagramLabel,
   }));
   svg.style.maxWidth = `${view.width}px`;
@@ -121,23 +126,38 @@ export function drawDiagram(view, revealed, fresh, dict, selected = null) {
         if (i.held) classes.push('held');
         if (i.copy) classes.push('copy');
         if (isFresh) classes.push('fresh');
-        const g = el('g', {
-          class: classes.join(' '), 'data-seg': i.seg, tabindex: 0, role: 'button', 'aria-label': `#${i.seg} ${i.label}`,
-        });
-        if (i.seg === selected) g.classList.add('selected');
-        const line = el('line', { x1: x0, y1: i.y0, x2: x1, y2: y1 });
-        if (done && !i.lost) line.setAttribute('marker-end', 'url(#head)');
-        // A wide, invisible twin of the line: a thin diagonal is hard to hit with a pointer.
-        g.append(line, el('line', { x1: x0, y1: i.y0, x2: x1, y2: y1, class: 'hit' }));
-        const label = el('text', { x: (x0 + x1) / 2, y: (i.y0 + y1) / 2 - 4, 'text-anchor': 'middle', class: 'seg-label' }, i.label);
-        g.append(label);
-        if (done && i.lost) g.append(el('text', { x: x1, y: y1 + 5, 'text-anchor': 'middle', class: 'lost-mark' }, '✕'));
         const notes = [];
         if (i.copy) notes.push(dict.ui.copy);
         if (i.held) notes.push(dict.ui.held);
         if (done && i.lost) notes.push(dict.ui.lost);
         if (!done) notes.push(dict.ui.inFlight);
         const title = notes.join(', ');
+        // What a screen reader says for the segment: who sent it to whom, and what became of it.
+        const laneName = (/** @type {number} */ n) => (view.lanes[n]?.name === 'injected' ? dict.ui.injected : view.lanes[n]?.name ?? '');
+        const g = el('g', {
+          class: classes.join(' '), 'data-seg': i.seg, tabindex: 0, role: 'button',
+          'aria-label': `#${i.seg} ${laneName(i.from)} → ${laneName(i.to)}: ${i.label}${title ? ` (${title})` : ''}`,
+        });
+        if (i.seg === selected) g.classList.add('selected');
+        if (i.from === i.to) {
+          // To its own host (loopback): a bracket out to the left of the lifeline and back.
+          const bx = x0 - SELF_LOOP_PX;
+          const yEnd = done ? i.y1 : Math.max(i.y0, Math.min(i.y1, nowY));
+          const legs = [[x0, i.y0, bx, i.y0], [bx, i.y0, bx, yEnd], [bx, yEnd, x0, yEnd]];
+          legs.forEach(([a, b, c, e], k) => {
+            const leg = el('line', { x1: a, y1: b, x2: c, y2: e });
+            if (k === 2 && done && !i.lost) leg.setAttribute('marker-end', 'url(#head)');
+            g.append(leg, el('line', { x1: a, y1: b, x2: c, y2: e, class: 'hit' }));
+          });
+          g.append(el('text', { x: bx - 4, y: (i.y0 + yEnd) / 2 + 4, 'text-anchor': 'end', class: 'seg-label' }, i.label));
+        } else {
+          const line = el('line', { x1: x0, y1: i.y0, x2: x1, y2: y1 });
+          if (done && !i.lost) line.setAttribute('marker-end', 'url(#head)');
+          // A wide, invisible twin of the line: a thin diagonal is hard to hit with a pointer.
+          g.append(line, el('line', { x1: x0, y1: i.y0, x2: x1, y2: y1, class: 'hit' }));
+          g.append(el('text', { x: (x0 + x1) / 2, y: (i.y0 + y1) / 2 - 4, 'text-anchor': 'middle', class: 'seg-label' }, i.label));
+        }
+        if (done && i.lost) g.append(el('text', { x: x1, y: y1 + 5, 'text-anchor': 'middle', class: 'lost-mark' }, '✕'));
         if (title) g.append(el('title', {}, `${i.label} (${title})`));
         arrows.append(g);
         break;

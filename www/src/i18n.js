@@ -56,6 +56,7 @@ export function problemText(dict, p) {
   const vars = { ...p };
   if (Array.isArray(vars.accepted)) vars.accepted = vars.accepted.join(', ');
   if (!('message' in vars)) vars.message = p.code;
+  if (typeof vars.reason === 'string') vars.reason = dict.problems.reasons[vars.reason] ?? vars.reason;
   return fill(template, vars);
 }
 

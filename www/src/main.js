@@ -2,21 +2,25 @@
 
 import { DEFAULT_SCENARIO, featured } from './catalog.js';
 import { bindControls } from './controls.js';
-import { drawDiagram, focusY } from './diagram.js';
+import { COMPACT_BELOW_PX, drawDiagram, focusY } from './diagram.js';
 import { fill, LANGS, pickLang } from './i18n.js';
 import {
-  formSettings, h, renderOutcome, renderProblems, renderSettings, renderSockets, renderStory,
+  h, renderOutcome, renderProblems, renderStory,
 } from './panels.js';
+import { renderHostState } from './hoststate.js';
+import { renderLog } from './log.js';
+import { renderChart, shownTime } from './chart.js';
+import { formSettings, knobRows, renderSettings } from './settings.js';
 import { renderActions } from './actions.js';
 import { renderInspector } from './segment.js';
-import { act, freshSeed, inspect, load, open, problemOf, scenarios } from './sim.js';
+import { act, freshSeed, inspect, load, openLenient, problemOf, scenarios } from './sim.js';
 import { onRender, state, update } from './state.js';
 import { readUrl, writeUrl } from './url.js';
+import { embedHref, renderEmbedShare, snippetFor } from './embed-code.js';
+import { announce, keepingFocus, labelPage } from './access.js';
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const PLAY_EVERY_MS = 450;
-/** Below this width the diagram is laid out for a phone. */
-const COMPACT_BELOW_PX = 520;
 
 /** @type {any[]} */
 let catalog = [];
@@ -35,6 +39,7 @@ function drawChrome() {
   $('lang-switch').textContent = d.ui.otherLanguage;
   $('lang-switch').setAttribute('lang', lang === 'zh' ? 'en' : 'zh');
   $('keys').textContent = d.ui.keys;
+  labelPage(d);
   for (const [id, key] of [['btn-start', 'start'], ['btn-back', 'back'], ['btn-step', 'step'], ['btn-end', 'end']]) {
     $(id).title = d.ui[key];
     $(id).setAttribute('aria-label', d.ui[key]);
@@ -46,21 +51,14 @@ function drawChrome() {
     return o;
   }));
   renderStory($('story'), d, state.scenario);
+  renderEmbedShare($('embed-share'), d, () => snippetFor(state, lang, location.href));
   drawSettings();
 }
 
 function drawSettings() {
   const info = catalog.find((s) => s.id === state.scenario);
   if (!info) return;
-  const current = new Map(state.set.split(',').filter(Boolean).map((p) => /** @type {[string, string]} */ (p.split('=', 2))));
-  const fields = (featured[state.scenario] ?? []).map((name) => {
-    const setting = info.settings.find((/** @type {any} */ s) => s.name === name);
-    const knob = info.knobs.find((/** @type {any} */ k) => k.name === name);
-    const named = setting && setting.choices.length > 0 ? setting.choices[setting.default - setting.min] : undefined;
-    const fallback = setting ? (named ?? String(setting.default)) : knob ? knob.default : '';
-    return { name, help: setting?.help ?? knob?.help ?? '', value: current.get(name) ?? fallback, fallback };
-  });
-  renderSettings($('settings'), state.dict, fields, state.seed || '1');
+  renderSettings($('settings'), state.dict, knobRows(info), featured[state.scenario] ?? [], info.hosts, state.set, state.seed || '1');
   const form = /** @type {HTMLFormElement} */ ($('settings-form'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -91,17 +89,18 @@ function draw(s) {
     s.diagram = p.diagram(compact);
   }
   box.replaceChildren(drawDiagram(s.diagram, revealed, Math.min(lastRevealed, revealed), d, s.selected));
+  renderLog($('log'), d, p, lastRevealed, p.hosts());
   lastRevealed = revealed;
   const t = (p.time() / 1e6).toFixed(3);
   $('position').textContent = fill(d.ui.position, { cursor: p.cursor(), last: p.stops() - 1, time: `${t} s` });
+  announce($('announce'), d, s, $('position').textContent);
   $('btn-play').classList.toggle('playing', s.playing);
   $('btn-play').title = s.playing ? d.ui.pause : d.ui.play;
   $('btn-play').setAttribute('aria-label', $('btn-play').title);
-  const sockets = p.sockets();
-  renderSockets($('sockets'), d, sockets);
+  const hostState = p.state();
+  renderHostState($('sockets'), d, hostState, p.time(), `${s.scenario}|${s.set}|${s.seed}|${s.acts}`);
   const hosts = p.hosts();
-  const down = Array.from(p.hosts_down(), (x) => x === 1);
-  renderActions($('actions'), d, sockets, down, doAct);
+  renderActions($('actions'), d, hostState, (/** @type {number} */ host) => p.inject_template(host), doAct);
   const flights = p.in_flight();
   const flight = flights.find((/** @type {any} */ f) => f.seg === s.selected) ?? null;
   const info = s.selected === null ? null : inspect(p, s.selected);
@@ -116,9 +115,31 @@ function draw(s) {
     const y = focusY(s.diagram, revealed) * scale;
     if (y < box.scrollTop + 40 || y > box.scrollTop + box.clientHeight - 60) {
       box.scrollTop = Math.max(0, y - box.clientHeight / 2);
+      // Where it is going (a smooth scroll is still on its way): the chart shows that stretch.
+      chartTop = Math.max(0, y - box.clientHeight / 2);
+    } else {
+      chartTop = box.scrollTop;
     }
   }
+  drawChart(s, p, box, chartTop);
   history.replaceState(null, '', writeUrl({ scenario: s.scenario, set: s.set, seed: s.seed, acts: s.acts, lang, embed: s.embed }));
+}
+
+/** The diagram box's scroll position the chart's band was last drawn for. */
+let chartTop = 0;
+
+/**
+ * The chart of counts over time, with the stretch the diagram box shows.
+ * @param {any} s @param {any} p @param {HTMLElement} box @param {number} top the box's scrollTop
+ */
+function drawChart(s, p, box, top) {
+  const svg = box.querySelector('svg');
+  const scale = svg && s.diagram.height > 0 ? svg.getBoundingClientRect().height / s.diagram.height : 1;
+  const shown = shownTime(s.diagram, top / scale, (top + box.clientHeight) / scale);
+  renderChart($('chart'), s.dict, s.chart, p.hosts(), p.time(), shown, (us) => {
+    stop();
+    move((q) => q.run_until(us));
+  });
 }
 
 /**
@@ -130,42 +151,20 @@ function draw(s) {
  */
 function reopen(id, set, seed, problems = [], acts = '') {
   stop();
-  let r = open(id, set, seed, acts);
-  if ('problem' in r && r.problem.code === 'bad_action') {
-    problems.push(r.problem);
-    acts = '';
-    r = open(id, set, seed, acts);
-  }
-  if ('problem' in r && r.problem.code === 'unknown_scenario') {
-    problems.push(r.problem);
-    id = DEFAULT_SCENARIO;
-    set = '';
-    acts = '';
-    r = open(id, set, seed, acts);
-  }
-  if ('problem' in r && r.problem.code === 'bad_seed') {
-    problems.push(r.problem);
-    seed = '';
-    r = open(id, set, seed, acts);
-  }
-  if ('problem' in r) {
-    problems.push(r.problem);
-    set = '';
-    acts = '';
-    r = open(id, set, seed, acts);
-  }
-  if ('problem' in r) {
-    problems.push(r.problem);
+  const r = openLenient(id, set, seed, acts, DEFAULT_SCENARIO);
+  problems.push(...r.problems);
+  if (!('playground' in r)) {
     update({ problems });
     return;
   }
+  ({ id, set, seed, acts } = r);
   const p = r.playground;
   const old = state.playground;
   state.playground = null;
   if (old) old.free();
   lastRevealed = 0;
   update({
-    scenario: id, set, seed: p.seed() === '1' ? '' : p.seed(), acts, selected: null, playground: p, diagram: p.diagram(state.compact), problems, playing: false,
+    scenario: id, set, seed: p.seed() === '1' ? '' : p.seed(), acts, selected: null, playground: p, diagram: p.diagram(state.compact), chart: p.series(), problems, playing: false,
   });
   drawChrome();
 }
@@ -191,10 +190,10 @@ function doAct(action) {
   stop();
   const r = act(p, action);
   if ('problem' in r) {
-    update({ problems: [r.problem] });
+    update({ problems: [{ ...r.problem, during: 'action' }] });
     return;
   }
-  update({ acts: p.actions(), diagram: p.diagram(state.compact), cursor: p.cursor(), problems: [] });
+  update({ acts: p.actions(), diagram: p.diagram(state.compact), chart: p.series(), cursor: p.cursor(), problems: [] });
 }
 
 const actions = {
@@ -224,6 +223,11 @@ function atEnd() {
 
 async function boot() {
   const url = readUrl(location.search);
+  if (url.embed) {
+    // `?embed=1` predates embed.html, which replaces it: old links open it with the same run.
+    location.replace(embedHref(location.search));
+    return;
+  }
   const picked = pickLang(url.lang, navigator.languages ?? [navigator.language]);
   lang = picked.lang;
   const problems = [...url.problems];
@@ -239,7 +243,7 @@ async function boot() {
     return;
   }
   catalog = scenarios();
-  onRender(draw);
+  onRender((s) => keepingFocus(() => draw(s)));
   bindControls(actions);
   /** @type {HTMLSelectElement} */ ($('scenario')).addEventListener('change', (e) => {
     reopen(/** @type {HTMLSelectElement} */ (e.target).value, '', state.seed);
@@ -257,8 +261,22 @@ async function boot() {
     update({ selected: Number(/** @type {HTMLElement} */ (g).dataset.seg) });
   };
   $('diagram').addEventListener('click', pick);
+  // The reader scrolls the diagram: the chart's band follows (once per frame).
+  let bandPending = false;
+  $('diagram').addEventListener('scroll', () => {
+    if (bandPending || !state.playground || !state.chart) return;
+    bandPending = true;
+    requestAnimationFrame(() => {
+      bandPending = false;
+      if (state.playground) drawChart(state, state.playground, $('diagram'), $('diagram').scrollTop);
+    });
+  });
   $('diagram').addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') pick(e);
+    // A segment is a button: Enter and Space open it in the inspector.
+    if (e.key === 'Enter' || (e.key === ' ' && /** @type {Element} */ (e.target).closest?.('g.arrow'))) {
+      e.preventDefault();
+      pick(e);
+    }
   });
   reopen(url.scenario ?? DEFAULT_SCENARIO, url.set, url.seed, problems, url.acts);
 }

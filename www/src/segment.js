@@ -3,6 +3,7 @@
 
 import { fill, span } from './i18n.js';
 import { h } from './panels.js';
+import { endpoint } from './hoststate.js';
 
 /** The kernel's source for a function, in the profile's version (elixir's identifier search). */
 function kernelLink(/** @type {string} */ fn) {
@@ -13,11 +14,6 @@ function kernelLink(/** @type {string} */ fn) {
     rel: 'noopener',
   }, [h('code', {}, [fn])]));
   return a;
-}
-
-/** `10.0.0.1:40000`. @param {{ip: number, port: number}} ep */
-function endpoint(ep) {
-  return `${[24, 16, 8, 0].map((s) => (ep.ip >>> s) & 255).join('.')}:${ep.port}`;
 }
 
 /** @param {any} o */
@@ -50,7 +46,7 @@ function flagText(f) {
 export function renderInspector(box, dict, info, hosts, flight, act) {
   const d = dict.inspector;
   if (!info) {
-    box.replaceChildren(h('h3', {}, [dict.actions.title]), h('p', { class: 'muted' }, [d.none]));
+    box.replaceChildren(h('h3', {}, [d.heading]), h('p', { class: 'muted' }, [d.none]));
     return;
   }
   const seg = info.segment;
@@ -61,13 +57,14 @@ export function renderInspector(box, dict, info, hosts, flight, act) {
     ['options', seg.options.map(optionText).join(', ') || '—'], ['length', String(seg.payload.length)],
   ].map(([k, v]) => {
     const [label, meaning, rfc] = d.fields[k];
-    return h('div', { class: 'field' }, [h('dt', {}, [label]), h('dd', {}, [h('code', {}, [v])]), h('p', { class: 'meaning' }, [`${meaning} (${rfc})`])]);
+    // A name and two descriptions: its value, and what it means (a <dl>'s group, for a screen reader).
+    return h('div', { class: 'field' }, [h('dt', {}, [label]), h('dd', {}, [h('code', {}, [v])]), h('dd', { class: 'meaning' }, [`${meaning} (${rfc})`])]);
   });
   const why = dict.causes[info.cause] ?? info.cause;
   const parts = [
     h('h3', {}, [fill(d.title, { seg: info.seg })]),
     h('p', {}, [fill(d.sentBy, { host: host(info.host), time: `${(info.at / 1e6).toFixed(6)} s`, why }), ' ', kernelLink(info.cite)]),
-    h('div', { class: 'fields' }, rows),
+    h('dl', { class: 'fields' }, rows),
     h('h4', {}, [d.fate]),
     h('ul', {}, info.fates.map((/** @type {any} */ f) => {
       const reason = f.what === 'discarded' ? dict.discards[f.reason] ?? f.reason

@@ -74,3 +74,46 @@ export function inspect(p, seg) {
     return null;
   }
 }
+
+/**
+ * Runs a scenario, dropping the parts of a link the binding refuses (each said in `problems`), so
+ * that a page always shows something: the actions first, then an unknown scenario (for
+ * `fallback`), a bad seed, and at last the settings.
+ * @param {string} id @param {string} set @param {string} seed @param {string} acts
+ * @param {string} fallback the scenario shown when `id` does not exist
+ * @returns {{playground: wasm.Playground, id: string, set: string, seed: string, acts: string,
+ *   problems: {code: string}[]} | {problems: {code: string}[]}}
+ */
+export function openLenient(id, set, seed, acts, fallback) {
+  /** @type {{code: string}[]} */
+  const problems = [];
+  let r = open(id, set, seed, acts);
+  if ('problem' in r && r.problem.code === 'bad_action') {
+    problems.push(r.problem);
+    acts = '';
+    r = open(id, set, seed, acts);
+  }
+  if ('problem' in r && r.problem.code === 'unknown_scenario') {
+    problems.push(r.problem);
+    id = fallback;
+    set = '';
+    acts = '';
+    r = open(id, set, seed, acts);
+  }
+  if ('problem' in r && r.problem.code === 'bad_seed') {
+    problems.push(r.problem);
+    seed = '';
+    r = open(id, set, seed, acts);
+  }
+  if ('problem' in r) {
+    problems.push(r.problem);
+    set = '';
+    acts = '';
+    r = open(id, set, seed, acts);
+  }
+  if ('problem' in r) {
+    problems.push(r.problem);
+    return { problems };
+  }
+  return { playground: r.playground, id, set, seed, acts, problems };
+}

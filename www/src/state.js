@@ -12,6 +12,7 @@
  * @property {boolean} embed
  * @property {any} playground the wasm handle
  * @property {any} diagram the display list of the whole run
+ * @property {any} chart counts over time of the whole run (`Playground.series()`)
  * @property {boolean} compact the diagram is laid out for a phone
  * @property {number} cursor the stop index
  * @property {boolean} playing
@@ -29,6 +30,7 @@ export const state = {
   embed: false,
   playground: null,
   diagram: null,
+  chart: null,
   compact: false,
   cursor: 0,
   playing: false,
