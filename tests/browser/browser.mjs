@@ -39,8 +39,20 @@ export async function openPage(browser, opts = {}) {
 
 /** Loads the page at `query` and waits until the diagram is drawn. */
 export async function load(page, query) {
-  await page.goto(BASE + query);
+  // Not the `load` event: the diagram appearing is what counts, and a machine busy compiling
+  // may take long over images and fonts it does not need.
+  await page.goto(BASE + query, { waitUntil: 'domcontentloaded' });
   await page.waitForSelector('#diagram svg.diagram');
+}
+
+/** Jumps to the end with the End key and waits until the page says it is there. */
+export async function jumpToEnd(page) {
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  await page.keyboard.press('End');
+  await page.waitForFunction(() => {
+    const m = /(\d+)\D+(\d+)/.exec(document.querySelector('#position')?.textContent ?? '');
+    return m !== null && m[1] === m[2];
+  });
 }
 
 /** Steps with the keyboard until the page says it is at the end. */

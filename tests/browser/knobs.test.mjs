@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  diagramText, launch, load, openPage, stepToEnd,
+  diagramText, launch, load, openPage, jumpToEnd,
 } from './browser.mjs';
 
 /**
@@ -42,7 +42,7 @@ test('every scenario\'s knob, flipped in the form, brings the other outcome', as
   const { page, errors, context } = await openPage(browser);
   for (const [id, fields, expect] of FLIPS) {
     await load(page, `?scenario=${id}&lang=en`);
-    await stepToEnd(page);
+    await jumpToEnd(page);
     const before = (await diagramText(page)).outcome;
     await page.click('#more-settings summary');
     for (const [name, value] of Object.entries(fields)) {
@@ -52,7 +52,7 @@ test('every scenario\'s knob, flipped in the form, brings the other outcome', as
     }
     await page.click('#apply');
     await page.waitForFunction(() => new URLSearchParams(location.search).has('set'));
-    await stepToEnd(page);
+    await jumpToEnd(page);
     const after = (await diagramText(page)).outcome;
     for (const [key, value] of Object.entries(expect)) {
       assert.equal(after[key], value, `${id}: ${key} after ${JSON.stringify(fields)}`);
@@ -80,7 +80,7 @@ test('a knob set for one host differs from the other, and one set alike on both 
   await page.waitForFunction(() => new URLSearchParams(location.search).has('set'));
   const set = new URL(page.url()).searchParams.get('set');
   assert.equal(set, 'client.tcp_sack=0,tcp_window_scaling=0');
-  await stepToEnd(page);
+  await jumpToEnd(page);
   await page.locator('#diagram g.arrow', { hasText: 'SYN Seq=0' }).click();
   const syn = await page.textContent('#inspector .fields');
   assert.ok(!syn?.includes('sackOK') && !syn?.includes('wscale'), syn ?? '');

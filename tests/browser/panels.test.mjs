@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, load, openPage, stepToEnd } from './browser.mjs';
+import { launch, load, openPage, jumpToEnd } from './browser.mjs';
 import en from '../../www/i18n/en.js';
 import zh from '../../www/i18n/zh.js';
 
@@ -38,7 +38,7 @@ test('the trace log shows every event up to the cursor, in words, in both langua
   for (const { scenario, trace } of traces) {
     for (const lang of ['en', 'zh']) {
       await load(page, `?scenario=${scenario}&lang=${lang}`);
-      await stepToEnd(page);
+      await jumpToEnd(page);
       const lines = await page.$$eval('#log ol.log li', (ls) => ls.map((l) => l.textContent ?? ''));
       assert.equal(lines.length, Math.min(300, trace.length), `${scenario} ${lang}`);
       for (const line of lines) {
@@ -68,7 +68,7 @@ test('the host panels show the SYN queue filling, the sequence variables, and wh
   assert.deepEqual(gauges, ['SYN queue1 of 128', 'Accept queue0 of 128']);
   assert.equal(await page.getAttribute('#sockets .gauge meter', 'value'), '1');
   assert.ok((await page.$$('#sockets .changed')).length > 0, 'the step\'s changes are highlighted');
-  await stepToEnd(page);
+  await jumpToEnd(page);
   // Both ends ESTABLISHED: the client's SYN is acknowledged (SND.UNA = SND.NXT = 1).
   const client = await page.$$eval('#sockets .host-state:first-of-type dl.tcb', (dls) => dls.map((dl) => Object.fromEntries(
     [...dl.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent]),
