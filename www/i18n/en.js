@@ -200,6 +200,7 @@ export default {
     Returned: '{host} thread {thread}: {call} returns {result}',
     Queues: '{host} listener {listener}: SYN queue {syn_queue}, accept queue {accept_queue} (backlog {backlog})',
     TimeWaitReused: '{host} {conn}: a SYN reuses the TIME-WAIT 4-tuple, ISN {isn}',
+    TimeWaitOverflow: '{host} {conn}: TIME-WAIT table full ({max} entries, tcp_max_tw_buckets): closed at once, no {state}',
     SkippedTimeWait: '{host} {conn}: closes without TIME-WAIT (the counterfactual setting, not Linux)',
     LimitReached: 'the run stopped: it reached its {limit} limit',
     Held: 'the router holds #{id} until {until}',

@@ -200,6 +200,7 @@ export default {
     Returned: '{host} 线程 {thread}：{call} 返回 {result}',
     Queues: '{host} 监听 {listener}：SYN 队列 {syn_queue}，accept 队列 {accept_queue}（backlog {backlog}）',
     TimeWaitReused: '{host} {conn}：一个 SYN 复用了处于 TIME-WAIT 的四元组，ISN 为 {isn}',
+    TimeWaitOverflow: '{host} {conn}：TIME-WAIT 表已满（{max} 个，tcp_max_tw_buckets）：直接关闭，不进入 {state}',
     SkippedTimeWait: '{host} {conn}：不经过 TIME-WAIT 直接关闭（反事实设定，并非 Linux 的行为）',
     LimitReached: '运行已停止：达到了 {limit} 上限',
     Held: '路由器扣留 #{id}，直到 {until}',

@@ -62,6 +62,7 @@ export function eventText(dict, e, hosts) {
     case 'Call': case 'Returned': Object.assign(vars, { call: callText(e.call), result: resultText(dict, e.result) }); break;
     case 'Queues': vars.listener = endpoint(e.listener); break;
     case 'TimeWaitReused': case 'SkippedTimeWait': vars.conn = connText(e.conn); break;
+    case 'TimeWaitOverflow': Object.assign(vars, { conn: connText(e.conn), state: stateName(e.state) }); break;
     case 'Held': vars.until = `${(e.until / 1e6).toFixed(3)} s`; break;
     default: break;
   }

@@ -69,6 +69,8 @@ impl Profile {
                 ip_local_port_range: (32768, 60999),
                 tcp_invalid_ratelimit: 500,
                 tcp_tw_reuse: 2,
+                tcp_tw_reuse_delay: 1000,
+                tcp_max_tw_buckets: 131_072,
                 tcp_retries2: 15,
                 tcp_orphan_retries: 0,
             },
@@ -115,6 +117,10 @@ pub struct Sysctls {
     pub tcp_invalid_ratelimit: u32,
     /// `net.ipv4.tcp_tw_reuse`.
     pub tcp_tw_reuse: u32,
+    /// `net.ipv4.tcp_tw_reuse_delay`, milliseconds (Linux 6.13+).
+    pub tcp_tw_reuse_delay: u32,
+    /// `net.ipv4.tcp_max_tw_buckets`: most TIME-WAIT (and FIN-WAIT-2) mini sockets.
+    pub tcp_max_tw_buckets: u32,
     /// `net.ipv4.tcp_retries2`.
     pub tcp_retries2: u32,
     /// `net.ipv4.tcp_orphan_retries`.
@@ -321,6 +327,18 @@ pub const KNOBS: &[Knob] = &[
         tcp_tw_reuse,
         Kind::Int(0, 2),
         "let connect() reuse a TIME-WAIT 4-tuple: 0 never, 1 yes, 2 loopback only"
+    ),
+    knob!(
+        "net.ipv4.",
+        tcp_tw_reuse_delay,
+        Kind::Int(1, i32::MAX as u32),
+        "milliseconds a TIME-WAIT entry must be older than before tcp_tw_reuse lets connect() take it"
+    ),
+    knob!(
+        "net.ipv4.",
+        tcp_max_tw_buckets,
+        Kind::Int(0, i32::MAX as u32),
+        "most TIME-WAIT entries; past it a closing socket skips TIME-WAIT (TcpExtTCPTimeWaitOverflow)"
     ),
     knob!(
         "net.ipv4.",

@@ -56,6 +56,9 @@ counters! {
     Tw = "TcpExtTW",
     /// Sockets that left TIME-WAIT because a new SYN reused the 4-tuple (`LINUX_MIB_TIMEWAITRECYCLED`).
     TwRecycled = "TcpExtTWRecycled",
+    /// Sockets closed at once because `tcp_max_tw_buckets` mini sockets already existed:
+    /// `tcp_time_wait` (`LINUX_MIB_TCPTIMEWAITOVERFLOW`).
+    TimeWaitOverflow = "TcpExtTCPTimeWaitOverflow",
     /// Segments dropped by PAWS in TIME-WAIT: `tcp_timewait_state_process` (`LINUX_MIB_PAWS_TW_REJECTED`).
     PawsTimewait = "TcpExtPAWSTimewait",
     /// Segments dropped by PAWS on an established socket: `tcp_validate_incoming` (`LINUX_MIB_PAWSESTABREJECTED`).

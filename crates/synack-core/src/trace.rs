@@ -366,6 +366,18 @@ pub enum EventKind {
         /// The ISN chosen for the new connection (`tw_snd_nxt + 65535 + 2`).
         isn: SeqNum,
     },
+    /// `tcp_max_tw_buckets` mini sockets exist already: the socket closed at once instead of
+    /// entering TIME-WAIT (or an orphan's FIN-WAIT-2). Linux 6.18 only counts it
+    /// (TcpExtTCPTimeWaitOverflow); kernels before 4.x also logged "TCP: time wait bucket table
+    /// overflow".
+    TimeWaitOverflow {
+        /// The connection.
+        conn: ConnName,
+        /// The state it would have entered (`TIME-WAIT` or `FIN-WAIT-2`).
+        state: State,
+        /// `tcp_max_tw_buckets`.
+        max: u32,
+    },
     /// The "skip TIME-WAIT" counterfactual closed a socket that Linux would keep in TIME-WAIT.
     SkippedTimeWait {
         /// The connection.
@@ -462,6 +474,10 @@ impl fmt::Display for EventKind {
             EventKind::TimeWaitReused { conn, isn } => write!(
                 f,
                 "{conn} TIME-WAIT reused by a new SYN, ISN {isn} = old snd_nxt + 65535 + 2  [tcp_timewait_state_process]"
+            ),
+            EventKind::TimeWaitOverflow { conn, state, max } => write!(
+                f,
+                "{conn} TCP: time wait bucket table overflow: {max} entries already, closed instead of {state}  [tcp_time_wait, inet_twsk_alloc]"
             ),
             EventKind::SkippedTimeWait { conn } => write!(
                 f,

@@ -424,20 +424,25 @@ impl Host {
     }
 
     /// `tcp_twsk_unique`: may a connect() take over this TIME-WAIT 4-tuple? Only when the old
-    /// connection saw timestamps, and then with an explicit bind, or with `tcp_tw_reuse` once the
-    /// entry is `tcp_tw_reuse_delay` (1 s) old.
+    /// connection saw timestamps, and then with an explicit bind (no `twp`), or with
+    /// `tcp_tw_reuse` (2: when either address is loopback) once the entry is older than
+    /// `tcp_tw_reuse_delay` (`time_after32(tcp_clock_ms(), tw_entry_stamp + delay)`).
     fn tw_unique(&self, twk: Key, bound: bool) -> bool {
         let Some(tw) = self.time_waits.get(twk) else {
             return true;
         };
-        if tw.ts_recent_stamp.is_none() {
+        if tw.ts_recent_stamp().is_none() {
             return false;
         }
         let reuse = match self.cfg.sysctl.tcp_tw_reuse {
-            2 => tw.local.ip.is_loopback() && tw.remote.ip.is_loopback(),
+            2 => tw.local.ip.is_loopback() || tw.remote.ip.is_loopback(),
             r => r == 1,
         };
-        bound || (reuse && self.now - tw.created_at >= Duration::from_millis(1000))
+        let thresh = tw
+            .created_ms
+            .wrapping_add(self.cfg.sysctl.tcp_tw_reuse_delay);
+        let after = (super::ms32(self.now).wrapping_sub(thresh) as i32) > 0;
+        bound || (reuse && after)
     }
 
     /// `__inet_check_established`: is the 4-tuple free (or a reusable TIME-WAIT)?
@@ -547,7 +552,7 @@ impl Host {
             // Taking over the TIME-WAIT: start above its sequence space (`tcp_twsk_unique`).
             if let Some(tw) = self.time_waits.get(twk) {
                 isn = tw.snd_nxt + 65535 + 2;
-                ts_recent = tw.ts_recent_stamp.map(|at| (tw.ts_recent, at));
+                ts_recent = tw.ts_recent_stamp().map(|at| (tw.ts_recent, at));
             }
             let conn = crate::trace::ConnName {
                 local,

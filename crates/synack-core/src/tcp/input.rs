@@ -1656,7 +1656,7 @@ impl Host {
         } else {
             timeout.max(rto)
         };
-        let tw = super::TimeWait {
+        let mut tw = super::TimeWait {
             local,
             remote,
             substate: state,
@@ -1665,18 +1665,38 @@ impl Host {
             rcv_wnd: t.receive_window(),
             rcv_wscale: t.rcv_wscale,
             ts_recent: t.ts_recent,
-            ts_recent_stamp: if t.tstamp_ok { t.ts_recent_stamp } else { None },
+            ts_recent_stamp_ms: super::NO_STAMP,
             tsoffset: t.tsoffset,
             reuseaddr: s.reuseaddr,
-            created_at: self.now,
+            created_ms: super::ms32(self.now),
             deadline: self.now,
-            last_oow_ack: None,
+            last_oow_ack: 0,
         };
+        tw.set_ts_recent_stamp(if t.tstamp_ok { t.ts_recent_stamp } else { None });
         let from = s.state;
         // The full socket's CLOSED is internal: the reader sees the 4-tuple move from `from` to
         // `state`, so the full socket closes without an event of its own.
         if let Some(s) = self.socks.get_mut(key) {
             s.state = State::Closed;
+        }
+        // `inet_twsk_alloc` fails once `tcp_max_tw_buckets` entries exist (TIME-WAIT and
+        // FIN-WAIT-2 alike): `tcp_time_wait` counts LINUX_MIB_TCPTIMEWAITOVERFLOW and closes the
+        // socket at once, with no mini socket left for the 4-tuple.
+        if self.time_waits.len() >= self.cfg.sysctl.tcp_max_tw_buckets as usize {
+            mark!(time_wait_overflow);
+            self.done(key);
+            self.count(Counter::TimeWaitOverflow);
+            self.emit(EventKind::TimeWaitOverflow {
+                conn,
+                state,
+                max: self.cfg.sysctl.tcp_max_tw_buckets,
+            });
+            self.emit(EventKind::State {
+                conn,
+                from,
+                to: State::Closed,
+            });
+            return;
         }
         self.done(key);
         if !self.check_limit() {

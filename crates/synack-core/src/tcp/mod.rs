@@ -342,26 +342,55 @@ struct Request {
 }
 
 /// A TIME-WAIT (or orphaned FIN-WAIT-2) mini socket (`tcp_timewait_sock`): what is left of a
-/// connection once the full socket is gone.
+/// connection once the full socket is gone. A server that closes first holds tens of thousands of
+/// these, so the record is kept compact (at most 64 bytes, asserted below): times are stored as
+/// `u32` milliseconds or jiffies, as Linux stores them.
 #[derive(Clone, Debug)]
 struct TimeWait {
     local: Endpoint,
     remote: Endpoint,
-    /// `tw_substate`: `FinWait2` or `TimeWait`.
-    substate: State,
     snd_nxt: SeqNum,
     rcv_nxt: SeqNum,
     rcv_wnd: u32,
-    rcv_wscale: u8,
     ts_recent: u32,
-    ts_recent_stamp: Option<Instant>,
     tsoffset: u32,
+    /// When `ts_recent` was last updated, in ms since the start (`tw_ts_recent_stamp`);
+    /// `NO_STAMP` when the connection saw no timestamps.
+    ts_recent_stamp_ms: u32,
+    /// When the entry was made, in ms since the start (`tw_entry_stamp`, `tcp_clock_ms()`).
+    created_ms: u32,
+    /// Last out-of-window ACK sent, in jiffies; 0 when none (`tw_last_oow_ack_time`: 0 means
+    /// never in `__tcp_oow_rate_limited` too).
+    last_oow_ack: u32,
+    deadline: Instant,
+    /// `tw_substate`: `FinWait2` or `TimeWait`.
+    substate: State,
+    rcv_wscale: u8,
     /// Inherited `SO_REUSEADDR` (`tw_reuse`).
     reuseaddr: bool,
-    /// When the entry was made (`tw_entry_stamp`).
-    created_at: Instant,
-    deadline: Instant,
-    last_oow_ack: Option<u64>,
+}
+
+// The TIME-WAIT record's size is a budget (DESIGN.md: 100,000 connections stay cheap).
+const _: () = assert!(core::mem::size_of::<TimeWait>() <= 64);
+
+/// `TimeWait::ts_recent_stamp_ms` when no timestamp was seen.
+const NO_STAMP: u32 = u32::MAX;
+
+/// Milliseconds since the start as a `u32` (49 days; saturates beyond).
+fn ms32(t: Instant) -> u32 {
+    u32::try_from(t.millis()).unwrap_or(NO_STAMP - 1)
+}
+
+impl TimeWait {
+    /// When `ts_recent` was last updated, if timestamps were seen.
+    fn ts_recent_stamp(&self) -> Option<Instant> {
+        (self.ts_recent_stamp_ms != NO_STAMP)
+            .then(|| Instant(u64::from(self.ts_recent_stamp_ms) * 1000))
+    }
+
+    fn set_ts_recent_stamp(&mut self, at: Option<Instant>) {
+        self.ts_recent_stamp_ms = at.map_or(NO_STAMP, ms32);
+    }
 }
 
 /// Who holds a local port (a bind bucket's owners).

@@ -557,7 +557,7 @@ impl Host {
     pub(super) fn time_wait_ack(&mut self, tw: &TimeWait) {
         let window = u16::try_from((tw.rcv_wnd >> tw.rcv_wscale).min(65535)).unwrap_or(u16::MAX);
         let ts = tw
-            .ts_recent_stamp
+            .ts_recent_stamp()
             .map(|_| (self.tsval(tw.tsoffset), tw.ts_recent));
         self.send_bare_ack(
             tw.local,

@@ -79,14 +79,14 @@ impl Host {
         };
         let rcv_nxt = tw.rcv_nxt;
         // PAWS (`tcp_paws_reject`), only when the connection used timestamps.
-        let seg_ts = seg.timestamp().filter(|_| tw.ts_recent_stamp.is_some());
+        let seg_ts = seg.timestamp().filter(|_| tw.ts_recent_stamp().is_some());
         let paws_reject = match seg_ts {
             Some((tsval, _)) => {
                 let newer_or_same = (tw.ts_recent.wrapping_sub(tsval) as i32) <= 0;
                 // A RST passes once ts_recent is older than TCP_PAWS_MSL (60 s).
                 let stale_for_rst = seg.flags.rst()
                     && tw
-                        .ts_recent_stamp
+                        .ts_recent_stamp()
                         .is_some_and(|at| now - at >= Duration::from_secs(60));
                 !(newer_or_same || tw.ts_recent == 0 || stale_for_rst)
             }
@@ -132,7 +132,7 @@ impl Host {
                 t.rcv_nxt = seg.end_seq();
                 if let Some((tsval, _)) = seg_ts {
                     t.ts_recent = tsval;
-                    t.ts_recent_stamp = Some(now);
+                    t.set_ts_recent_stamp(Some(now));
                 }
             }
             self.emit(EventKind::State {
@@ -159,7 +159,7 @@ impl Host {
             }
             if let (Some((tsval, _)), Some(t)) = (seg_ts, self.time_waits.get_mut(key)) {
                 t.ts_recent = tsval;
-                t.ts_recent_stamp = Some(now);
+                t.set_ts_recent_stamp(Some(now));
             }
             return Verdict::Success;
         }
@@ -212,14 +212,14 @@ impl Host {
         let Some(tw) = self.time_waits.get_mut(key) else {
             return Verdict::Success;
         };
-        if let Some(last) = tw.last_oow_ack
-            && now.saturating_sub(last) < limit
-        {
+        // `__tcp_oow_rate_limited`: the stamp is 32-bit jiffies, 0 meaning none yet.
+        let now = now as u32;
+        if tw.last_oow_ack != 0 && u64::from(now.wrapping_sub(tw.last_oow_ack)) < limit {
             self.count(Counter::AckSkippedTimeWait);
             self.discard(Discard::TimeWaitIgnored);
             return Verdict::Success;
         }
-        tw.last_oow_ack = Some(now);
+        tw.last_oow_ack = now;
         mark!(time_wait_oow_ack);
         Verdict::Ack
     }
