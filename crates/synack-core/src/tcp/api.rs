@@ -248,10 +248,10 @@ impl Host {
     /// not listening. TIME-WAIT entries keep their socket's SO_REUSEADDR.
     fn bind_conflict(&self, key: Key, addr: Endpoint, listening: bool) -> bool {
         let reuse = self.socks.get(key).is_some_and(|s| s.reuseaddr);
-        let Some(owners) = self.ports.get(&addr.port) else {
+        let Some(bucket) = self.ports.get(&addr.port) else {
             return false;
         };
-        owners.iter().any(|o| {
+        bucket.owners.iter().any(|o| {
             let (ip, other_reuse, other_listen) = match *o {
                 PortOwner::Sock(k) if k == key => return false,
                 PortOwner::Sock(k) => match self.socks.get(k) {
@@ -301,10 +301,7 @@ impl Host {
             s.local = Some(ep);
             s.bound_explicitly = true;
         }
-        self.ports
-            .entry(port)
-            .or_default()
-            .push(PortOwner::Sock(key));
+        self.port_add(port, PortOwner::Sock(key), true);
         ok(0)
     }
 
@@ -446,7 +443,7 @@ impl Host {
     }
 
     /// `__inet_check_established`: is the 4-tuple free (or a reusable TIME-WAIT)?
-    fn four_tuple_free(
+    pub(super) fn four_tuple_free(
         &self,
         local: Endpoint,
         remote: Endpoint,
@@ -457,41 +454,6 @@ impl Host {
             Some(Conn::TimeWait(k)) if self.tw_unique(*k, bound) => Some(Some(*k)),
             Some(_) => None,
         }
-    }
-
-    /// `__inet_hash_connect`: an ephemeral port for `remote` (RFC 6056 algorithm 4 shape: a keyed
-    /// offset per destination, even ports first in steps of 2, then odd). Ports held by a `bind()`
-    /// are skipped; ports used by other connections are shared if the 4-tuple is free.
-    fn pick_port(&self, local_ip: Ipv4, remote: Endpoint) -> Option<(u16, Option<Key>)> {
-        let (lo, hi) = self.cfg.sysctl.ip_local_port_range;
-        let remaining = u32::from(hi) - u32::from(lo) + 1;
-        let mut h = SipHasher24::new_with_keys(self.secrets.port.0, self.secrets.port.1);
-        h.write_u32(local_ip.0);
-        h.write_u32(remote.ip.0);
-        h.write_u16(remote.port);
-        let offset = (h.finish() as u32) % remaining;
-        let offset = offset & !1;
-        for parity in 0..2u32 {
-            let mut i = 0;
-            while i < remaining {
-                let port = u32::from(lo) + (offset + parity + i) % remaining;
-                i += 2;
-                let Ok(port) = u16::try_from(port) else {
-                    continue;
-                };
-                let explicit = self.ports.get(&port).is_some_and(|owners| {
-                    owners.iter().any(|o| matches!(o, PortOwner::Sock(k) if self.socks.get(*k).is_some_and(|s| s.bound_explicitly)))
-                });
-                if explicit {
-                    continue;
-                }
-                if let Some(tw) = self.four_tuple_free(Endpoint::new(local_ip, port), remote, false)
-                {
-                    return Some((port, tw));
-                }
-            }
-        }
-        None
     }
 
     fn sys_connect(&mut self, key: Key, addr: Endpoint, retry: bool) -> CallResult {
@@ -600,12 +562,9 @@ impl Host {
         // `tcp_connect`: SYN-SENT's time limit counts from the first SYN (`retrans_stamp`).
         t.retrans_stamp = Some(now);
         if !bound_before {
-            self.ports
-                .entry(port)
-                .or_default()
-                .push(PortOwner::Sock(key));
+            self.port_add(port, PortOwner::Sock(key), false);
         }
-        self.ehash.insert((local, addr), Conn::Full(key));
+        self.ehash_insert(local, addr, Conn::Full(key));
         self.set_state(key, State::SynSent);
         self.count(Counter::ActiveOpens);
         self.send_syn(key, SendCause::Syn);
@@ -920,7 +879,7 @@ impl Host {
         if let (Some(l), Some(r)) = (s.local, s.remote)
             && self.ehash.get(&(l, r)) == Some(&Conn::Full(key))
         {
-            self.ehash.remove(&(l, r));
+            self.ehash_remove(l, r);
         }
     }
 
@@ -931,16 +890,7 @@ impl Host {
             return;
         };
         if let Some(l) = s.local {
-            self.release_port(l.port, PortOwner::Sock(key));
-        }
-    }
-
-    pub(super) fn release_port(&mut self, port: u16, owner: PortOwner) {
-        if let Some(list) = self.ports.get_mut(&port) {
-            list.retain(|o| *o != owner);
-            if list.is_empty() {
-                self.ports.remove(&port);
-            }
+            self.release_port(l.port, PortOwner::Sock(key), s.bound_explicitly);
         }
     }
 }

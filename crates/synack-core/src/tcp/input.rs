@@ -262,7 +262,7 @@ impl Host {
             None => self.initial_seq(local, remote),
         };
         let rkey = self.requests.insert(req);
-        self.ehash.insert((local, remote), Conn::Request(rkey));
+        self.ehash_insert(local, remote, Conn::Request(rkey));
         if let Some(l) = self.socks.get_mut(lkey).and_then(|s| s.listener.as_mut()) {
             // `inet_csk_reqsk_queue_added`: a new request is young until its timer first expires.
             l.syn_queue += 1;
@@ -621,7 +621,7 @@ impl Host {
     /// socket in SYN-RECEIVED, queued for `accept()`.
     fn create_child(&mut self, rkey: Key) -> Option<Key> {
         let r = self.requests.remove(rkey)?;
-        self.ehash.remove(&(r.local, r.remote));
+        self.ehash_remove(r.local, r.remote);
         self.reqsk_queue_removed(r.listener, r.num_timeout);
         // `tcp_synack_rtt_meas`: an RTT sample from the SYN-ACK, unless it was retransmitted
         // (Karn's rule; with timestamps Linux would still measure it from TSecr).
@@ -678,11 +678,8 @@ impl Host {
         if let Some(m) = sample {
             self.rtt_estimator(key, m.micros());
         }
-        self.ehash.insert((r.local, r.remote), Conn::Full(key));
-        self.ports
-            .entry(r.local.port)
-            .or_default()
-            .push(super::PortOwner::Sock(key));
+        self.ehash_insert(r.local, r.remote, Conn::Full(key));
+        self.port_add(r.local.port, super::PortOwner::Sock(key), false);
         if let Some(l) = self.socks.get_mut(lkey).and_then(|s| s.listener.as_mut()) {
             l.accept_queue.push_back(key);
         }
@@ -1703,11 +1700,8 @@ impl Host {
             return;
         }
         let twk = self.time_waits.insert(tw);
-        self.ehash.insert((local, remote), Conn::TimeWait(twk));
-        self.ports
-            .entry(local.port)
-            .or_default()
-            .push(super::PortOwner::TimeWait(twk));
+        self.ehash_insert(local, remote, Conn::TimeWait(twk));
+        self.port_add(local.port, super::PortOwner::TimeWait(twk), false);
         // The full socket's CLOSED is internal: the reader sees the 4-tuple move on to `state`.
         self.emit(EventKind::State {
             conn,

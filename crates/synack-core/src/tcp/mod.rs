@@ -20,6 +20,7 @@
 mod api;
 mod input;
 mod output;
+mod ports;
 mod syncookies;
 mod timers;
 mod timewait;
@@ -394,7 +395,7 @@ impl TimeWait {
 }
 
 /// Who holds a local port (a bind bucket's owners).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum PortOwner {
     Sock(Key),
     TimeWait(Key),
@@ -483,7 +484,14 @@ pub struct Host {
     time_waits: Slab<TimeWait>,
     ehash: BTreeMap<(Endpoint, Endpoint), Conn>,
     listeners: BTreeMap<u16, Vec<Key>>,
-    ports: BTreeMap<u16, Vec<PortOwner>>,
+    ports: BTreeMap<u16, ports::PortBucket>,
+    /// The local ports in use per destination (local address, remote endpoint): what
+    /// `__inet_hash_connect` must skip, found without a lookup per port.
+    dests: BTreeMap<(Ipv4, Endpoint), ports::PortSet>,
+    /// `table_perturb` of `__inet_hash_connect`, the slots used so far (the others are 0).
+    port_perturb: BTreeMap<u16, u32>,
+    /// Random draws made for `table_perturb` so far (the input of their keyed hash).
+    port_draws: u64,
     timers: BinaryHeap<Reverse<(Instant, u64, timers::TimerRef)>>,
     timer_seq: u64,
     time_wait_fifo: VecDeque<(Instant, Key)>,
@@ -549,6 +557,9 @@ impl Host {
             ehash: BTreeMap::new(),
             listeners: BTreeMap::new(),
             ports: BTreeMap::new(),
+            dests: BTreeMap::new(),
+            port_perturb: BTreeMap::new(),
+            port_draws: 0,
             timers: BinaryHeap::new(),
             timer_seq: 0,
             time_wait_fifo: VecDeque::new(),

@@ -311,7 +311,7 @@ impl Host {
         let Some(req) = self.requests.remove(key) else {
             return;
         };
-        self.ehash.remove(&(req.local, req.remote));
+        self.ehash_remove(req.local, req.remote);
         let conn = crate::trace::ConnName {
             local: req.local,
             remote: Some(req.remote),
@@ -341,9 +341,9 @@ impl Host {
             return;
         };
         if self.ehash.get(&(tw.local, tw.remote)) == Some(&Conn::TimeWait(key)) {
-            self.ehash.remove(&(tw.local, tw.remote));
+            self.ehash_remove(tw.local, tw.remote);
         }
-        self.release_port(tw.local.port, super::PortOwner::TimeWait(key));
+        self.release_port(tw.local.port, super::PortOwner::TimeWait(key), false);
     }
 }
 

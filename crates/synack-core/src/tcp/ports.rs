@@ -1,0 +1,304 @@
+//! Local ports: the bind buckets (who holds a port), the established hash's entries grouped by
+//! destination, and the choice of an ephemeral port for `connect()` (`__inet_hash_connect`,
+//! net/ipv4/inet_hashtables.c, RFC 6056 §3.3.4 algorithm 4).
+//!
+//! Nothing here scans every socket or every port per call: a destination's ports in use are a
+//! set that answers "the first free port of this parity from here" a machine word (64 ports) at a
+//! time, so that a client whose ports are all in TIME-WAIT still picks (or fails to pick) a port
+//! in a few hundred word reads rather than one lookup per port.
+
+use super::{Conn, Host, PortOwner};
+use crate::slab::Key;
+use crate::wire::{Endpoint, Ipv4};
+use alloc::collections::BTreeSet;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::hash::Hasher;
+use siphasher::sip::SipHasher24;
+
+/// `INET_TABLE_PERTURB_SIZE`: `1 << CONFIG_INET_TABLE_PERTURB_ORDER` (16, the default).
+const TABLE_PERTURB_SIZE: u64 = 1 << 16;
+
+/// A bind bucket (`inet_bind_bucket`): the sockets and TIME-WAIT entries on one local port.
+#[derive(Clone, Debug, Default)]
+pub(super) struct PortBucket {
+    /// Its owners (a server's port holds every accepted connection and their TIME-WAIT
+    /// entries: a set, so that one leaving is not a scan).
+    pub(super) owners: BTreeSet<PortOwner>,
+    /// How many owners were bound by `bind()` (`tb->fastreuse >= 0`: `__inet_hash_connect`
+    /// skips such a port).
+    pub(super) bound: u32,
+}
+
+/// The local ports in use toward one destination (local address, remote address and port): a
+/// short sorted list, or a bitmap of all 65,536 ports once it holds more than `SPARSE_MAX`.
+#[derive(Clone, Debug)]
+pub(super) enum PortSet {
+    Sparse(Vec<u16>),
+    Dense { words: Vec<u64>, len: u32 },
+}
+
+/// Most ports a `PortSet::Sparse` holds (a server sees one port per client 4-tuple: sparse).
+const SPARSE_MAX: usize = 64;
+
+impl PortSet {
+    fn contains(&self, port: u16) -> bool {
+        match self {
+            PortSet::Sparse(v) => v.binary_search(&port).is_ok(),
+            PortSet::Dense { words, .. } => words
+                .get(usize::from(port >> 6))
+                .is_some_and(|w| w & (1 << (port & 63)) != 0),
+        }
+    }
+
+    fn insert(&mut self, port: u16) {
+        match self {
+            PortSet::Sparse(v) => {
+                if let Err(i) = v.binary_search(&port) {
+                    v.insert(i, port);
+                }
+                if v.len() > SPARSE_MAX {
+                    let mut words = vec![0u64; 1024];
+                    for p in v.iter() {
+                        if let Some(w) = words.get_mut(usize::from(p >> 6)) {
+                            *w |= 1 << (p & 63);
+                        }
+                    }
+                    let len = u32::try_from(v.len()).unwrap_or(u32::MAX);
+                    *self = PortSet::Dense { words, len };
+                }
+            }
+            PortSet::Dense { words, len } => {
+                if let Some(w) = words.get_mut(usize::from(port >> 6))
+                    && *w & (1 << (port & 63)) == 0
+                {
+                    *w |= 1 << (port & 63);
+                    *len += 1;
+                }
+            }
+        }
+    }
+
+    /// Removes `port`; true when the set is empty.
+    fn remove(&mut self, port: u16) -> bool {
+        match self {
+            PortSet::Sparse(v) => {
+                if let Ok(i) = v.binary_search(&port) {
+                    v.remove(i);
+                }
+                v.is_empty()
+            }
+            PortSet::Dense { words, len } => {
+                if let Some(w) = words.get_mut(usize::from(port >> 6))
+                    && *w & (1 << (port & 63)) != 0
+                {
+                    *w &= !(1 << (port & 63));
+                    *len -= 1;
+                }
+                *len == 0
+            }
+        }
+    }
+
+    /// The first port `q` in `from..to` with `q - from` even that is not in the set.
+    fn first_clear(&self, from: u32, to: u32) -> Option<u32> {
+        let mut q = from;
+        match self {
+            PortSet::Sparse(_) => {
+                while q < to {
+                    if !self.contains(u16::try_from(q).ok()?) {
+                        return Some(q);
+                    }
+                    q += 2;
+                }
+                None
+            }
+            PortSet::Dense { words, .. } => {
+                // Bits of the same parity as `from` within a word.
+                let lane = if from & 1 == 0 {
+                    0x5555_5555_5555_5555u64
+                } else {
+                    0xAAAA_AAAA_AAAA_AAAAu64
+                };
+                while q < to {
+                    let word = words.get(usize::try_from(q >> 6).ok()?).copied()?;
+                    let free = !word & lane & (u64::MAX << (q & 63));
+                    if free != 0 {
+                        let found = (q & !63) + free.trailing_zeros();
+                        return (found < to).then_some(found);
+                    }
+                    // Next word, same parity (64 is even, so the lane's parity carries over).
+                    q = (q & !63) + 64 + (from & 1);
+                }
+                None
+            }
+        }
+    }
+}
+
+impl Host {
+    /// Adds `owner` to `port`'s bind bucket; `bound` when `bind()` put it there.
+    pub(super) fn port_add(&mut self, port: u16, owner: PortOwner, bound: bool) {
+        let b = self.ports.entry(port).or_default();
+        if b.owners.insert(owner) && bound {
+            b.bound += 1;
+        }
+    }
+
+    /// Takes `owner` off `port`'s bind bucket; the bucket goes with its last owner.
+    pub(super) fn release_port(&mut self, port: u16, owner: PortOwner, bound: bool) {
+        if let Some(b) = self.ports.get_mut(&port) {
+            if b.owners.remove(&owner) && bound {
+                b.bound = b.bound.saturating_sub(1);
+            }
+            if b.owners.is_empty() {
+                self.ports.remove(&port);
+            }
+        }
+    }
+
+    /// Hashes a 4-tuple's state (`inet_ehash_insert`) and notes the port as used toward that
+    /// destination.
+    pub(super) fn ehash_insert(&mut self, local: Endpoint, remote: Endpoint, conn: Conn) {
+        self.ehash.insert((local, remote), conn);
+        self.dests
+            .entry((local.ip, remote))
+            .or_insert_with(|| PortSet::Sparse(Vec::new()))
+            .insert(local.port);
+    }
+
+    /// Unhashes a 4-tuple.
+    pub(super) fn ehash_remove(&mut self, local: Endpoint, remote: Endpoint) {
+        if self.ehash.remove(&(local, remote)).is_some()
+            && let Some(set) = self.dests.get_mut(&(local.ip, remote))
+            && set.remove(local.port)
+        {
+            self.dests.remove(&(local.ip, remote));
+        }
+    }
+
+    /// The 64-bit `port_offset` of `inet_sk_port_offset` (`secure_ipv4_port_ephemeral`: a keyed
+    /// hash of the source and destination addresses and the destination port). Its low 16 bits
+    /// pick the `table_perturb` slot, its high 32 bits are the per-destination offset.
+    fn port_offset(&self, local_ip: Ipv4, remote: Endpoint) -> u64 {
+        let mut h = SipHasher24::new_with_keys(self.secrets.port.0, self.secrets.port.1);
+        h.write_u32(local_ip.0);
+        h.write_u32(remote.ip.0);
+        h.write_u16(remote.port);
+        h.finish().rotate_left(32)
+    }
+
+    /// `get_random_u32_below(8)`, drawn from the host's port key and a count of draws, so that a
+    /// run (and a snapshot of it) replays the same choices from the same seed.
+    fn port_random_below_8(&mut self) -> u32 {
+        self.port_draws += 1;
+        let mut h = SipHasher24::new_with_keys(self.secrets.port.1, self.secrets.port.0);
+        h.write(b"table_perturb");
+        h.write_u64(self.port_draws);
+        (h.finish() % 8) as u32
+    }
+
+    /// `__inet_hash_connect`: an ephemeral port for a connection to `remote`, and the TIME-WAIT
+    /// entry it takes over, if any. The scan starts at `table_perturb[index] + (port_offset >>
+    /// 32)` modulo the range's even-rounded size, tries ports of the range's low end's parity in
+    /// steps of 2 and then the other parity (`offset &= ~1`, `step = 2`, the two passes), skips a
+    /// port held by `bind()` (`tb->fastreuse >= 0`) and takes one whose 4-tuple is free
+    /// (`__inet_check_established`, TIME-WAIT taken over as `tcp_twsk_unique` allows). After a
+    /// success `table_perturb[index]` advances by the ports tried, at least a random 0 to 7 steps,
+    /// plus one step: consecutive connections take consecutive ports.
+    pub(super) fn pick_port(
+        &mut self,
+        local_ip: Ipv4,
+        remote: Endpoint,
+    ) -> Option<(u16, Option<Key>)> {
+        let (lo, hi) = self.cfg.sysctl.ip_local_port_range;
+        let low = u32::from(lo);
+        let high = u32::from(hi) + 1; // [32768, 60999] -> [32768, 61000[
+        let mut remaining = high - low;
+        if remaining > 1 {
+            remaining &= !1;
+        }
+        let port_offset = self.port_offset(local_ip, remote);
+        let index = (port_offset % TABLE_PERTURB_SIZE) as u16;
+        // `table_perturb` starts random in Linux; here it starts at 0, the keyed `port_offset`
+        // alone making the first port per destination unpredictable.
+        let perturb = self.port_perturb.get(&index).copied().unwrap_or(0);
+        let mut offset = perturb.wrapping_add((port_offset >> 32) as u32) % remaining;
+        offset &= !1;
+        // Whether an entry in TIME-WAIT could be taken over at all (`tcp_twsk_unique` with
+        // `twp`): if not, every port in use toward `remote` is skipped a word at a time.
+        let reuse = match self.cfg.sysctl.tcp_tw_reuse {
+            1 => true,
+            2 => local_ip.is_loopback() || remote.ip.is_loopback(),
+            _ => false,
+        };
+        loop {
+            if let Some((i, port, tw)) =
+                self.scan_pass(local_ip, remote, low + offset, high, remaining, reuse)
+            {
+                let step = 2;
+                let i = i.max(self.port_random_below_8() * step);
+                self.port_perturb
+                    .insert(index, perturb.wrapping_add(i).wrapping_add(step));
+                return Some((port, tw));
+            }
+            offset += 1;
+            if offset & 1 == 0 || remaining <= 1 {
+                return None;
+            }
+        }
+    }
+
+    /// One pass of `__inet_hash_connect`'s loop: `i` = 0, 2, 4 ... below `remaining`, the port
+    /// `start + i`, less `remaining` once it reaches `high`. Returns the `i` and port it stopped
+    /// at. Without `reuse`, a run of ports in use toward `remote` is skipped at once: none of
+    /// them can pass `__inet_check_established`.
+    fn scan_pass(
+        &self,
+        local_ip: Ipv4,
+        remote: Endpoint,
+        start: u32,
+        high: u32,
+        remaining: u32,
+        reuse: bool,
+    ) -> Option<(u32, u16, Option<Key>)> {
+        let used = if reuse {
+            None
+        } else {
+            self.dests.get(&(local_ip, remote))
+        };
+        // The first `i` whose port wraps around to the range's start.
+        let wrap = high.saturating_sub(start).div_ceil(2) * 2;
+        let mut i = 0u32;
+        while i < remaining {
+            let (base_less, seg_end) = if i < wrap {
+                (0, wrap.min(remaining))
+            } else {
+                (remaining, remaining)
+            };
+            let mut port = start + i - base_less;
+            if let Some(used) = used {
+                match used.first_clear(port, start + seg_end - base_less) {
+                    Some(q) => {
+                        i += q - port;
+                        port = q;
+                    }
+                    None => {
+                        i = seg_end;
+                        continue;
+                    }
+                }
+            }
+            let p16 = u16::try_from(port).ok()?;
+            if self.ports.get(&p16).is_some_and(|b| b.bound > 0) {
+                i += 2;
+                continue;
+            }
+            if let Some(tw) = self.four_tuple_free(Endpoint::new(local_ip, p16), remote, false) {
+                return Some((i, p16, tw));
+            }
+            i += 2;
+        }
+        None
+    }
+}
