@@ -110,7 +110,7 @@ fn run(args: &[String]) -> Result<(), String> {
     }
     let sim = sc.run(&params);
     let bytes = match format {
-        Format::Text => scenario::render_text(&sim, &sc.outcome(&sim, &params)).into_bytes(),
+        Format::Text => sc.text(&sim, &sc.outcome(&sim, &params)).into_bytes(),
         Format::Json => {
             let doc = serde_json::json!({
                 "scenario": sc.id,

@@ -37,6 +37,14 @@ pub enum Op {
     Crash,
     /// The host boots again.
     Restart,
+    /// Go back to step `from`, `times` more times (an application's loop; a script of 28,000
+    /// connections stays a few steps long).
+    Repeat {
+        /// The step to go back to.
+        from: usize,
+        /// How many more times.
+        times: u32,
+    },
 }
 
 impl From<Call> for Op {
@@ -263,6 +271,8 @@ struct ThreadState {
     pc: usize,
     /// Retries made of the current step.
     tries: u32,
+    /// Rounds made of the current `Op::Repeat`.
+    rounds: u32,
 }
 
 /// A simulation in progress. Cloning it is a snapshot of the whole run.
@@ -324,6 +334,7 @@ impl Sim {
                         steps: t.steps,
                         pc: 0,
                         tries: 0,
+                        rounds: 0,
                     })
                     .collect::<Vec<_>>(),
             );
@@ -692,6 +703,16 @@ impl Sim {
             }
             Op::Restart => {
                 self.restart(h);
+                self.schedule_thread(h, t);
+                return;
+            }
+            Op::Repeat { from, times } => {
+                if th.rounds < times {
+                    th.rounds += 1;
+                    th.pc = from;
+                } else {
+                    th.rounds = 0;
+                }
                 self.schedule_thread(h, t);
                 return;
             }

@@ -427,3 +427,237 @@ fn isn_predict_succeeds_against_a_clock_and_fails_against_rfc_6528() {
     assert_eq!(get(&o, "spoofed_connection"), "SYN-RECEIVED");
     assert_eq!(get(&o, "server_read"), "blocked");
 }
+
+// ============================================================================
+// Core 4: ports and TIME-WAIT at scale
+// ============================================================================
+
+/// The client's local ports, in the order its connections took them.
+fn client_ports(id: &str, sets: &[(&str, &str)]) -> Vec<u16> {
+    let sc = scenario::find(id).unwrap();
+    let mut p = sc.params(1);
+    for (n, v) in sets {
+        sc.set(&mut p, n, v).unwrap();
+    }
+    let sim = sc.run(&p);
+    sim.trace()
+        .iter()
+        .filter(|e| e.host == Some(synack_core::trace::HostId(0)))
+        .filter_map(|e| match &e.kind {
+            synack_core::trace::EventKind::State {
+                conn,
+                to: synack_core::tcp::State::SynSent,
+                ..
+            } => Some(conn.local.port),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+#[allow(clippy::disallowed_methods)] // the wall-clock time of a run is part of what this test checks
+fn port_exhaustion_fails_after_exactly_the_ports_of_the_default_range() {
+    let start = std::time::Instant::now();
+    let (o, text) = run("port-exhaustion", &[]);
+    let took = start.elapsed();
+    assert_eq!(get(&o, "connections_made"), "28232");
+    assert_eq!(
+        get(&o, "first_failure"),
+        "EADDRNOTAVAIL at connect() #28233 (28.242000 s)"
+    );
+    assert_eq!(get(&o, "client_time_wait_peak"), "28232");
+    assert_eq!(get(&o, "time_wait_reused"), "0");
+    assert!(text.lines().count() < 60, "a summary, not the full trace");
+    insta::assert_snapshot!("port-exhaustion", text);
+    // A debug build; release takes about a second.
+    assert!(took.as_secs_f64() < 60.0, "port-exhaustion took {took:?}");
+}
+
+#[test]
+fn port_exhaustion_never_fails_with_tw_reuse_and_timestamps() {
+    let (o, text) = run("port-exhaustion", &[("tcp_tw_reuse", "1")]);
+    assert_eq!(get(&o, "first_failure"), "none");
+    assert_eq!(get(&o, "connections_made"), "30000");
+    assert!(get(&o, "time_wait_reused").parse::<u64>().unwrap() > 1000);
+    insta::assert_snapshot!("port-exhaustion-tw-reuse", text);
+}
+
+#[test]
+fn port_exhaustion_with_a_small_range() {
+    let small = [
+        ("ip_local_port_range", "40000 40009"),
+        ("connections", "20"),
+    ];
+    let (o, _) = run("port-exhaustion", &small);
+    assert_eq!(get(&o, "connections_made"), "10");
+    assert_eq!(
+        get(&o, "first_failure"),
+        "EADDRNOTAVAIL at connect() #11 (0.020000 s)"
+    );
+    // __inet_hash_connect: ports of the range's low parity first in steps of 2, then the others;
+    // table_perturb moves the start on after each success, so no port is tried twice.
+    let ports = client_ports("port-exhaustion", &small);
+    assert_eq!(ports.len(), 10);
+    assert!(ports[..5].iter().all(|p| p % 2 == 0), "{ports:?}");
+    assert!(ports[5..].iter().all(|p| p % 2 == 1), "{ports:?}");
+    let mut sorted = ports.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (40000..40010).collect::<Vec<_>>());
+    // An odd-sized range is rounded down to an even count (`remaining &= ~1`) and the scan covers
+    // that many ports from its offset: with 3 ports the offset is always 0 (even) or 1 (odd),
+    // and the third port is never reached.
+    let (o, _) = run(
+        "port-exhaustion",
+        &[("ip_local_port_range", "40000 40002"), ("connections", "5")],
+    );
+    assert_eq!(get(&o, "connections_made"), "2");
+    // With tcp_tw_reuse=1 and a connection every 200 ms, a port is free again once its entry is
+    // older than tcp_tw_reuse_delay: 20 connections through 10 ports, none failing; not without
+    // timestamps.
+    let slow = [
+        ("ip_local_port_range", "40000 40009"),
+        ("connections", "20"),
+        ("rate", "5"),
+        ("tcp_tw_reuse", "1"),
+    ];
+    let (o, _) = run("port-exhaustion", &slow);
+    assert_eq!(get(&o, "first_failure"), "none");
+    assert_eq!(get(&o, "connections_made"), "20");
+    // 20 connections through 10 ports: at least 10 took a TIME-WAIT entry over.
+    assert!(get(&o, "time_wait_reused").parse::<u64>().unwrap() >= 10);
+    let mut no_ts = slow.to_vec();
+    no_ts.push(("tcp_timestamps", "0"));
+    let (o, _) = run("port-exhaustion", &no_ts);
+    assert_eq!(get(&o, "connections_made"), "10");
+}
+
+#[test]
+fn consecutive_connections_take_consecutive_ports() {
+    // RFC 6056 algorithm 4: table_perturb advances by the ports tried (at least a random 0 to 7
+    // steps) plus one step, so a client's next connection starts past its last port.
+    let ports = client_ports(
+        "port-exhaustion",
+        &[("connections", "200"), ("rate", "100")],
+    );
+    assert_eq!(ports.len(), 200);
+    let ahead = ports
+        .windows(2)
+        .filter(|w| (1..=16).contains(&w[1].wrapping_sub(w[0])))
+        .count();
+    assert_eq!(ahead, 199, "{ports:?}");
+    // The random part (`get_random_u32_below(8) * step`) skips ports now and then.
+    assert!(
+        ports.windows(2).any(|w| w[1].wrapping_sub(w[0]) > 2),
+        "{ports:?}"
+    );
+}
+
+#[test]
+fn tw_reuse_0_1_2_delay_bind_and_timestamps() {
+    // Linux 6.18's default, 2, reuses only for loopback: this client talks to 10.0.0.2.
+    let (o, text) = run("tw-reuse", &[]);
+    assert_eq!(get(&o, "second_connect"), "EADDRNOTAVAIL at 1.630000");
+    assert_eq!(get(&o, "time_wait_reused"), "false");
+    insta::assert_snapshot!("tw-reuse", text);
+    let (o, _) = run("tw-reuse", &[("tcp_tw_reuse", "0")]);
+    assert_eq!(get(&o, "second_connect"), "EADDRNOTAVAIL at 1.630000");
+    let (o, text) = run("tw-reuse", &[("tcp_tw_reuse", "1")]);
+    assert_eq!(get(&o, "second_connect"), "0 at 1.640000");
+    assert_eq!(get(&o, "time_wait_reused"), "true");
+    assert_eq!(get(&o, "tw_recycled"), "1");
+    insta::assert_snapshot!("tw-reuse-1", text);
+    // Not before tcp_tw_reuse_delay (strictly after it: time_after32).
+    let (o, _) = run("tw-reuse", &[("tcp_tw_reuse", "1"), ("delay_ms", "1000")]);
+    assert_eq!(get(&o, "time_wait_reused"), "false");
+    let (o, _) = run(
+        "tw-reuse",
+        &[
+            ("tcp_tw_reuse", "1"),
+            ("delay_ms", "1000"),
+            ("tcp_tw_reuse_delay", "999"),
+        ],
+    );
+    assert_eq!(get(&o, "time_wait_reused"), "true");
+    // No timestamps seen from the peer: never.
+    let (o, _) = run(
+        "tw-reuse",
+        &[("tcp_tw_reuse", "1"), ("tcp_timestamps", "0")],
+    );
+    assert_eq!(get(&o, "time_wait_reused"), "false");
+    // An explicitly bound connect() takes it whenever timestamps were seen, whatever the knob.
+    let (o, _) = run(
+        "tw-reuse",
+        &[("tcp_tw_reuse", "0"), ("bind", "1"), ("delay_ms", "0")],
+    );
+    assert_eq!(get(&o, "time_wait_reused"), "true");
+    let (o, _) = run("tw-reuse", &[("bind", "1"), ("tcp_timestamps", "0")]);
+    assert_eq!(get(&o, "second_connect"), "EADDRNOTAVAIL at 1.630000");
+}
+
+fn reuseaddr(old: &str, new: &str) -> String {
+    let (o, _) = run(
+        "so-reuseaddr",
+        &[("old_reuseaddr", old), ("new_reuseaddr", new)],
+    );
+    assert_eq!(get(&o, "server_time_wait_entries"), "1");
+    get(&o, "new_bind").to_string()
+}
+
+#[test]
+fn so_reuseaddr_neither_socket_sets_it() {
+    assert_eq!(reuseaddr("0", "0"), "EADDRINUSE");
+}
+
+#[test]
+fn so_reuseaddr_only_the_new_socket_sets_it() {
+    // The TIME-WAIT entry inherited "no reuse" from the old listener's child.
+    assert_eq!(reuseaddr("0", "1"), "EADDRINUSE");
+}
+
+#[test]
+fn so_reuseaddr_only_the_old_socket_sets_it() {
+    assert_eq!(reuseaddr("1", "0"), "EADDRINUSE");
+}
+
+#[test]
+fn so_reuseaddr_both_sockets_set_it() {
+    assert_eq!(reuseaddr("1", "1"), "0");
+    let (_, text) = run(
+        "so-reuseaddr",
+        &[("old_reuseaddr", "1"), ("new_reuseaddr", "1")],
+    );
+    insta::assert_snapshot!("so-reuseaddr", text);
+}
+
+#[test]
+fn so_reuseaddr_a_listen_owner_always_conflicts() {
+    let (o, _) = run(
+        "so-reuseaddr",
+        &[
+            ("old_reuseaddr", "1"),
+            ("new_reuseaddr", "1"),
+            ("keep_listener", "1"),
+        ],
+    );
+    assert_eq!(get(&o, "new_bind"), "EADDRINUSE");
+}
+
+#[test]
+fn time_wait_server_load_plateaus_at_rate_times_60_s_or_the_bucket_limit() {
+    let (o, text) = run("time-wait-server-load", &[]);
+    assert_eq!(get(&o, "server_time_wait_peak"), "6000");
+    assert_eq!(get(&o, "time_wait_overflows"), "0");
+    // The client's next connection takes a port past its last one (table_perturb), so within
+    // the minute no new SYN meets one of the server's TIME-WAIT entries.
+    assert_eq!(get(&o, "time_wait_taken_over_by_syn"), "0");
+    assert!(text.lines().count() < 120, "a summary, not the full trace");
+    insta::assert_snapshot!("time-wait-server-load", text);
+    let (o, text) = run("time-wait-server-load", &[("tcp_max_tw_buckets", "1000")]);
+    assert_eq!(get(&o, "server_time_wait_peak"), "1000");
+    assert_eq!(get(&o, "server_time_wait_at_end"), "1000");
+    // Every connection past the first 1,000 found the table full until the first entries
+    // expired at 60 s; from then on one slot frees as one connection closes.
+    let overflows: u64 = get(&o, "time_wait_overflows").parse().unwrap();
+    assert!(overflows > 5000, "{overflows}");
+    insta::assert_snapshot!("time-wait-server-load-max-buckets", text);
+}

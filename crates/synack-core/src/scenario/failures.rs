@@ -545,12 +545,11 @@ pub fn stale_data_build(p: &Params) -> Build {
     }
 }
 
-/// When the client could connect again, and whether connection 2 took the stale copy.
-pub fn stale_data_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
-    let connects: Vec<(Instant, CallResult)> = sim
-        .trace()
+/// What each of host `h`'s `connect()` calls came to (at once, or when it returned), in order.
+pub(super) fn connect_results(sim: &Sim, h: u16) -> Vec<(Instant, CallResult)> {
+    sim.trace()
         .iter()
-        .filter(|e| e.host == Some(HostId(0)))
+        .filter(|e| e.host == Some(HostId(h)))
         .filter_map(|e| match &e.kind {
             EventKind::Call {
                 call: Call::Connect { .. },
@@ -564,7 +563,12 @@ pub fn stale_data_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
             } if *result != CallResult::Blocked => Some((e.at, result.clone())),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// When the client could connect again, and whether connection 2 took the stale copy.
+pub fn stale_data_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
+    let connects = connect_results(sim, 0);
     let refused = connects
         .iter()
         .filter(|(_, r)| {

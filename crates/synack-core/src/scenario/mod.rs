@@ -653,6 +653,48 @@ pub const SCENARIOS: &[Scenario] = &[
         build: load::isn_predict_build,
         outcome: load::isn_predict_outcome,
     },
+    Scenario {
+        id: "time-wait-server-load",
+        summary: "a server that closes first piles up TIME-WAIT entries: rate x 60 s of them, or tcp_max_tw_buckets and overflows",
+        settings: &[ports::LOAD_RATE],
+        until: ports::LOAD_UNTIL,
+        // A load generator's usual widened range: with the default one the client's ports come
+        // round again within 60 s and its new SYNs take over the server's TIME-WAIT entries.
+        sysctls: &[("ip_local_port_range", "1024 65535")],
+        build: ports::load_build,
+        outcome: ports::load_outcome,
+    },
+    Scenario {
+        id: "port-exhaustion",
+        summary: "short connections to one server leave every ephemeral port in TIME-WAIT: connect() fails with EADDRNOTAVAIL after 28,232",
+        settings: &[ports::RATE, ports::CONNECTIONS],
+        until: ports::EXHAUSTION_UNTIL,
+        sysctls: &[],
+        build: ports::exhaustion_build,
+        outcome: ports::exhaustion_outcome,
+    },
+    Scenario {
+        id: "tw-reuse",
+        summary: "tcp_tw_reuse lets connect() take a 4-tuple in TIME-WAIT once timestamps were seen and it is older than tcp_tw_reuse_delay",
+        settings: &[ports::REUSE_DELAY, ports::REUSE_BIND],
+        until: Duration::from_secs(5),
+        sysctls: &[("ip_local_port_range", "40000 40000")],
+        build: ports::reuse_build,
+        outcome: ports::reuse_outcome,
+    },
+    Scenario {
+        id: "so-reuseaddr",
+        summary: "a server restarts while its port has TIME-WAIT entries: bind() succeeds only if the old and the new socket both set SO_REUSEADDR",
+        settings: &[
+            ports::OLD_REUSEADDR,
+            ports::NEW_REUSEADDR,
+            ports::KEEP_LISTENER,
+        ],
+        until: Duration::from_secs(3),
+        sysctls: &[],
+        build: ports::reuseaddr_build,
+        outcome: ports::reuseaddr_outcome,
+    },
 ];
 
 /// The client connects, both close: the client first (at 1 s), the server `close_delay_ms` after
@@ -798,6 +840,7 @@ fn close_facts(sim: &Sim) -> Vec<Fact> {
 
 mod failures;
 mod load;
+mod ports;
 pub use failures::FIXED_ISN;
 
 /// The scenario with this id.
@@ -1023,6 +1066,8 @@ impl Scenario {
     pub fn text(&self, sim: &Sim, outcome: &[Fact]) -> String {
         match self.id {
             "syn-flood" => load::syn_flood_text(sim, outcome),
+            "port-exhaustion" => ports::exhaustion_text(sim, outcome),
+            "time-wait-server-load" => ports::load_text(sim, outcome),
             _ => render_text(sim, outcome),
         }
     }

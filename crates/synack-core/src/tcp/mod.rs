@@ -374,6 +374,9 @@ struct TimeWait {
 // The TIME-WAIT record's size is a budget (DESIGN.md: 100,000 connections stay cheap).
 const _: () = assert!(core::mem::size_of::<TimeWait>() <= 64);
 
+/// Bytes of one TIME-WAIT entry's record here (for `time-wait-server-load`'s memory estimate).
+pub const TIME_WAIT_RECORD_BYTES: usize = core::mem::size_of::<TimeWait>();
+
 /// `TimeWait::ts_recent_stamp_ms` when no timestamp was seen.
 const NO_STAMP: u32 = u32::MAX;
 
