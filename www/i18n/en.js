@@ -200,7 +200,7 @@ export default {
     Returned: '{host} thread {thread}: {call} returns {result}',
     Queues: '{host} listener {listener}: SYN queue {syn_queue}, accept queue {accept_queue} (backlog {backlog})',
     TimeWaitReused: '{host} {conn}: a SYN reuses the TIME-WAIT 4-tuple, ISN {isn}',
-    TimeWaitOverflow: '{host} {conn}: TIME-WAIT table full ({max} entries, tcp_max_tw_buckets): closed at once, no {state}',
+    TimeWaitOverflow: '{host} {conn}: TIME-WAIT table full (tcp_max_tw_buckets): closed at once, no {state}',
     SkippedTimeWait: '{host} {conn}: closes without TIME-WAIT (the counterfactual setting, not Linux)',
     LimitReached: 'the run stopped: it reached its {limit} limit',
     Held: 'the router holds #{id} until {until}',
@@ -558,6 +558,76 @@ export default {
         server_isn: 'the ISN the server chose',
         spoofed_connection: 'the spoofed connection at the server',
         server_read: 'what the server’s read() got',
+      },
+    },
+    'tw-reuse': {
+      title: 'Taking over a 4-tuple in TIME-WAIT: tcp_tw_reuse',
+      story: [
+        'The client has a single ephemeral port here (ip_local_port_range=40000 40000). It connects, closes first, and its only 4-tuple to the server waits in TIME-WAIT for 60 seconds.',
+        'It connects again 1.5 s later. Linux’s default, tcp_tw_reuse=2, allows taking over a TIME-WAIT entry for loopback traffic only, so connect() fails with EADDRNOTAVAIL (“Cannot assign requested address”). With tcp_tw_reuse=1 it may, once timestamps were seen from the peer and the entry is older than tcp_tw_reuse_delay (1 s): the new connection starts its sequence numbers above the old one’s (tcp_twsk_unique).',
+      ],
+      notice: [
+        'The new SYN starts at the old snd_nxt + 65535 + 2, and its timestamps keep rising: PAWS at the server tells old segments from new ones.',
+        'Set delay_ms=500: the entry is younger than tcp_tw_reuse_delay and connect() fails even with tcp_tw_reuse=1.',
+        'Set tcp_timestamps=0: without timestamps no entry is ever taken over. Set bind=1: a connect() on an explicitly bound port takes the entry whenever timestamps were seen, whatever tcp_tw_reuse says.',
+      ],
+      facts: {
+        second_connect: 'the second connect()',
+        time_wait_reused: 'TIME-WAIT taken over',
+        tw_recycled: 'TcpExtTWRecycled',
+      },
+    },
+    'so-reuseaddr': {
+      title: 'Restarting a server: SO_REUSEADDR',
+      story: [
+        'The server accepts a connection and closes it first, so its side of the connection waits in TIME-WAIT, still holding port 8080. The server then exits (its listener is closed) and starts again: a new socket binds port 8080.',
+        'bind() succeeds only if both the old listener, whose connections’ TIME-WAIT entries inherit its flag, and the new socket set SO_REUSEADDR (inet_csk_bind_conflict). Otherwise it fails with EADDRINUSE (“Address already in use”).',
+      ],
+      notice: [
+        'The 2 × 2 table: EADDRINUSE in three cells, success in one. Try old_reuseaddr and new_reuseaddr.',
+        'Set keep_listener=1: a listener still on the port always conflicts, SO_REUSEADDR or not.',
+        'The TIME-WAIT entry is still there after the successful bind(): SO_REUSEADDR does not end TIME-WAIT, it lets a new socket share the port with it.',
+      ],
+      facts: {
+        new_bind: 'the new socket’s bind()',
+        server_time_wait_entries: 'the server’s TIME-WAIT entries',
+      },
+    },
+    'port-exhaustion': {
+      title: 'Running out of ephemeral ports',
+      story: [
+        'The client opens 1,000 short connections a second to one server address and port, and closes each first: each leaves its local port in TIME-WAIT for 60 seconds. Linux picks ports from ip_local_port_range (32768 to 60999: 28,232 ports) as RFC 6056 algorithm 4 says.',
+        'After 28,232 connections every port is in TIME-WAIT and connect() fails with EADDRNOTAVAIL. With tcp_tw_reuse=1 and timestamps, a port whose TIME-WAIT is older than tcp_tw_reuse_delay is taken over instead, and connect() never fails.',
+      ],
+      notice: [
+        'The limit is per destination: the 4-tuple must be unique, not the port.',
+        'Ports are tried even ones first, in steps of 2, then odd ones; each success moves the next start on (table_perturb).',
+      ],
+      facts: {
+        connect_calls: 'connect() calls',
+        connections_made: 'connections made',
+        first_failure: 'first failure',
+        client_time_wait_peak: 'most client TIME-WAIT entries',
+        time_wait_reused: 'TIME-WAIT entries taken over',
+      },
+    },
+    'time-wait-server-load': {
+      title: 'A server that closes first piles up TIME-WAIT',
+      story: [
+        'A client opens 100 connections a second; the server closes each one first, so the server keeps a TIME-WAIT entry per connection for 60 seconds. Their number grows for a minute and then levels off at rate × 60 s: 6,000.',
+        'tcp_max_tw_buckets caps them: past it, a closing socket skips TIME-WAIT altogether (TcpExtTCPTimeWaitOverflow).',
+      ],
+      notice: [
+        'Each entry is a small record, not a socket with buffers: thousands of them cost little memory.',
+        'Set tcp_max_tw_buckets=1000: the count stops at 1,000 and every further close overflows.',
+      ],
+      facts: {
+        connections_made: 'connections made',
+        server_time_wait_peak: 'most server TIME-WAIT entries',
+        server_time_wait_at_end: 'server TIME-WAIT entries at the end',
+        time_wait_taken_over_by_syn: 'TIME-WAIT entries taken over by a new SYN',
+        time_wait_overflows: 'overflows (TcpExtTCPTimeWaitOverflow)',
+        time_wait_memory: 'memory of the entries',
       },
     },
   },

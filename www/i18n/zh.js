@@ -200,7 +200,7 @@ export default {
     Returned: '{host} 线程 {thread}：{call} 返回 {result}',
     Queues: '{host} 监听 {listener}：SYN 队列 {syn_queue}，accept 队列 {accept_queue}（backlog {backlog}）',
     TimeWaitReused: '{host} {conn}：一个 SYN 复用了处于 TIME-WAIT 的四元组，ISN 为 {isn}',
-    TimeWaitOverflow: '{host} {conn}：TIME-WAIT 表已满（{max} 个，tcp_max_tw_buckets）：直接关闭，不进入 {state}',
+    TimeWaitOverflow: '{host} {conn}：TIME-WAIT 表已满（tcp_max_tw_buckets）：直接关闭，不进入 {state}',
     SkippedTimeWait: '{host} {conn}：不经过 TIME-WAIT 直接关闭（反事实设定，并非 Linux 的行为）',
     LimitReached: '运行已停止：达到了 {limit} 上限',
     Held: '路由器扣留 #{id}，直到 {until}',
@@ -609,6 +609,76 @@ export default {
         server_isn: '服务器选择的 ISN',
         spoofed_connection: '服务器上的伪造连接',
         server_read: '服务器的 read() 读到的',
+      },
+    },
+    'tw-reuse': {
+      title: '接管处于 TIME-WAIT 的四元组：tcp_tw_reuse',
+      story: [
+        '这里客户端只有一个临时端口（ip_local_port_range=40000 40000）。它建立连接后先关闭，于是它到服务器的唯一一个四元组在 TIME-WAIT 中等待 60 秒。',
+        '1.5 秒后它再次连接。Linux 的默认值 tcp_tw_reuse=2 只允许回环流量接管 TIME-WAIT 条目，所以 connect() 以 EADDRNOTAVAIL（“Cannot assign requested address”）失败。设置 tcp_tw_reuse=1 后，只要见过对端的时间戳、且条目比 tcp_tw_reuse_delay（1 秒）更老，就可以接管：新连接的序列号从旧连接之上开始（tcp_twsk_unique）。',
+      ],
+      notice: [
+        '新的 SYN 从旧的 snd_nxt + 65535 + 2 开始，时间戳也继续增大：服务器端的 PAWS 由此区分新旧报文段。',
+        '设置 delay_ms=500：条目比 tcp_tw_reuse_delay 年轻，即使 tcp_tw_reuse=1，connect() 也会失败。',
+        '设置 tcp_timestamps=0：没有时间戳就永远不能接管。设置 bind=1：在显式绑定的端口上调用 connect()，只要见过时间戳就会接管，不管 tcp_tw_reuse 的值。',
+      ],
+      facts: {
+        second_connect: '第二次 connect()',
+        time_wait_reused: '接管了 TIME-WAIT',
+        tw_recycled: 'TcpExtTWRecycled',
+      },
+    },
+    'so-reuseaddr': {
+      title: '重启服务器：SO_REUSEADDR',
+      story: [
+        '服务器接受一个连接并先关闭它，于是服务器这一侧在 TIME-WAIT 中等待，仍然占着 8080 端口。随后服务器退出（关闭监听套接字）并重新启动：一个新套接字再次绑定 8080 端口。',
+        '只有旧的监听套接字（它的连接的 TIME-WAIT 条目继承它的标志）和新套接字都设置了 SO_REUSEADDR，bind() 才会成功（inet_csk_bind_conflict）；否则以 EADDRINUSE（“Address already in use”）失败。',
+      ],
+      notice: [
+        '2 × 2 的表格：三格 EADDRINUSE，一格成功。试试 old_reuseaddr 和 new_reuseaddr。',
+        '设置 keep_listener=1：端口上仍有监听套接字时，总是冲突，不管有没有 SO_REUSEADDR。',
+        'bind() 成功之后 TIME-WAIT 条目依然存在：SO_REUSEADDR 并不结束 TIME-WAIT，而是让新套接字与它共用端口。',
+      ],
+      facts: {
+        new_bind: '新套接字的 bind()',
+        server_time_wait_entries: '服务器的 TIME-WAIT 条目数',
+      },
+    },
+    'port-exhaustion': {
+      title: '临时端口耗尽',
+      story: [
+        '客户端每秒向同一个服务器地址和端口发起 1000 个短连接，并且每次都先关闭：每个连接都让它的本地端口在 TIME-WAIT 中停留 60 秒。Linux 按 RFC 6056 算法 4 从 ip_local_port_range（32768 到 60999，共 28232 个端口）中挑选端口。',
+        '28232 个连接之后，所有端口都处于 TIME-WAIT，connect() 以 EADDRNOTAVAIL 失败。设置 tcp_tw_reuse=1 并启用时间戳后，TIME-WAIT 比 tcp_tw_reuse_delay 更老的端口会被接管，connect() 就不会失败。',
+      ],
+      notice: [
+        '这个限制是针对每个目的地的：必须唯一的是四元组，而不是端口。',
+        '先按步长 2 尝试偶数端口，再尝试奇数端口；每次成功都会把下一次的起点往后移（table_perturb）。',
+      ],
+      facts: {
+        connect_calls: 'connect() 调用次数',
+        connections_made: '建立的连接数',
+        first_failure: '第一次失败',
+        client_time_wait_peak: '客户端 TIME-WAIT 条目的最大数量',
+        time_wait_reused: '被接管的 TIME-WAIT 条目',
+      },
+    },
+    'time-wait-server-load': {
+      title: '先关闭的服务器堆积 TIME-WAIT',
+      story: [
+        '客户端每秒发起 100 个连接；服务器每次都先关闭，所以服务器为每个连接保留一个 TIME-WAIT 条目 60 秒。条目数量增长一分钟后稳定在速率 × 60 秒，即 6000 个。',
+        'tcp_max_tw_buckets 为它们设了上限：超过后，正在关闭的套接字直接跳过 TIME-WAIT（TcpExtTCPTimeWaitOverflow）。',
+      ],
+      notice: [
+        '每个条目只是一条很小的记录，而不是带缓冲区的套接字：成千上万条也不占多少内存。',
+        '设置 tcp_max_tw_buckets=1000：数量停在 1000，之后每次关闭都会溢出。',
+      ],
+      facts: {
+        connections_made: '建立的连接数',
+        server_time_wait_peak: '服务器 TIME-WAIT 条目的最大数量',
+        server_time_wait_at_end: '结束时服务器的 TIME-WAIT 条目',
+        time_wait_taken_over_by_syn: '被新 SYN 接管的 TIME-WAIT 条目',
+        time_wait_overflows: '溢出次数（TcpExtTCPTimeWaitOverflow）',
+        time_wait_memory: '这些条目占用的内存',
       },
     },
   },

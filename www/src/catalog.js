@@ -22,6 +22,8 @@ export const featured = {
   'syn-flood': ['tcp_syncookies', 'syn_rate', 'backlog', 'tcp_max_syn_backlog', 'tcp_synack_retries'],
   'accept-overflow': ['tcp_abort_on_overflow', 'backlog'],
   'isn-predict': ['isn'],
+  'tw-reuse': ['tcp_tw_reuse', 'delay_ms', 'tcp_tw_reuse_delay', 'tcp_timestamps', 'bind'],
+  'so-reuseaddr': ['old_reuseaddr', 'new_reuseaddr', 'keep_listener'],
 };
 
 /** The scenario a page without `?scenario=` shows. */

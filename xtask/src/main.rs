@@ -113,7 +113,7 @@ fn cli_traces(root: &Path) -> Result<PathBuf, String> {
     tools::run("cargo", &["build", "--quiet", "-p", "synack-cli"])?;
     let synack = root.join("target/debug/synack");
     let list = Command::new(&synack)
-        .arg("list")
+        .args(["list", "--page"])
         .output()
         .map_err(|e| e.to_string())?;
     for line in String::from_utf8_lossy(&list.stdout).lines() {

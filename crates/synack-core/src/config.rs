@@ -332,13 +332,13 @@ pub const KNOBS: &[Knob] = &[
         "net.ipv4.",
         tcp_tw_reuse_delay,
         Kind::Int(1, i32::MAX as u32),
-        "milliseconds a TIME-WAIT entry must be older than before tcp_tw_reuse lets connect() take it"
+        "ms before tcp_tw_reuse lets connect() take a TIME-WAIT entry"
     ),
     knob!(
         "net.ipv4.",
         tcp_max_tw_buckets,
         Kind::Int(0, i32::MAX as u32),
-        "most TIME-WAIT entries; past it a closing socket skips TIME-WAIT (TcpExtTCPTimeWaitOverflow)"
+        "most TIME-WAIT entries; past it a socket closes at once"
     ),
     knob!(
         "net.ipv4.",

@@ -375,8 +375,6 @@ pub enum EventKind {
         conn: ConnName,
         /// The state it would have entered (`TIME-WAIT` or `FIN-WAIT-2`).
         state: State,
-        /// `tcp_max_tw_buckets`.
-        max: u32,
     },
     /// The "skip TIME-WAIT" counterfactual closed a socket that Linux would keep in TIME-WAIT.
     SkippedTimeWait {
@@ -475,9 +473,9 @@ impl fmt::Display for EventKind {
                 f,
                 "{conn} TIME-WAIT reused by a new SYN, ISN {isn} = old snd_nxt + 65535 + 2  [tcp_timewait_state_process]"
             ),
-            EventKind::TimeWaitOverflow { conn, state, max } => write!(
+            EventKind::TimeWaitOverflow { conn, state } => write!(
                 f,
-                "{conn} TCP: time wait bucket table overflow: {max} entries already, closed instead of {state}  [tcp_time_wait, inet_twsk_alloc]"
+                "{conn} closed, not {state}: tcp_max_tw_buckets reached  [tcp_time_wait]"
             ),
             EventKind::SkippedTimeWait { conn } => write!(
                 f,

@@ -248,10 +248,10 @@ impl Host {
     /// not listening. TIME-WAIT entries keep their socket's SO_REUSEADDR.
     fn bind_conflict(&self, key: Key, addr: Endpoint, listening: bool) -> bool {
         let reuse = self.socks.get(key).is_some_and(|s| s.reuseaddr);
-        let Some(bucket) = self.ports.get(&addr.port) else {
+        let Some(owners) = self.ports.get(&addr.port) else {
             return false;
         };
-        bucket.owners.iter().any(|o| {
+        owners.iter().any(|o| {
             let (ip, other_reuse, other_listen) = match *o {
                 PortOwner::Sock(k) if k == key => return false,
                 PortOwner::Sock(k) => match self.socks.get(k) {

@@ -1683,11 +1683,7 @@ impl Host {
             mark!(time_wait_overflow);
             self.done(key);
             self.count(Counter::TimeWaitOverflow);
-            self.emit(EventKind::TimeWaitOverflow {
-                conn,
-                state,
-                max: self.cfg.sysctl.tcp_max_tw_buckets,
-            });
+            self.emit(EventKind::TimeWaitOverflow { conn, state });
             self.emit(EventKind::State {
                 conn,
                 from,

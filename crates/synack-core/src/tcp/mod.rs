@@ -398,7 +398,7 @@ impl TimeWait {
 }
 
 /// Who holds a local port (a bind bucket's owners).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum PortOwner {
     Sock(Key),
     TimeWait(Key),
@@ -487,12 +487,14 @@ pub struct Host {
     time_waits: Slab<TimeWait>,
     ehash: BTreeMap<(Endpoint, Endpoint), Conn>,
     listeners: BTreeMap<u16, Vec<Key>>,
-    ports: BTreeMap<u16, ports::PortBucket>,
-    /// The local ports in use per destination (local address, remote endpoint): what
-    /// `__inet_hash_connect` must skip, found without a lookup per port.
-    dests: BTreeMap<(Ipv4, Endpoint), ports::PortSet>,
-    /// `table_perturb` of `__inet_hash_connect`, the slots used so far (the others are 0).
-    port_perturb: BTreeMap<u16, u32>,
+    ports: BTreeMap<u16, Vec<PortOwner>>,
+    /// The local ports in use toward each destination `connect()` opened a connection to (local
+    /// address, remote endpoint), sorted: what `__inet_hash_connect` may skip without a lookup
+    /// per port. (Sorted vectors rather than maps here and below: each new map type costs the
+    /// page's wasm kilobytes, and a client talks to few destinations.)
+    dests: Vec<((Ipv4, Endpoint), ports::PortSet)>,
+    /// `table_perturb` of `__inet_hash_connect`: the slots used so far, sorted (the others are 0).
+    port_perturb: Vec<(u16, u32)>,
     /// Random draws made for `table_perturb` so far (the input of their keyed hash).
     port_draws: u64,
     timers: BinaryHeap<Reverse<(Instant, u64, timers::TimerRef)>>,
@@ -560,8 +562,8 @@ impl Host {
             ehash: BTreeMap::new(),
             listeners: BTreeMap::new(),
             ports: BTreeMap::new(),
-            dests: BTreeMap::new(),
-            port_perturb: BTreeMap::new(),
+            dests: Vec::new(),
+            port_perturb: Vec::new(),
             port_draws: 0,
             timers: BinaryHeap::new(),
             timer_seq: 0,

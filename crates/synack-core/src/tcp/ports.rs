@@ -10,7 +10,6 @@
 use super::{Conn, Host, PortOwner};
 use crate::slab::Key;
 use crate::wire::{Endpoint, Ipv4};
-use alloc::collections::BTreeSet;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::hash::Hasher;
@@ -19,23 +18,12 @@ use siphasher::sip::SipHasher24;
 /// `INET_TABLE_PERTURB_SIZE`: `1 << CONFIG_INET_TABLE_PERTURB_ORDER` (16, the default).
 const TABLE_PERTURB_SIZE: u64 = 1 << 16;
 
-/// A bind bucket (`inet_bind_bucket`): the sockets and TIME-WAIT entries on one local port.
-#[derive(Clone, Debug, Default)]
-pub(super) struct PortBucket {
-    /// Its owners (a server's port holds every accepted connection and their TIME-WAIT
-    /// entries: a set, so that one leaving is not a scan).
-    pub(super) owners: BTreeSet<PortOwner>,
-    /// How many owners were bound by `bind()` (`tb->fastreuse >= 0`: `__inet_hash_connect`
-    /// skips such a port).
-    pub(super) bound: u32,
-}
-
 /// The local ports in use toward one destination (local address, remote address and port): a
 /// short sorted list, or a bitmap of all 65,536 ports once it holds more than `SPARSE_MAX`.
 #[derive(Clone, Debug)]
 pub(super) enum PortSet {
     Sparse(Vec<u16>),
-    Dense { words: Vec<u64>, len: u32 },
+    Dense(Vec<u64>),
 }
 
 /// Most ports a `PortSet::Sparse` holds (a server sees one port per client 4-tuple: sparse).
@@ -45,7 +33,7 @@ impl PortSet {
     fn contains(&self, port: u16) -> bool {
         match self {
             PortSet::Sparse(v) => v.binary_search(&port).is_ok(),
-            PortSet::Dense { words, .. } => words
+            PortSet::Dense(words) => words
                 .get(usize::from(port >> 6))
                 .is_some_and(|w| w & (1 << (port & 63)) != 0),
         }
@@ -64,38 +52,30 @@ impl PortSet {
                             *w |= 1 << (p & 63);
                         }
                     }
-                    let len = u32::try_from(v.len()).unwrap_or(u32::MAX);
-                    *self = PortSet::Dense { words, len };
+                    *self = PortSet::Dense(words);
                 }
             }
-            PortSet::Dense { words, len } => {
-                if let Some(w) = words.get_mut(usize::from(port >> 6))
-                    && *w & (1 << (port & 63)) == 0
-                {
+            PortSet::Dense(words) => {
+                if let Some(w) = words.get_mut(usize::from(port >> 6)) {
                     *w |= 1 << (port & 63);
-                    *len += 1;
                 }
             }
         }
     }
 
-    /// Removes `port`; true when the set is empty.
-    fn remove(&mut self, port: u16) -> bool {
+    /// Removes `port` (a bitmap stays one: 8 KiB per destination that once had more than
+    /// `SPARSE_MAX` ports in use).
+    fn remove(&mut self, port: u16) {
         match self {
             PortSet::Sparse(v) => {
                 if let Ok(i) = v.binary_search(&port) {
                     v.remove(i);
                 }
-                v.is_empty()
             }
-            PortSet::Dense { words, len } => {
-                if let Some(w) = words.get_mut(usize::from(port >> 6))
-                    && *w & (1 << (port & 63)) != 0
-                {
+            PortSet::Dense(words) => {
+                if let Some(w) = words.get_mut(usize::from(port >> 6)) {
                     *w &= !(1 << (port & 63));
-                    *len -= 1;
                 }
-                *len == 0
             }
         }
     }
@@ -113,7 +93,7 @@ impl PortSet {
                 }
                 None
             }
-            PortSet::Dense { words, .. } => {
+            PortSet::Dense(words) => {
                 // Bits of the same parity as `from` within a word.
                 let lane = if from & 1 == 0 {
                     0x5555_5555_5555_5555u64
@@ -137,43 +117,76 @@ impl PortSet {
 }
 
 impl Host {
-    /// Adds `owner` to `port`'s bind bucket; `bound` when `bind()` put it there.
+    /// Adds `owner` to `port`'s bind bucket (`bound` when `bind()` put it there: the socket's
+    /// `bound_explicitly` says so later).
     pub(super) fn port_add(&mut self, port: u16, owner: PortOwner, bound: bool) {
-        let b = self.ports.entry(port).or_default();
-        if b.owners.insert(owner) && bound {
-            b.bound += 1;
-        }
+        let _ = bound;
+        self.ports.entry(port).or_default().push(owner);
     }
 
-    /// Takes `owner` off `port`'s bind bucket; the bucket goes with its last owner.
+    /// Takes `owner` off `port`'s bind bucket; the bucket goes with its last owner. (A linear
+    /// search: a server port's bucket holds every connection and TIME-WAIT entry on it, so this
+    /// is the one cost per connection that grows with their number; a set would cost the page's
+    /// wasm a new map type.)
     pub(super) fn release_port(&mut self, port: u16, owner: PortOwner, bound: bool) {
-        if let Some(b) = self.ports.get_mut(&port) {
-            if b.owners.remove(&owner) && bound {
-                b.bound = b.bound.saturating_sub(1);
+        let _ = bound;
+        if let Some(list) = self.ports.get_mut(&port) {
+            if let Some(i) = list.iter().position(|o| *o == owner) {
+                list.swap_remove(i);
             }
-            if b.owners.is_empty() {
+            if list.is_empty() {
                 self.ports.remove(&port);
             }
         }
     }
 
-    /// Hashes a 4-tuple's state (`inet_ehash_insert`) and notes the port as used toward that
-    /// destination.
+    /// Whether a socket bound by `bind()` holds `port` (`tb->fastreuse >= 0`).
+    fn port_bound(&self, port: u16) -> bool {
+        self.ports.get(&port).is_some_and(|owners| {
+            owners.iter().any(|o| {
+                matches!(o, PortOwner::Sock(k) if self.socks.get(*k).is_some_and(|s| s.bound_explicitly))
+            })
+        })
+    }
+
+    /// Hashes a 4-tuple's state (`inet_ehash_insert`), and notes its port as used toward its
+    /// destination if `connect()` opened connections there (`new_dest`: this one does). The note
+    /// is only a hint for skipping: a port is noted only while an entry holds it, and a port not
+    /// noted is still checked in the hash.
     pub(super) fn ehash_insert(&mut self, local: Endpoint, remote: Endpoint, conn: Conn) {
         self.ehash.insert((local, remote), conn);
-        self.dests
-            .entry((local.ip, remote))
-            .or_insert_with(|| PortSet::Sparse(Vec::new()))
-            .insert(local.port);
+        // A full socket with a descriptor at hashing time was opened by `connect()` (a child of a
+        // listener has none until `accept()`).
+        let new_dest =
+            matches!(conn, Conn::Full(k) if self.socks.get(k).is_some_and(|s| s.fd.is_some()));
+        let key = (local.ip, remote);
+        match self.dests.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => {
+                if let Some((_, set)) = self.dests.get_mut(i) {
+                    set.insert(local.port);
+                }
+            }
+            Err(i) if new_dest => {
+                let mut set = PortSet::Sparse(Vec::new());
+                set.insert(local.port);
+                self.dests.insert(i, (key, set));
+            }
+            Err(_) => {}
+        }
     }
 
     /// Unhashes a 4-tuple.
     pub(super) fn ehash_remove(&mut self, local: Endpoint, remote: Endpoint) {
-        if self.ehash.remove(&(local, remote)).is_some()
-            && let Some(set) = self.dests.get_mut(&(local.ip, remote))
-            && set.remove(local.port)
+        if self.ehash.remove(&(local, remote)).is_none() {
+            return;
+        }
+        // A destination's set stays when it empties: the connection's TIME-WAIT entry, hashed
+        // right after its full socket leaves, is noted in it again.
+        let key = (local.ip, remote);
+        if let Ok(i) = self.dests.binary_search_by(|(k, _)| k.cmp(&key))
+            && let Some((_, set)) = self.dests.get_mut(i)
         {
-            self.dests.remove(&(local.ip, remote));
+            set.remove(local.port);
         }
     }
 
@@ -222,7 +235,8 @@ impl Host {
         let index = (port_offset % TABLE_PERTURB_SIZE) as u16;
         // `table_perturb` starts random in Linux; here it starts at 0, the keyed `port_offset`
         // alone making the first port per destination unpredictable.
-        let perturb = self.port_perturb.get(&index).copied().unwrap_or(0);
+        let slot = self.port_perturb.binary_search_by_key(&index, |(i, _)| *i);
+        let perturb = slot.map_or(0, |i| self.port_perturb.get(i).map_or(0, |(_, v)| *v));
         let mut offset = perturb.wrapping_add((port_offset >> 32) as u32) % remaining;
         offset &= !1;
         // Whether an entry in TIME-WAIT could be taken over at all (`tcp_twsk_unique` with
@@ -238,8 +252,15 @@ impl Host {
             {
                 let step = 2;
                 let i = i.max(self.port_random_below_8() * step);
-                self.port_perturb
-                    .insert(index, perturb.wrapping_add(i).wrapping_add(step));
+                let value = perturb.wrapping_add(i).wrapping_add(step);
+                match slot {
+                    Ok(i) => {
+                        if let Some(v) = self.port_perturb.get_mut(i) {
+                            v.1 = value;
+                        }
+                    }
+                    Err(i) => self.port_perturb.insert(i, (index, value)),
+                }
                 return Some((port, tw));
             }
             offset += 1;
@@ -265,7 +286,11 @@ impl Host {
         let used = if reuse {
             None
         } else {
-            self.dests.get(&(local_ip, remote))
+            self.dests
+                .binary_search_by(|(k, _)| k.cmp(&(local_ip, remote)))
+                .ok()
+                .and_then(|i| self.dests.get(i))
+                .map(|(_, set)| set)
         };
         // The first `i` whose port wraps around to the range's start.
         let wrap = high.saturating_sub(start).div_ceil(2) * 2;
@@ -290,7 +315,7 @@ impl Host {
                 }
             }
             let p16 = u16::try_from(port).ok()?;
-            if self.ports.get(&p16).is_some_and(|b| b.bound > 0) {
+            if self.port_bound(p16) {
                 i += 2;
                 continue;
             }
