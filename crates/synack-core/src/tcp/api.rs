@@ -210,18 +210,23 @@ impl Host {
         }
     }
 
+    /// The lowest free descriptor, as `get_unused_fd_flags` gives it. The search starts at the
+    /// lowest one that may be free (`fd_hint`), so that a host holding 100,000 sockets does not
+    /// scan them all for each new one.
     fn alloc_fd(&mut self, key: Key) -> Fd {
+        let from = self.fd_hint.max(3);
         let slot = self
             .fds
             .iter()
             .enumerate()
-            .skip(3)
+            .skip(from)
             .find(|(_, k)| k.is_none())
             .map(|(i, _)| i);
         let i = match slot {
             Some(i) => i,
             None => self.fds.len().max(3),
         };
+        self.fd_hint = i + 1;
         while self.fds.len() <= i {
             self.fds.push(None);
         }
@@ -701,8 +706,11 @@ impl Host {
     /// data, or `SO_LINGER {on, 0}`) or closed with a FIN, and with `SO_LINGER {on, N}` the call
     /// waits for the FIN's acknowledgment, at most N seconds (`sk_stream_wait_close`).
     fn sys_close(&mut self, fd: Fd, key: Key) -> CallResult {
-        if let Some(slot) = usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)) {
+        if let Some(i) = usize::try_from(fd).ok()
+            && let Some(slot) = self.fds.get_mut(i)
+        {
             *slot = None;
+            self.fd_hint = self.fd_hint.min(i);
         }
         let Some(s) = self.socks.get_mut(key) else {
             return ok(0);

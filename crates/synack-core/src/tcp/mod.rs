@@ -482,6 +482,8 @@ pub struct Host {
     secrets: Secrets,
     now: Instant,
     fds: Vec<Option<Key>>,
+    /// No descriptor below this one is free (`alloc_fd` starts here).
+    fd_hint: usize,
     socks: Slab<Sock>,
     requests: Slab<Request>,
     time_waits: Slab<TimeWait>,
@@ -556,6 +558,7 @@ impl Host {
             secrets,
             now: Instant::ZERO,
             fds: Vec::new(),
+            fd_hint: 0,
             socks: Slab::default(),
             requests: Slab::default(),
             time_waits: Slab::default(),

@@ -2728,3 +2728,68 @@ fn isn_strategy_applies_to_the_clients_syn() {
         }]
     );
 }
+
+// ============================================================================
+// TIME-WAIT timers: a FIFO for TCP_TIMEWAIT_LEN, the heap for any other span
+// ============================================================================
+
+/// A mini socket for `remote`, straight into the table (what `tcp_time_wait` leaves).
+fn mini_socket(h: &mut TestHost, remote: Endpoint, substate: State) -> crate::slab::Key {
+    let tw = super::TimeWait {
+        local: LOCAL_END,
+        remote,
+        snd_nxt: LOCAL_SEQ,
+        rcv_nxt: REMOTE_SEQ,
+        rcv_wnd: WIN.into(),
+        ts_recent: 0,
+        tsoffset: 0,
+        ts_recent_stamp_ms: super::NO_STAMP,
+        created_ms: 0,
+        last_oow_ack: 0,
+        deadline: Instant::ZERO,
+        substate,
+        rcv_wscale: 0,
+        reuseaddr: false,
+    };
+    let key = h.host.time_waits.insert(tw);
+    h.host.ehash_insert(LOCAL_END, remote, Conn::TimeWait(key));
+    key
+}
+
+#[test]
+fn time_wait_timers_of_60_s_queue_in_a_fifo_and_other_spans_in_the_heap() {
+    let mut h = host();
+    let a = Endpoint::new(REMOTE_IP, 50001);
+    let b = Endpoint::new(REMOTE_IP, 50002);
+    let c = Endpoint::new(REMOTE_IP, 50003);
+    let ka = mini_socket(&mut h, a, State::TimeWait);
+    h.host
+        .schedule_time_wait(ka, crate::time::Duration::from_secs(60));
+    h.advance(1000);
+    let kb = mini_socket(&mut h, b, State::TimeWait);
+    h.host
+        .schedule_time_wait(kb, crate::time::Duration::from_secs(60));
+    // An orphan's FIN-WAIT-2 of tcp_fin_timeout=10, armed last, ends first.
+    let kc = mini_socket(&mut h, c, State::FinWait2);
+    h.host
+        .schedule_time_wait(kc, crate::time::Duration::from_secs(10));
+    assert_eq!(h.host.time_wait_fifo.len(), 2);
+    assert_eq!(h.host.poll_timeout(), Some(Instant(11_000_000)));
+    let mut ends = Vec::new();
+    while let Some(at) = h.host.poll_timeout() {
+        h.host.handle_timeout(at);
+        for k in [ka, kb, kc] {
+            if h.host.time_waits.get(k).is_none() && !ends.iter().any(|(x, _)| *x == k) {
+                ends.push((k, at));
+            }
+        }
+    }
+    assert_eq!(
+        ends,
+        vec![
+            (kc, Instant(11_000_000)),
+            (ka, Instant(60_000_000)),
+            (kb, Instant(61_000_000))
+        ]
+    );
+}

@@ -17,6 +17,8 @@ use core::cmp::Reverse;
 pub(super) enum TimerRef {
     Sock(Key, TimerKind),
     Request(Key),
+    /// A TIME-WAIT (or FIN-WAIT-2) mini socket's end when it does not last `TCP_TIMEWAIT_LEN`.
+    TimeWait(Key),
     /// The end of a lingering `close()`'s wait (`sk_stream_wait_close`'s timeout): it only wakes
     /// the blocked call, which `handle_timeout` re-checks.
     Linger(Key),
@@ -151,19 +153,19 @@ impl Host {
         } else {
             TimerKind::TimeWait
         };
-        // Every entry lasts the same span from a later `now`, so the FIFO stays ordered, except for
-        // an orphaned FIN-WAIT-2 whose `tcp_fin_timeout` differs: that one goes in the heap.
-        let ordered = self
-            .time_wait_fifo
-            .back()
-            .is_none_or(|(last, _)| *last <= at);
-        if ordered {
+        // Entries of TIME-WAIT's own 60 s are armed in time order, so they expire in that order: a
+        // FIFO, O(1) each. Any other span (an orphan's FIN-WAIT-2 of `tcp_fin_timeout`, a
+        // TIME-WAIT shortened or rounded by another kernel's rules) goes to the timer heap. A
+        // re-armed entry leaves its old place behind, ignored when it comes up (`deadline`).
+        let fixed = timeout == Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS)
+            && self
+                .time_wait_fifo
+                .back()
+                .is_none_or(|(last, _)| *last <= at);
+        if fixed {
             self.time_wait_fifo.push_back((at, key));
         } else {
-            self.time_wait_fifo.push_back((at, key));
-            self.time_wait_fifo
-                .make_contiguous()
-                .sort_by_key(|(t, _)| *t);
+            self.push_timer(at, TimerRef::TimeWait(key));
         }
         self.emit(EventKind::TimerArmed { conn, timer, at });
     }
@@ -203,6 +205,7 @@ impl Host {
                 });
                 self.request_timer(key);
             }
+            TimerRef::TimeWait(key) => self.fire_time_wait(at, key),
             TimerRef::Linger(_) => {}
         }
     }
