@@ -233,6 +233,12 @@ fn per_second_text(sim: &Sim, outcome: &[Fact], tw_host: u16, header: &str) -> S
             s.connects, s.failed, s.reused, s.overflows, s.time_wait
         ));
     }
+    // A run that passed one of its limits says so.
+    for e in sim.trace() {
+        if let EventKind::LimitReached { .. } = e.kind {
+            out.push_str(&super::event_line(sim, e));
+        }
+    }
     super::push_outcome(&mut out, outcome);
     out
 }
