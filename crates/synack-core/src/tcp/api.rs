@@ -267,10 +267,7 @@ impl Host {
                     ),
                     None => return false,
                 },
-                PortOwner::TimeWait(k) => match self.time_waits.get(k) {
-                    Some(t) => (t.local.ip, t.reuseaddr, false),
-                    None => return false,
-                },
+                PortOwner::TimeWaits { ip, reuse, .. } => (ip, reuse, false),
             };
             let overlap = ip == addr.ip || ip.is_unspecified() || addr.ip.is_unspecified();
             let _ = listening;

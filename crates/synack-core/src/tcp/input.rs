@@ -1695,9 +1695,10 @@ impl Host {
         if !self.check_limit() {
             return;
         }
+        let reuse = tw.reuseaddr;
         let twk = self.time_waits.insert(tw);
         self.ehash_insert(local, remote, Conn::TimeWait(twk));
-        self.port_add(local.port, super::PortOwner::TimeWait(twk), false);
+        self.port_add_time_wait(local.port, local.ip, reuse);
         // The full socket's CLOSED is internal: the reader sees the 4-tuple move on to `state`.
         self.emit(EventKind::State {
             conn,

@@ -397,11 +397,14 @@ impl TimeWait {
     }
 }
 
-/// Who holds a local port (a bind bucket's owners).
+/// Who holds a local port (a bind bucket's owners). TIME-WAIT entries are counted per address
+/// and inherited SO_REUSEADDR, all that `inet_csk_bind_conflict` reads of them, so that a
+/// server port with 100,000 of them adds and drops one in O(1); these counts come first in a
+/// port's list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum PortOwner {
     Sock(Key),
-    TimeWait(Key),
+    TimeWaits { ip: Ipv4, reuse: bool, count: u32 },
 }
 
 /// A blocked call of an application thread.

@@ -117,26 +117,74 @@ impl PortSet {
 }
 
 impl Host {
-    /// Adds `owner` to `port`'s bind bucket (`bound` when `bind()` put it there: the socket's
-    /// `bound_explicitly` says so later).
+    /// Adds a socket to `port`'s bind bucket (`bound`: by `bind()`, which its
+    /// `bound_explicitly` says later too).
     pub(super) fn port_add(&mut self, port: u16, owner: PortOwner, bound: bool) {
         let _ = bound;
         self.ports.entry(port).or_default().push(owner);
     }
 
-    /// Takes `owner` off `port`'s bind bucket; the bucket goes with its last owner. (A linear
-    /// search: a server port's bucket holds every connection and TIME-WAIT entry on it, so this
-    /// is the one cost per connection that grows with their number; a set would cost the page's
-    /// wasm a new map type.)
+    /// Takes a socket off `port`'s bind bucket; the bucket goes with its last owner. (A linear
+    /// search: a listener's port holds every connection accepted on it, which is the cost that
+    /// grows with the number of open connections; their TIME-WAIT entries are counted instead.)
     pub(super) fn release_port(&mut self, port: u16, owner: PortOwner, bound: bool) {
         let _ = bound;
         if let Some(list) = self.ports.get_mut(&port) {
             if let Some(i) = list.iter().position(|o| *o == owner) {
+                // The counts stay first: the last owner moves here only if it is a socket.
                 list.swap_remove(i);
             }
             if list.is_empty() {
                 self.ports.remove(&port);
             }
+        }
+    }
+
+    /// A TIME-WAIT entry on `port` (`inet_twsk_hashdance` puts it in the bind bucket).
+    pub(super) fn port_add_time_wait(&mut self, port: u16, ip: Ipv4, reuse: bool) {
+        let list = self.ports.entry(port).or_default();
+        let found = list
+            .iter_mut()
+            .take_while(|o| matches!(o, PortOwner::TimeWaits { .. }))
+            .find_map(|o| match o {
+                PortOwner::TimeWaits {
+                    ip: i,
+                    reuse: r,
+                    count,
+                } if *i == ip && *r == reuse => Some(count),
+                _ => None,
+            });
+        match found {
+            Some(count) => *count += 1,
+            None => list.insert(
+                0,
+                PortOwner::TimeWaits {
+                    ip,
+                    reuse,
+                    count: 1,
+                },
+            ),
+        }
+    }
+
+    /// A TIME-WAIT entry on `port` ends (`inet_twsk_bind_unhash`).
+    pub(super) fn port_drop_time_wait(&mut self, port: u16, ip: Ipv4, reuse: bool) {
+        let Some(list) = self.ports.get_mut(&port) else {
+            return;
+        };
+        let at = list.iter().position(
+            |o| matches!(o, PortOwner::TimeWaits { ip: i, reuse: r, .. } if *i == ip && *r == reuse),
+        );
+        if let Some(i) = at
+            && let Some(PortOwner::TimeWaits { count, .. }) = list.get_mut(i)
+        {
+            *count -= 1;
+            if *count == 0 {
+                list.remove(i);
+            }
+        }
+        if list.is_empty() {
+            self.ports.remove(&port);
         }
     }
 

@@ -346,7 +346,7 @@ impl Host {
         if self.ehash.get(&(tw.local, tw.remote)) == Some(&Conn::TimeWait(key)) {
             self.ehash_remove(tw.local, tw.remote);
         }
-        self.release_port(tw.local.port, super::PortOwner::TimeWait(key), false);
+        self.port_drop_time_wait(tw.local.port, tw.local.ip, tw.reuseaddr);
     }
 }
 
