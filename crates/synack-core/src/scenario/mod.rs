@@ -653,6 +653,28 @@ pub const SCENARIOS: &[Scenario] = &[
         build: load::isn_predict_build,
         outcome: load::isn_predict_outcome,
     },
+    Scenario {
+        id: "tw-reuse",
+        summary: "tcp_tw_reuse lets connect() take a 4-tuple in TIME-WAIT once timestamps were seen and it is older than tcp_tw_reuse_delay",
+        settings: &[ports::REUSE_DELAY, ports::REUSE_BIND],
+        until: Duration::from_secs(5),
+        sysctls: &[("ip_local_port_range", "40000 40000")],
+        build: ports::reuse_build,
+        outcome: ports::reuse_outcome,
+    },
+    Scenario {
+        id: "so-reuseaddr",
+        summary: "a server restarts while its port has TIME-WAIT entries: bind() succeeds only if the old and the new socket both set SO_REUSEADDR",
+        settings: &[
+            ports::OLD_REUSEADDR,
+            ports::NEW_REUSEADDR,
+            ports::KEEP_LISTENER,
+        ],
+        until: Duration::from_secs(3),
+        sysctls: &[],
+        build: ports::reuseaddr_build,
+        outcome: ports::reuseaddr_outcome,
+    },
 ];
 
 /// The client connects, both close: the client first (at 1 s), the server `close_delay_ms` after
@@ -801,12 +823,10 @@ mod load;
 mod ports;
 pub use failures::FIXED_ISN;
 
-/// The catalogue rows the page does not show yet. The CLI and the tests run them (`find` finds
-/// them); the binding, which only reads `SCENARIOS`, leaves them and their code out of the page's
-/// wasm. `time-wait-server-load` and `port-exhaustion` run to hundreds of thousands of trace
-/// events, and the binding keeps a snapshot of the whole run every 64 steps; `tw-reuse` and
-/// `so-reuseaddr` are small, and wait for room in the wasm's size budget (their texts for the
-/// page are in www/i18n already).
+/// The catalogue rows the page does not show yet: they run to hundreds of thousands of trace
+/// events, and the binding keeps a snapshot of the whole run every 64 steps. The CLI and the
+/// tests run them (`find` finds them); the binding, which only reads `SCENARIOS`, leaves them and
+/// their code out of the page's wasm (their texts for the page are in www/i18n already).
 pub const OFF_PAGE_SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "time-wait-server-load",
@@ -827,28 +847,6 @@ pub const OFF_PAGE_SCENARIOS: &[Scenario] = &[
         sysctls: &[],
         build: ports::exhaustion_build,
         outcome: ports::exhaustion_outcome,
-    },
-    Scenario {
-        id: "tw-reuse",
-        summary: "tcp_tw_reuse lets connect() take a 4-tuple in TIME-WAIT once timestamps were seen and it is older than tcp_tw_reuse_delay",
-        settings: &[ports::REUSE_DELAY, ports::REUSE_BIND],
-        until: Duration::from_secs(5),
-        sysctls: &[("ip_local_port_range", "40000 40000")],
-        build: ports::reuse_build,
-        outcome: ports::reuse_outcome,
-    },
-    Scenario {
-        id: "so-reuseaddr",
-        summary: "a server restarts while its port has TIME-WAIT entries: bind() succeeds only if the old and the new socket both set SO_REUSEADDR",
-        settings: &[
-            ports::OLD_REUSEADDR,
-            ports::NEW_REUSEADDR,
-            ports::KEEP_LISTENER,
-        ],
-        until: Duration::from_secs(3),
-        sysctls: &[],
-        build: ports::reuseaddr_build,
-        outcome: ports::reuseaddr_outcome,
     },
 ];
 
