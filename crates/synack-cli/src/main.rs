@@ -105,9 +105,11 @@ fn run(args: &[String]) -> Result<(), String> {
         }
     }
     let mut params = sc.params(seed);
-    for (n, v) in &sets {
-        sc.set(&mut params, n, v).map_err(|e| e.to_string())?;
-    }
+    sc.set_all(
+        &mut params,
+        sets.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+    )
+    .map_err(|e| e.to_string())?;
     let sim = sc.run(&params);
     let bytes = match format {
         Format::Text => scenario::render_text(&sim, &sc.outcome(&sim, &params)).into_bytes(),

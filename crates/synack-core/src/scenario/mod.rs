@@ -149,6 +149,9 @@ pub struct Params {
     pub settings: Vec<(&'static str, u64)>,
     /// The seed.
     pub seed: u64,
+    /// The sysctls set so far, in order, by host index: the scenario's own, then the reader's.
+    /// A change of profile starts from the new profile's defaults and sets them again.
+    knobs_set: Vec<(usize, String, String)>,
 }
 
 impl Params {
@@ -855,6 +858,7 @@ impl Scenario {
             hosts,
             settings,
             seed,
+            knobs_set: Vec::new(),
         };
         for (name, value) in self.sysctls {
             // The scenario's own sysctls are checked by the scenario tests.
@@ -884,11 +888,17 @@ impl Scenario {
             None => (0..p.hosts.len()).collect(),
         };
         if name == "profile" {
+            // The profile's defaults first, then every sysctl set so far on top of them (the
+            // scenario's, then the reader's), whatever order the settings came in.
             let profile = Profile::parse(value)?;
             for i in targets {
-                if let Some(h) = p.hosts.get_mut(i) {
-                    h.profile = profile;
-                    h.sysctl = profile.defaults();
+                let Some(h) = p.hosts.get_mut(i) else {
+                    continue;
+                };
+                h.profile = profile;
+                h.sysctl = profile.defaults();
+                for (_, name, value) in p.knobs_set.iter().filter(|(host, ..)| *host == i) {
+                    find_knob(name, profile)?.set(&mut h.sysctl, value)?;
                 }
             }
             return Ok(());
@@ -940,6 +950,25 @@ impl Scenario {
                 other => other,
             })?;
             knob.set(&mut h.sysctl, value)?;
+            p.knobs_set
+                .push((i, String::from(name), String::from(value)));
+        }
+        Ok(())
+    }
+
+    /// Applies several `--set [HOST.]NAME=VALUE` settings: the profiles first, so that a knob
+    /// only a host's new profile has may come before the profile that brings it.
+    pub fn set_all<'a>(
+        &self,
+        p: &mut Params,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+    ) -> Result<(), ConfigError> {
+        let is_profile = |n: &str| n == "profile" || n.ends_with(".profile");
+        for (name, value) in pairs.clone().into_iter().filter(|(n, _)| is_profile(n)) {
+            self.set(p, name, value)?;
+        }
+        for (name, value) in pairs.into_iter().filter(|(n, _)| !is_profile(n)) {
+            self.set(p, name, value)?;
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 
 use super::input::fresh_tcb;
 use super::{Conn, Host, Listener, PortOwner, Sock, State};
+use crate::config::Profile;
 use crate::counters::Counter;
 use crate::seq::SeqNum;
 use crate::slab::Key;
@@ -413,8 +414,10 @@ impl Host {
     }
 
     /// `secure_tcp_ts_off`: the TSval offset for an address pair (`tcp_timestamps=1`), none for 2.
+    /// linux-3.10 has no such offset: `tp->tsoffset` is 0 unless set by `TCP_TIMESTAMP` (repair
+    /// mode), and every connection reads the host's `tcp_time_stamp` (`tcp_v4_connect`).
     pub(super) fn ts_offset(&self, local: Ipv4, remote: Ipv4) -> u32 {
-        if self.cfg.sysctl.tcp_timestamps != 1 {
+        if self.cfg.sysctl.tcp_timestamps != 1 || self.cfg.profile == Profile::Linux3_10 {
             return 0;
         }
         let mut h = SipHasher24::new_with_keys(self.secrets.ts.0, self.secrets.ts.1);

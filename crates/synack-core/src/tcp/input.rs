@@ -305,7 +305,7 @@ impl Host {
                 },
             )
         } else {
-            self.now.millis() as u32
+            self.tsval(0)
         };
         let synack = super::output::synack_segment(&req, tsval_base);
         self.transmit(synack, SendCause::SynAckCookie);

@@ -72,6 +72,8 @@ pub const TCP_RMEM_DEFAULT: u32 = 131_072;
 pub const TCP_RMEM_MAX: u32 = 32 << 20;
 /// `TCP_INIT_CWND`.
 pub const TCP_INIT_CWND: u32 = 10;
+/// `INITIAL_JIFFIES` of linux-3.10 at HZ 1000: `(unsigned int)(-300 * HZ)`.
+pub const INITIAL_JIFFIES_3_10: u32 = 0u32.wrapping_sub(300 * 1000);
 /// Bytes of the aligned timestamp option (`TCPOLEN_TSTAMP_ALIGNED`).
 pub const TCPOLEN_TSTAMP_ALIGNED: u16 = 12;
 
@@ -674,10 +676,20 @@ impl Host {
         self.emit(EventKind::State { conn, from, to });
     }
 
-    /// The TCP clock in milliseconds plus an offset: a TSval (`tcp_clock_ts` + `tsoffset`).
+    /// A TSval: the host's TCP timestamp clock plus a connection's offset. The one place where
+    /// TSvals are computed.
+    ///
+    /// linux-6.18: `tcp_clock_ts` (milliseconds since boot) + `tsoffset` (`secure_tcp_ts_off`).
+    /// linux-3.10: `tcp_time_stamp`, `(__u32)(jiffies)` (include/net/tcp.h), one clock per host at
+    /// HZ 1000 with no per-connection offset; `jiffies` starts at `INITIAL_JIFFIES`, -300 s
+    /// (include/linux/jiffies.h), so a 3.10 host's TSvals wrap 5 minutes after boot.
     fn tsval(&self, tsoffset: u32) -> u32 {
         // Truncation to 32 bits is the TSval's wrap-around (RFC 7323 §5.4).
-        (self.now.millis() as u32).wrapping_add(tsoffset)
+        let clock = match self.cfg.profile {
+            Profile::Linux6_18 => self.now.millis() as u32,
+            Profile::Linux3_10 => (self.jiffies() as u32).wrapping_add(INITIAL_JIFFIES_3_10),
+        };
+        clock.wrapping_add(tsoffset)
     }
 
     fn check_limit(&mut self) -> bool {
