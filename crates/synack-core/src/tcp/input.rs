@@ -16,7 +16,7 @@ use crate::seq::SeqNum;
 use crate::slab::Key;
 use crate::socket::Errno;
 use crate::time::{Duration, Instant};
-use crate::trace::{Discard, EventKind, SegId, SendCause, TimerKind};
+use crate::trace::{Discard, EventKind, PeerStampWhat, SegId, SendCause, TimerKind};
 use crate::wire::{Endpoint, Segment};
 
 /// The flow a cookie hashes: the client's address and port first.
@@ -202,10 +202,35 @@ impl Host {
             self.discard(Discard::AcceptQueueFullSyn);
             return;
         }
+        // linux-3.10 with `tcp_tw_recycle` ("VJ's idea"): a SYN with a timestamp, not reusing a
+        // TIME-WAIT, is dropped when the peer's TSval cached at its last connection's close is
+        // newer and recent (`tcp_v4_conn_request`, `tcp_peer_is_proven(req, dst, true)`),
+        // counted in TcpExtPAWSPassive and, on the way out (`drop_and_release`), ListenDrops.
+        let syn_tsval = self.syn_options(seg).ts.map(|(tsval, _)| tsval);
+        let recycle_check = !want_cookie && tw_isn.is_none() && self.tw_recycle();
+        let recycle_tsval = syn_tsval.filter(|_| recycle_check);
+        if let Some(tsval) = recycle_tsval {
+            if let Some((cached, age_s)) = self.peer_paws_reject(seg.dst.ip, seg.src.ip, tsval) {
+                mark!(tw_recycle_syn_rejected);
+                self.emit(EventKind::PeerStamp {
+                    peer: seg.src.ip,
+                    cached,
+                    age_s,
+                    what: PeerStampWhat::RejectedSyn { tsval },
+                });
+                self.count(Counter::PawsPassive);
+                self.count(Counter::ListenDrops);
+                self.discard(Discard::PawsPassive);
+                return;
+            }
+            mark!(tw_recycle_syn_passes);
+        }
         // Without cookies, the last quarter of `tcp_max_syn_backlog` is kept for peers proven
-        // alive: ones the TCP metrics cache holds an RTT for (`tcp_peer_is_proven`).
+        // alive: ones the TCP metrics cache holds an RTT for (`tcp_peer_is_proven`). On 3.10 this
+        // is the `else` of the recycle check above.
         let max_syn_backlog = i64::from(self.cfg.sysctl.tcp_max_syn_backlog);
         if !want_cookie
+            && recycle_tsval.is_none()
             && tw_isn.is_none()
             && cookies == 0
             && max_syn_backlog - i64::from(syn_queue) < (max_syn_backlog >> 2)
@@ -355,11 +380,13 @@ impl Host {
             .is_none_or(|l| u32::try_from(l.accept_queue.len()).unwrap_or(u32::MAX) > l.backlog)
     }
 
-    /// `tcp_peer_is_proven`: the TCP metrics cache holds an RTT for this pair of addresses.
+    /// `tcp_peer_is_proven` (without its PAWS check): the TCP metrics cache holds an RTT for this
+    /// pair of addresses; linux-3.10 also wants a timestamp stamp there (`tcpm_ts_stamp`).
     fn peer_is_proven(&self, local: crate::wire::Ipv4, remote: crate::wire::Ipv4) -> bool {
+        let v3_10 = self.cfg.profile == crate::config::Profile::Linux3_10;
         self.metrics
             .get(&(local, remote))
-            .is_some_and(|rtt| *rtt > 0)
+            .is_some_and(|m| m.rtt_us > 0 && (!v3_10 || m.ts_stamp != 0))
     }
 
     /// `tcp_update_metrics` (called by `tcp_time_wait` and in LAST-ACK): save the connection's
@@ -372,12 +399,14 @@ impl Host {
         let t = &s.tcb;
         let pair = (local.ip, remote.ip);
         if t.backoff != 0 || t.srtt_us == 0 {
-            if let Some(rtt) = self.metrics.get_mut(&pair) {
-                *rtt = 0;
+            if let Some(m) = self.metrics.get_mut(&pair) {
+                m.rtt_us = 0;
             }
         } else {
             let srtt = t.srtt_us;
-            self.metrics.insert(pair, srtt);
+            if let Some(m) = self.metrics_entry(pair) {
+                m.rtt_us = srtt;
+            }
         }
     }
 
@@ -1633,8 +1662,17 @@ impl Host {
 
     /// `tcp_time_wait`: hand the 4-tuple to a TIME-WAIT (or FIN-WAIT-2) mini socket and close
     /// the full one. TIME-WAIT lasts `TCP_TIMEWAIT_LEN`; an orphan's FIN-WAIT-2 lasts
-    /// `tcp_fin_timeout`, at least 3.5 RTO.
+    /// `tcp_fin_timeout`, at least 3.5 RTO. linux-3.10 with `tcp_tw_recycle`, when the connection
+    /// saw timestamps: `tcp_remember_stamp` first, and if it finds (or makes) the peer's record,
+    /// TIME-WAIT lasts 3.5 RTO (`tw_timeout = rto`).
     pub(super) fn time_wait(&mut self, key: Key, state: State, timeout: Duration) {
+        // linux-3.10 remembers the stamp before `tcp_update_metrics` (at the end of
+        // `tcp_time_wait`); 6.18 updates the metrics first. Either way the RTT and the stamp
+        // land in the same record.
+        let recycle_ok = match self.sock_peer_stamp(key).filter(|_| self.tw_recycle()) {
+            Some(stamp) => self.remember_stamp(stamp, true),
+            None => false,
+        };
         self.update_metrics(key);
         let Some(s) = self.socks.get(key) else { return };
         let (Some(local), Some(remote)) = (s.local, s.remote) else {
@@ -1650,11 +1688,17 @@ impl Host {
             return;
         }
         let t = &s.tcb;
+        // `(icsk->icsk_rto << 2) - (icsk->icsk_rto >> 1)`: 3.5 RTO.
         let rto = self.clock.to_duration((t.rto << 2) - (t.rto >> 1));
-        let timeout = if state == State::TimeWait {
-            Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS)
-        } else {
-            timeout.max(rto)
+        let timewait_len = Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS);
+        let tw_timeout = if recycle_ok { rto } else { timewait_len };
+        let timeout = match state {
+            State::TimeWait if recycle_ok => {
+                mark!(tw_recycle_short_time_wait);
+                rto
+            }
+            State::TimeWait => timewait_len,
+            _ => timeout.max(rto),
         };
         let tw = super::TimeWait {
             local,
@@ -1671,6 +1715,7 @@ impl Host {
             created_at: self.now,
             deadline: self.now,
             last_oow_ack: None,
+            tw_timeout,
         };
         let from = s.state;
         // The full socket's CLOSED is internal: the reader sees the 4-tuple move from `from` to

@@ -23,6 +23,7 @@ mod output;
 mod syncookies;
 mod timers;
 mod timewait;
+mod v3_10;
 mod view;
 
 #[cfg(test)]
@@ -33,7 +34,7 @@ use crate::counters::{Counter, Counters};
 use crate::seq::SeqNum;
 use crate::slab::{Key, Slab};
 use crate::socket::{Call, CallResult, Errno, Fd};
-use crate::time::{Clock, Instant};
+use crate::time::{Clock, Duration, Instant};
 use crate::trace::{ConnName, EventKind, HostId, SegId, SendCause};
 use crate::wire::{Endpoint, Ipv4, Segment};
 use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};
@@ -364,6 +365,41 @@ struct TimeWait {
     created_at: Instant,
     deadline: Instant,
     last_oow_ack: Option<u64>,
+    /// linux-3.10's `tw_timeout`: 3.5 RTO when `tcp_tw_recycle` remembered the peer's
+    /// timestamp as the connection closed (`tcp_time_wait`), else `TCP_TIMEWAIT_LEN`; what an
+    /// orphan's FIN-WAIT-2 waits once the peer's FIN arrives.
+    tw_timeout: Duration,
+}
+
+/// What the TCP metrics cache (`tcp_metrics_block`) remembers of one peer.
+#[derive(Clone, Copy, Debug, Default)]
+struct PeerMetrics {
+    /// The smoothed RTT in µs (`TCP_METRIC_RTT`); 0 when reset.
+    rtt_us: u64,
+    /// linux-3.10: the peer's last TSval seen as a connection closed (`tcpm_ts`).
+    ts: u32,
+    /// linux-3.10: when that TSval was received, in `get_seconds()` (`tcpm_ts_stamp`); 0 none.
+    ts_stamp: u32,
+    /// Last written (`tcpm_stamp`): the oldest record is reclaimed when the cache is full.
+    used_at: Instant,
+}
+
+/// Records the TCP metrics cache holds: one per peer address, the oldest reclaimed beyond this
+/// (`tcpm_new` reclaims the oldest of a hash chain longer than `TCP_METRICS_RECLAIM_DEPTH`, 5,
+/// in a table of 8192 or 16384 slots: `tcp_net_metrics_init`).
+const TCP_METRICS_MAX: usize = 16 * 1024;
+
+/// `get_seconds()` at boot. It is the wall clock, whose phase at boot no kernel rule depends on;
+/// a fixed value keeps runs deterministic and makes an empty record's stamp of 0 read, as on a
+/// real machine, as older than `TCP_PAWS_MSL`.
+const WALL_SECONDS_AT_BOOT: u32 = 1_400_000_000;
+
+/// linux-3.10's TIME-WAIT death row (`inet_timewait_death_row`, net/ipv4/inet_timewait_sock.c):
+/// when its hangman timer (`inet_twdr_hangman`, every `TCP_TIMEWAIT_LEN / INET_TWDR_TWKILL_SLOTS`
+/// = 7.5 s) was started, which it is when an entry arrives on an empty row.
+#[derive(Clone, Copy, Debug, Default)]
+struct DeathRow {
+    hangman_started_at: Instant,
 }
 
 /// Who holds a local port (a bind bucket's owners).
@@ -469,9 +505,15 @@ pub struct Host {
     over_limit: bool,
     /// ISNs drawn so far by `IsnStrategy::Random` (the input of its keyed hash).
     isn_draws: u64,
-    /// The TCP metrics cache's RTTs (`tcp_metrics`), by (local, peer) address, in µs; 0 when reset.
-    /// A peer with an RTT here is "proven" (`tcp_peer_is_proven`).
-    metrics: BTreeMap<(Ipv4, Ipv4), u64>,
+    /// The TCP metrics cache (`tcp_metrics`), by (local, peer) address (linux-3.10 keys it by the
+    /// peer alone; a host here has one address). A peer with an RTT here is "proven"
+    /// (`tcp_peer_is_proven`).
+    metrics: BTreeMap<(Ipv4, Ipv4), PeerMetrics>,
+    /// linux-3.10's TIME-WAIT death row.
+    death_row: DeathRow,
+    /// linux-3.10's challenge-ACK budget for the host (`tcp_send_challenge_ack`'s static
+    /// `challenge_timestamp` in seconds of jiffies, and `challenge_count`).
+    challenge_acks: (u64, u32),
 }
 
 /// A socket as `ss -tan` lists it.
@@ -532,6 +574,8 @@ impl Host {
             over_limit: false,
             isn_draws: 0,
             metrics: BTreeMap::new(),
+            death_row: DeathRow::default(),
+            challenge_acks: (0, 0),
         }
     }
 
@@ -690,6 +734,16 @@ impl Host {
             Profile::Linux3_10 => (self.jiffies() as u32).wrapping_add(INITIAL_JIFFIES_3_10),
         };
         clock.wrapping_add(tsoffset)
+    }
+
+    /// `get_seconds()`: the wall clock in whole seconds (linux-3.10's timestamp stamps).
+    fn get_seconds(&self) -> u32 {
+        WALL_SECONDS_AT_BOOT.wrapping_add((self.now.micros() / 1_000_000) as u32)
+    }
+
+    /// An instant in `get_seconds()`.
+    fn seconds_at(at: Instant) -> u32 {
+        WALL_SECONDS_AT_BOOT.wrapping_add((at.micros() / 1_000_000) as u32)
     }
 
     fn check_limit(&mut self) -> bool {

@@ -259,9 +259,15 @@ impl Host {
         }
     }
 
-    /// `tcp_send_challenge_ack` (RFC 5961): one per `tcp_invalid_ratelimit` per socket.
+    /// `tcp_send_challenge_ack` (RFC 5961): one per `tcp_invalid_ratelimit` per socket; on
+    /// linux-3.10, 100 per second for the whole host, silently beyond.
     pub(super) fn send_challenge_ack(&mut self, key: Key) {
-        if self.oow_rate_limited_sock(key, None, Counter::AckSkippedChallenge) {
+        if self.cfg.profile == crate::config::Profile::Linux3_10 {
+            if !self.challenge_ack_budget() {
+                mark!(challenge_ack_host_limit);
+                return;
+            }
+        } else if self.oow_rate_limited_sock(key, None, Counter::AckSkippedChallenge) {
             return;
         }
         self.count(Counter::ChallengeAck);

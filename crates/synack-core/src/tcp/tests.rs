@@ -2728,3 +2728,5 @@ fn isn_strategy_applies_to_the_clients_syn() {
         }]
     );
 }
+
+mod v3_10;

@@ -137,6 +137,9 @@ impl Host {
 
     /// Schedules (or re-schedules) a TIME-WAIT entry's end (`inet_twsk_reschedule`).
     pub(super) fn schedule_time_wait(&mut self, key: Key, timeout: Duration) {
+        // linux-3.10 ends entries on its death row's slots (`inet_twsk_schedule`).
+        let others = self.time_waits.len().saturating_sub(1);
+        let timeout = self.death_row_timeout(timeout, others);
         let at = self.clock.expiry(self.now, self.clock.to_jiffies(timeout));
         let Some(tw) = self.time_waits.get_mut(key) else {
             return;

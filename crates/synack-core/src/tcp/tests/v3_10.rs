@@ -1,0 +1,270 @@
+//! linux-3.10's rules, each run on both profiles: the TSval clock, and `tcp_tw_recycle` (the
+//! per-peer timestamp cache that `tcp_time_wait` writes and `tcp_v4_conn_request` reads).
+//!
+//! Here timestamps are on: the peer's TSvals are the test's choice, the host's are read from
+//! what it sends. At HZ 1000 (linux-3.10) a jiffy is 1 ms.
+
+use super::*;
+use crate::tcp::v3_10::TCP_PAWS_WINDOW;
+use crate::tcp::{INITIAL_JIFFIES_3_10, TCP_TIMEWAIT_LEN_SECS};
+use crate::time::Duration;
+use crate::trace::PeerStampWhat;
+
+/// A host of `profile` with its defaults and timestamps on; `tcp_tw_recycle` on when asked
+/// (linux-3.10 only).
+fn host_of(profile: Profile, recycle: bool) -> TestHost {
+    let mut h = host();
+    h.host.cfg.profile = profile;
+    h.host.cfg.sysctl = profile.defaults();
+    h.host.cfg.sysctl.tcp_tw_recycle = u32::from(recycle);
+    h.host.clock.hz = profile.hz();
+    h
+}
+
+/// The peer at `REMOTE_IP` from another port (another connection from the same address).
+fn other_port() -> Endpoint {
+    Endpoint::new(REMOTE_IP, 50_000)
+}
+
+/// A peer segment carrying `TS val tsval ecr ecr`.
+fn with_ts(seg: Segment, tsval: u32, ecr: u32) -> Segment {
+    Segment {
+        options: ts(tsval, ecr),
+        ..seg
+    }
+}
+
+/// Listens, takes the peer's SYN (TSval 1000) at 0 and its ACK at 100 ms (TSval 1100), accepts,
+/// and returns the host's last TSval.
+fn established_with_ts(h: &mut TestHost) -> u32 {
+    let mut h2 = listening(core::mem::replace(h, host()));
+    send!(h2, syn_with_ts(REMOTE_SEQ, 1000));
+    let synack = h2.sent_one();
+    let (host_ts, ecr) = synack.timestamp().expect("the SYN-ACK carries a timestamp");
+    assert_eq!(ecr, 1000);
+    send!(h2, time 100, with_ts(peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 1), 1100, host_ts));
+    recv_nothing!(h2);
+    assert_eq!(
+        h2.call(Call::Accept { fd: LISTENER }),
+        CallResult::Ok { value: 4 }
+    );
+    h2.fd = 4;
+    *h = h2;
+    host_ts
+}
+
+/// The host closes first (`shutdown(SHUT_WR)` at 1000 ms), the peer ACKs its FIN at 1010 ms and
+/// sends its own at 1020 ms with TSval `last_tsval`: TIME-WAIT. Returns the TIME-WAIT's length
+/// as the host scheduled it, and the RTO (jiffies) the connection had.
+fn server_closes_first(h: &mut TestHost, last_tsval: u32) -> (Duration, u64) {
+    let host_ts = established_with_ts(h);
+    h.advance(1000);
+    h.call(Call::Shutdown {
+        fd: h.fd,
+        how: How::Write,
+    });
+    let fin = h.sent_one();
+    assert!(fin.flags.fin());
+    let fin_ts = fin.timestamp().map_or(host_ts, |t| t.0);
+    send!(h, time 1010, with_ts(peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 2), last_tsval - 10, fin_ts));
+    h.sent();
+    let rto = h
+        .host
+        .socks
+        .iter()
+        .find(|(_, s)| s.remote == Some(REMOTE_END))
+        .map(|(_, s)| s.tcb.rto)
+        .expect("the connection");
+    send!(h, time 1020, with_ts(peer_last_fin(), last_tsval, fin_ts));
+    let ack = h.sent_one();
+    assert_eq!(ack.ack, REMOTE_SEQ + 2);
+    assert_eq!(h.state(), Some(State::TimeWait));
+    let deadline = h
+        .host
+        .time_waits
+        .iter()
+        .map(|(_, t)| t.deadline)
+        .next()
+        .expect("a TIME-WAIT entry");
+    (deadline - h.now, rto)
+}
+
+/// A SYN from the same address, another port, with `tsval`, at `ms`: whether the host answers.
+fn syn_answered(h: &mut TestHost, ms: u64, tsval: u32) -> bool {
+    send!(h, time ms, Segment {
+        src: other_port(),
+        ..syn_with_ts(SeqNum(7), tsval)
+    });
+    let sent = h.sent();
+    sent.iter().any(|s| s.flags.syn() && s.dst == other_port())
+}
+
+fn peer_stamps(h: &TestHost) -> Vec<(u32, PeerStampWhat)> {
+    h.events
+        .iter()
+        .filter_map(|e| match e {
+            EventKind::PeerStamp { cached, what, .. } => Some((*cached, *what)),
+            _ => None,
+        })
+        .collect()
+}
+
+// `tcp_time_stamp` is `(__u32)jiffies` (include/net/tcp.h, 3.10): one clock for the whole host,
+// starting at `INITIAL_JIFFIES` (-300 s at HZ 1000), no per-connection offset. linux-6.18 adds
+// `secure_tcp_ts_off`, a keyed hash of the addresses, to a millisecond clock.
+#[test]
+fn tsval_is_one_jiffies_clock_on_3_10_and_offset_per_connection_on_6_18() {
+    let synack_ts = |profile: Profile, peer: Endpoint| {
+        let mut h = listening(host_of(profile, false));
+        send!(h, time 1234, Segment {
+            src: peer,
+            ..syn_with_ts(REMOTE_SEQ, 1000)
+        });
+        h.sent_one().timestamp().expect("timestamps on").0
+    };
+    let other_host = Endpoint::new(Ipv4::new(10, 0, 0, 9), 40_000);
+    let old = synack_ts(Profile::Linux3_10, REMOTE_END);
+    assert_eq!(old, INITIAL_JIFFIES_3_10.wrapping_add(1234));
+    assert_eq!(synack_ts(Profile::Linux3_10, other_host), old);
+    let new = synack_ts(Profile::Linux6_18, REMOTE_END);
+    let new_other = synack_ts(Profile::Linux6_18, other_host);
+    assert_ne!(new, new_other);
+    assert_ne!(new, 1234);
+}
+
+// linux-3.10 `tcp_time_wait` with `tcp_tw_recycle=1` and a connection that saw timestamps:
+// `tcp_remember_stamp` stores the peer's last TSval for its address, and TIME-WAIT lasts
+// `(rto << 2) - (rto >> 1)` = 3.5 RTO, rounded up to the recycle calendar's 128-jiffy tick
+// (`inet_twsk_schedule`). Without recycle, and on linux-6.18, TIME-WAIT lasts 60 s.
+#[test]
+fn tw_recycle_time_wait_lasts_3_5_rto_and_remembers_the_stamp() {
+    let mut h = host_of(Profile::Linux3_10, true);
+    cov_mark::check!(tw_recycle_short_time_wait);
+    cov_mark::check!(tw_recycle_stamp_remembered);
+    cov_mark::check!(death_row_recycle_calendar);
+    let (len, rto) = server_closes_first(&mut h, 5000);
+    let three_and_a_half = (rto << 2) - (rto >> 1);
+    assert!(three_and_a_half < 4000, "a short RTO: {rto}");
+    let ticks = three_and_a_half.div_ceil(128);
+    assert_eq!(len, Duration::from_millis(ticks * 128));
+    assert_eq!(peer_stamps(&h), vec![(5000, PeerStampWhat::Remembered)]);
+    let end = 1020 + ticks * 128;
+    assert_eq!(h.state_at(end - 1), Some(State::TimeWait));
+    assert_eq!(h.state_at(end), None);
+
+    for (profile, recycle) in [(Profile::Linux3_10, false), (Profile::Linux6_18, false)] {
+        let mut h = host_of(profile, recycle);
+        let (len, _) = server_closes_first(&mut h, 5000);
+        assert_eq!(len, Duration::from_secs(TCP_TIMEWAIT_LEN_SECS), "{profile}");
+        assert!(peer_stamps(&h).is_empty());
+    }
+}
+
+// linux-3.10 `tcp_v4_conn_request`: with `tcp_tw_recycle`, a SYN with a timestamp from a peer
+// whose cached TSval is newer by more than `TCP_PAWS_WINDOW` (1) and was stored less than
+// `TCP_PAWS_MSL` (60 s, in whole `get_seconds()`) ago is dropped silently
+// (`tcp_peer_is_proven(req, dst, true)` false), counting TcpExtPAWSPassive and ListenDrops.
+#[test]
+fn tw_recycle_drops_a_syn_whose_tsval_is_below_the_peers_cached_one() {
+    let mut h = host_of(Profile::Linux3_10, true);
+    server_closes_first(&mut h, 5000);
+    cov_mark::check!(tw_recycle_syn_rejected);
+    let lower = 5000 - 1 - TCP_PAWS_WINDOW as u32;
+    assert!(!syn_answered(&mut h, 3000, lower));
+    assert_eq!(h.counter(Counter::PawsPassive), 1);
+    assert_eq!(h.counter(Counter::ListenDrops), 1);
+    assert!(h.discarded(Discard::PawsPassive));
+    assert_eq!(
+        peer_stamps(&h).last(),
+        Some(&(5000, PeerStampWhat::RejectedSyn { tsval: lower }))
+    );
+    // Far below (a client whose clock started later) is dropped too, until the stamp is 60 s
+    // old: it was stored at 1.02 s (second 1), so second 60 still drops and second 61 admits.
+    assert!(!syn_answered(&mut h, 60_999, 12));
+    assert_eq!(h.counter(Counter::PawsPassive), 2);
+    assert!(syn_answered(&mut h, 61_000, 12));
+    assert_eq!(h.counter(Counter::PawsPassive), 2);
+}
+
+// The SYN is answered when its TSval is no more than `TCP_PAWS_WINDOW` below the cached one, with
+// recycle off, without a timestamp, and on linux-6.18 (which has no per-peer PAWS).
+#[test]
+fn tw_recycle_answers_newer_equal_untimestamped_or_unrecycled_syns() {
+    for tsval in [5000 - TCP_PAWS_WINDOW as u32, 5000, 9000] {
+        let mut h = host_of(Profile::Linux3_10, true);
+        server_closes_first(&mut h, 5000);
+        cov_mark::check!(tw_recycle_syn_passes);
+        assert!(syn_answered(&mut h, 3000, tsval), "TSval {tsval}");
+        assert_eq!(h.counter(Counter::PawsPassive), 0);
+    }
+    let mut h = host_of(Profile::Linux3_10, true);
+    server_closes_first(&mut h, 5000);
+    send!(h, time 3000, Segment {
+        src: other_port(),
+        ..syn()
+    });
+    assert!(h.sent().iter().any(|s| s.flags.syn()), "no timestamp");
+    for (profile, recycle) in [(Profile::Linux3_10, false), (Profile::Linux6_18, false)] {
+        let mut h = host_of(profile, recycle);
+        server_closes_first(&mut h, 5000);
+        assert!(syn_answered(&mut h, 3000, 100), "{profile}");
+        assert_eq!(h.counter(Counter::PawsPassive), 0);
+    }
+}
+
+// `tcp_remember_stamp` keeps a cached TSval that is newer than the closing connection's and
+// less than `TCP_PAWS_MSL` old, and still returns true, so TIME-WAIT is still 3.5 RTO.
+#[test]
+fn tw_recycle_keeps_a_newer_recent_stamp() {
+    let mut first = host_of(Profile::Linux3_10, true);
+    server_closes_first(&mut first, 5000);
+    // Another server that already holds a newer TSval for the peer, stored at second 1.
+    let mut h = host_of(Profile::Linux3_10, true);
+    h.host.metrics = first.host.metrics.clone();
+    h.host.metrics.values_mut().for_each(|m| m.ts = 105_000);
+    cov_mark::check!(tw_recycle_stamp_kept);
+    let (len, rto) = server_closes_first(&mut h, 5000);
+    assert!(len < Duration::from_secs(4), "{len} for rto {rto}");
+    assert_eq!(peer_stamps(&h), vec![(105_000, PeerStampWhat::Kept)]);
+    assert!(!syn_answered(&mut h, 3000, 104_000));
+}
+
+// An orphan's FIN-WAIT-2 mini socket (`tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)`, which already
+// remembered the stamp) that receives the peer's FIN: `tcp_timewait_state_process` calls
+// `tcp_tw_remember_stamp` and schedules `tw_timeout`, 3.5 RTO; without recycle, 60 s.
+#[test]
+fn tw_recycle_fin_wait_2_mini_socket_takes_the_short_time_wait() {
+    cov_mark::check!(tw_recycle_fin_wait_2_remembered);
+    for recycle in [true, false] {
+        let mut h = host_of(Profile::Linux3_10, recycle);
+        let host_ts = established_with_ts(&mut h);
+        h.advance(1000);
+        h.call(Call::Close { fd: h.fd });
+        let fin_ts = h.sent_one().timestamp().map_or(host_ts, |t| t.0);
+        send!(h, time 1010, with_ts(peer_ack(REMOTE_SEQ + 1, LOCAL_SEQ + 2), 4990, fin_ts));
+        h.sent();
+        assert!(matches!(
+            h.host.ehash.get(&(LOCAL_END, REMOTE_END)),
+            Some(Conn::TimeWait(_))
+        ));
+        send!(h, time 1020, with_ts(peer_last_fin(), 5000, fin_ts));
+        h.sent();
+        assert_eq!(h.state(), Some(State::TimeWait));
+        let stamps = peer_stamps(&h);
+        let left = h.host.time_waits.iter().map(|(_, t)| t.deadline).next();
+        let left = left.map(|d| d - h.now);
+        if recycle {
+            assert_eq!(
+                stamps,
+                vec![
+                    (4990, PeerStampWhat::Remembered),
+                    (5000, PeerStampWhat::Remembered)
+                ]
+            );
+            assert!(left < Some(Duration::from_secs(4)), "{left:?}");
+        } else {
+            assert!(stamps.is_empty());
+            assert_eq!(left, Some(Duration::from_secs(TCP_TIMEWAIT_LEN_SECS)));
+        }
+    }
+}
