@@ -345,8 +345,17 @@ impl Host {
         if self.bind_conflict(key, local, true) {
             return err(Errno::EADDRINUSE);
         }
+        let mut listener = Listener::new(backlog);
+        if self.cfg.profile == Profile::Linux3_10 {
+            // `inet_csk_listen_start` -> `reqsk_queue_alloc` (net/core/request_sock.c, 3.10).
+            let entries = backlog
+                .min(self.cfg.sysctl.tcp_max_syn_backlog)
+                .max(8)
+                .saturating_add(1);
+            listener.syn_table = entries.checked_next_power_of_two().unwrap_or(1 << 31);
+        }
         if let Some(s) = self.socks.get_mut(key) {
-            s.listener = Some(Listener::new(backlog));
+            s.listener = Some(listener);
         }
         self.set_state(key, State::Listen);
         self.listeners.entry(local.port).or_default().push(key);

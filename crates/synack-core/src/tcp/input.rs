@@ -171,14 +171,15 @@ impl Host {
         let Some(l) = self.socks.get(lkey).and_then(|s| s.listener.as_ref()) else {
             return;
         };
-        let (syn_queue, backlog) = (l.syn_queue, l.backlog);
+        let syn_queue = l.syn_queue;
+        let queue_full = l.syn_queue_is_full();
         let cookies = self.cfg.sysctl.tcp_syncookies;
         // A SYN that reuses a TIME-WAIT 4-tuple skips the SYN queue's checks ("TW buckets are
         // converted to open requests without limitations").
         let mut want_cookie = false;
-        if tw_isn.is_none() && (cookies == 2 || syn_queue > backlog) {
-            // `inet_csk_reqsk_queue_is_full` (full when the length exceeds the backlog) or
-            // `tcp_syncookies=2`: `tcp_syn_flood_action` answers with a cookie, or drops.
+        if tw_isn.is_none() && (cookies == 2 || queue_full) {
+            // `inet_csk_reqsk_queue_is_full` or `tcp_syncookies=2`: `tcp_syn_flood_action`
+            // answers with a cookie, or drops.
             if cookies == 0 {
                 mark!(syn_queue_full_drop);
                 self.count(Counter::ReqQFullDrop);
@@ -194,8 +195,19 @@ impl Host {
             self.count(Counter::ReqQFullDoCookies);
             want_cookie = true;
         }
-        // `sk_acceptq_is_full`, cookie or not.
-        if self.accept_queue_full(lkey) {
+        // `sk_acceptq_is_full`, cookie or not. linux-3.10 drops only while more than one
+        // request in the SYN queue is young ("If we have already queued enough of warm entries
+        // in syn queue, drop request": `inet_csk_reqsk_queue_young(sk) > 1`,
+        // `tcp_v4_conn_request`).
+        let young = self
+            .socks
+            .get(lkey)
+            .and_then(|s| s.listener.as_ref())
+            .map_or(0, |l| l.young);
+        let v3_10 = self.cfg.profile == crate::config::Profile::Linux3_10;
+        if self.accept_queue_full(lkey) && v3_10 && young <= 1 {
+            mark!(accept_queue_full_syn_admitted_3_10);
+        } else if self.accept_queue_full(lkey) {
             mark!(accept_queue_full_syn_drop);
             self.count(Counter::ListenOverflows);
             self.count(Counter::ListenDrops);
@@ -1839,6 +1851,26 @@ impl Listener {
         Listener {
             backlog,
             ..Listener::default()
+        }
+    }
+
+    /// `inet_csk_reqsk_queue_is_full`. linux-6.18: the length exceeds the backlog. linux-3.10:
+    /// `qlen >> max_qlen_log`, so the queue is full once it holds as many requests as its table
+    /// has entries (include/net/request_sock.h, `reqsk_queue_is_full`).
+    pub(super) fn syn_queue_is_full(&self) -> bool {
+        if self.syn_table != 0 {
+            mark!(syn_queue_full_3_10_table);
+            return self.syn_queue >= self.syn_table;
+        }
+        self.syn_queue > self.backlog
+    }
+
+    /// The longest SYN queue that is not full (the page's gauge).
+    pub(super) fn syn_limit(&self) -> u32 {
+        if self.syn_table != 0 {
+            self.syn_table - 1
+        } else {
+            self.backlog
         }
     }
 }

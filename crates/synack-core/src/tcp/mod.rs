@@ -193,6 +193,10 @@ struct Listener {
     syn_queue: u32,
     /// Requests whose timer has not expired yet (`reqsk_queue_len_young`).
     young: u32,
+    /// linux-3.10's SYN table size, fixed by the first `listen()` (`reqsk_queue_alloc`:
+    /// `roundup_pow_of_two(max(8, min(backlog, tcp_max_syn_backlog)) + 1)`, whose log2 is
+    /// `max_qlen_log`); 0 on linux-6.18, whose SYN queue is measured against the backlog.
+    syn_table: u32,
     /// When the SYN queue last overflowed into cookies, in jiffies (the listener's
     /// `rx_opt.ts_recent_stamp`, `tcp_synq_overflow`): cookie ACKs are only checked for two
     /// minutes after it.

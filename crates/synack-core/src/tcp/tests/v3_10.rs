@@ -268,3 +268,66 @@ fn tw_recycle_fin_wait_2_mini_socket_takes_the_short_time_wait() {
         }
     }
 }
+
+/// How many requests a listener's SYN queue holds after 300 SYNs from distinct ports (cookies
+/// answer the rest).
+fn syn_queue_capacity(profile: Profile, backlog: u32, max_syn_backlog: u32) -> usize {
+    let mut h = host_of(profile, false);
+    h.host.cfg.max_sockets = 1000;
+    h.host.cfg.sysctl.tcp_max_syn_backlog = max_syn_backlog;
+    let mut h = listening_with_backlog(h, backlog);
+    for n in 1..=300 {
+        send!(h, syn_from(n));
+    }
+    assert_eq!(
+        h.sent().len(),
+        300,
+        "every SYN answered, by a request or a cookie"
+    );
+    h.host.count_state(State::SynReceived)
+}
+
+// linux-3.10 `reqsk_queue_alloc`: the SYN table has
+// `roundup_pow_of_two(max(8, min(backlog, tcp_max_syn_backlog)) + 1)` entries, and
+// `reqsk_queue_is_full` (`qlen >> max_qlen_log`) says full once it holds that many. linux-6.18:
+// full when the length exceeds the backlog, so backlog + 1 requests.
+#[test]
+fn syn_queue_size_follows_the_profile() {
+    cov_mark::check!(syn_queue_full_3_10_table);
+    assert_eq!(syn_queue_capacity(Profile::Linux3_10, 8, 1024), 16);
+    assert_eq!(syn_queue_capacity(Profile::Linux3_10, 4, 1024), 16);
+    assert_eq!(syn_queue_capacity(Profile::Linux3_10, 100, 1024), 128);
+    assert_eq!(syn_queue_capacity(Profile::Linux3_10, 100, 16), 32);
+    assert_eq!(syn_queue_capacity(Profile::Linux3_10, 127, 1024), 128);
+    assert_eq!(syn_queue_capacity(Profile::Linux3_10, 128, 1024), 256);
+    assert_eq!(syn_queue_capacity(Profile::Linux6_18, 8, 2048), 9);
+    assert_eq!(syn_queue_capacity(Profile::Linux6_18, 100, 16), 101);
+}
+
+// `tcp_v4_conn_request` (3.10): a SYN that finds the accept queue full is dropped only while the
+// SYN queue holds more than one young request (`inet_csk_reqsk_queue_young(sk) > 1`); linux-6.18
+// drops it whatever the SYN queue holds. listen(fd, 0): one child fills the accept queue.
+#[test]
+fn syn_to_a_full_accept_queue_waits_for_two_young_requests_on_3_10() {
+    cov_mark::check!(accept_queue_full_syn_admitted_3_10);
+    for profile in [Profile::Linux3_10, Profile::Linux6_18] {
+        let mut h = listening_with_backlog(host_of(profile, false), 0);
+        send!(h, syn_from(1));
+        let iss = h.sent_one().seq;
+        send!(h, time 100, ack_from(1, iss));
+        h.sent();
+        let answered: Vec<bool> = (2..=5)
+            .map(|n| {
+                send!(h, syn_from(n));
+                !h.sent().is_empty()
+            })
+            .collect();
+        if profile == Profile::Linux3_10 {
+            assert_eq!(answered, [true, true, false, false]);
+            assert_eq!(h.counter(Counter::ListenOverflows), 2);
+        } else {
+            assert_eq!(answered, [false; 4]);
+            assert_eq!(h.counter(Counter::ListenOverflows), 4);
+        }
+    }
+}
