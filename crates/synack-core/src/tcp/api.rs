@@ -442,8 +442,14 @@ impl Host {
         let Some(tw) = self.time_waits.get(twk) else {
             return true;
         };
-        if tw.ts_recent_stamp.is_none() {
+        let Some(stamp) = tw.ts_recent_stamp else {
             return false;
+        };
+        if self.cfg.profile == Profile::Linux3_10 {
+            // `tcp_twsk_unique` (3.10): the peer's last timestamp arrived more than 1 s ago, in
+            // whole seconds: `get_seconds() - tcptw->tw_ts_recent_stamp > 1`.
+            let age = self.get_seconds().wrapping_sub(Host::seconds_at(stamp));
+            return bound || (self.cfg.sysctl.tcp_tw_reuse != 0 && age > 1);
         }
         let reuse = match self.cfg.sysctl.tcp_tw_reuse {
             2 => tw.local.ip.is_loopback() && tw.remote.ip.is_loopback(),

@@ -175,7 +175,13 @@ impl Host {
                 }
                 mark!(time_wait_rst_rfc1337_ignored);
                 self.discard(Discard::TimeWaitRstIgnored);
-            } else {
+            }
+            // linux-3.10 restarts the timer for the RST too (the `inet_twsk_schedule` after the
+            // `if (th->rst)` block of `tcp_timewait_state_process`); 6.18 only for an ACK.
+            if !seg.flags.rst() || self.cfg.profile == crate::config::Profile::Linux3_10 {
+                if seg.flags.rst() {
+                    mark!(time_wait_rst_rfc1337_restarts_3_10);
+                }
                 self.schedule_time_wait(key, Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS));
             }
             if let (Some((tsval, _)), Some(t)) = (seg_ts, self.time_waits.get_mut(key)) {

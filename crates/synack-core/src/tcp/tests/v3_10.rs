@@ -331,3 +331,151 @@ fn syn_to_a_full_accept_queue_waits_for_two_young_requests_on_3_10() {
         }
     }
 }
+
+/// A client (ephemeral port range 80-80, so `LOCAL_END`) that connected at 0 with timestamps,
+/// closed first at 1000 ms and got the peer's FIN (TSval 5000) at 1020 ms: TIME-WAIT.
+fn client_time_wait(profile: Profile, tw_reuse: u32) -> TestHost {
+    let mut h = host_of(profile, false);
+    h.host.cfg.sysctl.ip_local_port_range = (LOCAL_END.port, LOCAL_END.port);
+    h.host.cfg.sysctl.tcp_tw_reuse = tw_reuse;
+    assert_eq!(h.call(Call::Socket), CallResult::Ok { value: 3 });
+    h.fd = 3;
+    let connect = Call::Connect {
+        fd: 3,
+        addr: REMOTE_END,
+    };
+    assert_eq!(h.call(connect), CallResult::Blocked);
+    let our_ts = h.sent_one().timestamp().expect("timestamps on").0;
+    send!(h, time 10, with_ts(peer_syn_ack(), 1000, our_ts));
+    h.sent();
+    assert_eq!(h.state(), Some(State::Established));
+    h.advance(1000);
+    h.call(Call::Close { fd: 3 });
+    let fin = h.sent_one();
+    let fin_ts = fin.timestamp().map_or(our_ts, |t| t.0);
+    send!(h, time 1020, with_ts(peer_fin(REMOTE_SEQ + 1, LOCAL_SEQ + 2), 5000, fin_ts));
+    h.sent();
+    assert_eq!(h.state(), Some(State::TimeWait));
+    h
+}
+
+/// Whether a `connect()` at `ms` from the one ephemeral port takes over the TIME-WAIT.
+fn connect_reuses(h: &mut TestHost, ms: u64) -> bool {
+    h.advance(ms);
+    let CallResult::Ok { value: fd } = h.call(Call::Socket) else {
+        panic!("socket()");
+    };
+    let fd = Fd::try_from(fd).expect("a descriptor");
+    let r = h.call(Call::Connect {
+        fd,
+        addr: REMOTE_END,
+    });
+    h.sent();
+    h.call(Call::Close { fd });
+    h.sent();
+    r == CallResult::Blocked
+}
+
+// `tcp_twsk_unique`: linux-3.10 lets `tcp_tw_reuse` take a TIME-WAIT 4-tuple once the peer's
+// last timestamp (`tw_ts_recent_stamp`, 1.02 s: second 1) is more than one whole second of
+// `get_seconds()` old, so from second 3; linux-6.18 once the entry is `tcp_tw_reuse_delay`
+// (1000 ms) old, from 2.02 s. With `tcp_tw_reuse=0` neither reuses.
+#[test]
+fn tw_reuse_follows_the_profiles_clock() {
+    let reuses = |profile, reuse, ms| connect_reuses(&mut client_time_wait(profile, reuse), ms);
+    assert!(!reuses(Profile::Linux3_10, 1, 2_999));
+    assert!(reuses(Profile::Linux3_10, 1, 3_000));
+    assert!(!reuses(Profile::Linux3_10, 0, 30_000));
+    assert!(!reuses(Profile::Linux6_18, 1, 2_019));
+    assert!(reuses(Profile::Linux6_18, 1, 2_500));
+    assert!(!reuses(Profile::Linux6_18, 0, 30_000));
+}
+
+// `tcp_timewait_state_process` with `tcp_rfc1337=1` and a RST at rcv_nxt: linux-3.10 falls
+// through to `inet_twsk_schedule(tw, .., TCP_TIMEWAIT_LEN, ..)`, so the RST restarts the 60 s;
+// linux-6.18 ignores it and leaves the timer alone (TIME-WAIT entered at 1020 ms).
+#[test]
+fn time_wait_rst_with_rfc1337_restarts_the_timer_on_3_10_only() {
+    cov_mark::check!(time_wait_rst_rfc1337_restarts_3_10);
+    for (profile, end) in [(Profile::Linux3_10, 62_000), (Profile::Linux6_18, 61_020)] {
+        let mut h = host_of(profile, false);
+        h.host.cfg.sysctl.tcp_rfc1337 = 1;
+        server_closes_first(&mut h, 5000);
+        send!(h, time 2000, peer_rst(REMOTE_SEQ + 2));
+        assert!(h.sent().is_empty());
+        assert!(h.discarded(Discard::TimeWaitRstIgnored));
+        assert_eq!(h.state_at(end - 1), Some(State::TimeWait), "{profile}");
+        assert_eq!(h.state_at(end), None, "{profile}");
+    }
+}
+
+// linux-3.10's death row (`inet_twsk_schedule`, `inet_twdr_hangman`): an entry for
+// `TCP_TIMEWAIT_LEN` goes 7 cells ahead of the hangman, which kills one cell every 7.5 s from
+// when it started (the first entry on an empty row). The first entry lives 60 s; one that comes
+// 10 s later dies with the cell killed at 15 + 52.5 s, so lives 57.5 s; a FIN-WAIT-2 of 30 s
+// goes 4 cells ahead. linux-6.18 gives every entry its own timer.
+#[test]
+fn time_wait_lasts_52_5_to_60_s_on_3_10s_death_row() {
+    cov_mark::check!(death_row_slow_timer);
+    let mut h = host_of(Profile::Linux3_10, false);
+    let (first, _) = server_closes_first(&mut h, 5000);
+    assert_eq!(first, Duration::from_secs(60));
+    h.advance(11_020);
+    let row = |h: &mut TestHost, s| h.host.death_row_timeout(Duration::from_secs(s), 1);
+    assert_eq!(row(&mut h, 60), Duration::from_millis(57_500));
+    assert_eq!(row(&mut h, 30), Duration::from_millis(5_000 + 4 * 7_500));
+    h.advance(16_020);
+    assert_eq!(row(&mut h, 60), Duration::from_millis(60_000));
+    h.advance(16_021);
+    assert_eq!(row(&mut h, 60), Duration::from_millis(59_999));
+    let mut h = host_of(Profile::Linux6_18, false);
+    server_closes_first(&mut h, 5000);
+    h.advance(11_020);
+    assert_eq!(row(&mut h, 60), Duration::from_secs(60));
+}
+
+// `tcp_send_challenge_ack`: linux-3.10 counts challenge ACKs in two static variables, at most
+// `sysctl_tcp_challenge_ack_limit` (100) per second of jiffies for the whole host, whatever the
+// socket; linux-6.18 limits each socket to one per `tcp_invalid_ratelimit` (500 ms). SYNs on two
+// established connections, 60 each at 2.0 s and again at 2.5 s and 3.0 s.
+#[test]
+fn challenge_acks_are_100_per_second_per_host_on_3_10() {
+    for (profile, per_round) in [
+        (Profile::Linux3_10, [100, 0, 100]),
+        (Profile::Linux6_18, [2, 2, 2]),
+    ] {
+        let mut h = host_of(profile, false);
+        let host_ts = established_with_ts(&mut h);
+        send!(h, time 200, Segment {
+            src: other_port(),
+            ..syn_with_ts(REMOTE_SEQ, 1000)
+        });
+        let synack = h.sent_one();
+        send!(h, time 300, Segment {
+            src: other_port(),
+            ..with_ts(peer_ack(REMOTE_SEQ + 1, synack.seq + 1), 1300, host_ts)
+        });
+        h.sent();
+        let mut got = Vec::new();
+        for (round, ms) in [2000, 2500, 3000].into_iter().enumerate() {
+            h.advance(ms);
+            let before = h.counter(Counter::ChallengeAck);
+            for i in 0..60 {
+                for src in [REMOTE_END, other_port()] {
+                    let tsval = 2000 + 1000 * round as u32 + i;
+                    send!(
+                        h,
+                        Segment {
+                            src,
+                            ..syn_with_ts(REMOTE_SEQ + 1, tsval)
+                        }
+                    );
+                }
+            }
+            let acks = h.sent().len() as u64;
+            assert_eq!(acks, h.counter(Counter::ChallengeAck) - before);
+            got.push(acks);
+        }
+        assert_eq!(got, per_round, "{profile}");
+    }
+}
