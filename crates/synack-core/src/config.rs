@@ -56,71 +56,62 @@ impl Profile {
     }
 
     /// The profile's sysctl defaults.
-    pub const fn defaults(self) -> Sysctls {
+    #[inline(never)] // one copy of each table in the page's wasm, not one per caller
+    pub fn defaults(self) -> Sysctls {
         match self {
-            // Read from the 6.18.44 machine the conformance scripts ran on (DESIGN.md, Profiles).
-            Profile::Linux6_18 => Sysctls {
-                tcp_timestamps: 1,
-                tcp_sack: 1,
-                tcp_window_scaling: 1,
-                tcp_syncookies: 1,
-                tcp_syn_retries: 6,
-                tcp_synack_retries: 5,
-                tcp_syn_linear_timeouts: 4,
-                tcp_fin_timeout: 60,
-                tcp_rfc1337: 0,
-                tcp_abort_on_overflow: 0,
-                tcp_max_syn_backlog: 2048,
-                somaxconn: 4096,
-                ip_local_port_range: (32768, 60999),
-                tcp_invalid_ratelimit: 500,
-                tcp_tw_reuse: 2,
-                tcp_retries2: 15,
-                tcp_orphan_retries: 0,
-                tcp_tw_recycle: 0,
-            },
-            // Each from the 3.10 sources: the variable's initializer, or the boot-time formula of
-            // `tcp_init` (net/ipv4/tcp.c) for a machine with the 6.18 reference machine's
-            // 262144-entry established hash (the same table gives 6.18 its 2048 and 131072).
-            Profile::Linux3_10 => Sysctls {
-                // `sysctl_tcp_timestamps = 1`, `sysctl_tcp_window_scaling = 1`,
-                // `sysctl_tcp_sack = 1` (net/ipv4/tcp_input.c).
-                tcp_timestamps: 1,
-                tcp_sack: 1,
-                tcp_window_scaling: 1,
-                // `sysctl_tcp_syncookies = 1` (net/ipv4/tcp_minisocks.c).
-                tcp_syncookies: 1,
-                // `TCP_SYN_RETRIES` 6 and `TCP_SYNACK_RETRIES` 5 (include/net/tcp.h; 6 since 3.7).
-                tcp_syn_retries: 6,
-                tcp_synack_retries: 5,
-                // No such sysctl before 6.5: every SYN retransmission doubles the RTO.
-                tcp_syn_linear_timeouts: 0,
-                // `TCP_FIN_TIMEOUT` = `TCP_TIMEWAIT_LEN`, 60 s.
-                tcp_fin_timeout: 60,
-                // `sysctl_tcp_rfc1337` (tcp_input.c), `sysctl_tcp_abort_on_overflow`
-                // (tcp_minisocks.c): zero-initialized.
-                tcp_rfc1337: 0,
-                tcp_abort_on_overflow: 0,
-                // `tcp_init`: `sysctl_max_syn_backlog = max(128, cnt / 256)` (1024 for 262144).
-                tcp_max_syn_backlog: 1024,
-                // `SOMAXCONN` 128 (include/linux/socket.h).
-                somaxconn: 128,
-                // `sysctl_local_ports.range = { 32768, 61000 }` (inet_connection_sock.c).
-                ip_local_port_range: (32768, 61000),
-                // No such sysctl before 4.0 (`tcp_oow_rate_limited`): out-of-window duplicate
-                // ACKs are not rate-limited, which 0 means here.
-                tcp_invalid_ratelimit: 0,
-                // `sysctl_tcp_tw_reuse` (tcp_ipv4.c): zero-initialized.
-                tcp_tw_reuse: 0,
-                // `TCP_RETR2` 15; `sysctl_tcp_orphan_retries` zero-initialized (tcp_timer.c).
-                tcp_retries2: 15,
-                tcp_orphan_retries: 0,
-                // `tcp_death_row.sysctl_tw_recycle`: zero-initialized (tcp_minisocks.c).
-                tcp_tw_recycle: 0,
-            },
+            Profile::Linux6_18 => LINUX_6_18_DEFAULTS.clone(),
+            Profile::Linux3_10 => LINUX_3_10_DEFAULTS.clone(),
         }
     }
 }
+
+// Read from the 6.18.44 machine the conformance scripts ran on (DESIGN.md, Profiles).
+const LINUX_6_18_DEFAULTS: Sysctls = Sysctls {
+    tcp_timestamps: 1,
+    tcp_sack: 1,
+    tcp_window_scaling: 1,
+    tcp_syncookies: 1,
+    tcp_syn_retries: 6,
+    tcp_synack_retries: 5,
+    tcp_syn_linear_timeouts: 4,
+    tcp_fin_timeout: 60,
+    tcp_rfc1337: 0,
+    tcp_abort_on_overflow: 0,
+    tcp_max_syn_backlog: 2048,
+    somaxconn: 4096,
+    ip_local_port_range: (32768, 60999),
+    tcp_invalid_ratelimit: 500,
+    tcp_tw_reuse: 2,
+    tcp_retries2: 15,
+    tcp_orphan_retries: 0,
+    tcp_tw_recycle: 0,
+};
+
+// linux-3.10's defaults, each read in the 3.10 sources: a variable's initializer, or the boot-time
+// formula of `tcp_init` (net/ipv4/tcp.c) for a machine with the 6.18 reference machine's
+// 262144-entry established hash (the table that gives 6.18 its 2048 and 131072). Equal to 6.18's
+// and so not repeated: `sysctl_tcp_timestamps`, `sysctl_tcp_window_scaling`, `sysctl_tcp_sack`
+// = 1 (tcp_input.c); `sysctl_tcp_syncookies = 1` (tcp_minisocks.c); `TCP_SYN_RETRIES` 6 (since
+// 3.7), `TCP_SYNACK_RETRIES` 5, `TCP_FIN_TIMEOUT` = `TCP_TIMEWAIT_LEN` (60 s), `TCP_RETR2` 15
+// (include/net/tcp.h); `sysctl_tcp_rfc1337` (tcp_input.c), `sysctl_tcp_abort_on_overflow`,
+// `tcp_death_row.sysctl_tw_recycle` (tcp_minisocks.c), `sysctl_tcp_orphan_retries` (tcp_timer.c)
+// zero-initialized.
+static LINUX_3_10_DEFAULTS: Sysctls = Sysctls {
+    // No such sysctl before 6.5: every SYN retransmission doubles the RTO.
+    tcp_syn_linear_timeouts: 0,
+    // `tcp_init`: `sysctl_max_syn_backlog = max(128, cnt / 256)` (1024 for 262144).
+    tcp_max_syn_backlog: 1024,
+    // `SOMAXCONN` 128 (include/linux/socket.h).
+    somaxconn: 128,
+    // `sysctl_local_ports.range = { 32768, 61000 }` (inet_connection_sock.c).
+    ip_local_port_range: (32768, 61000),
+    // No such sysctl before 4.0 (`tcp_oow_rate_limited`): out-of-window duplicate ACKs are not
+    // rate-limited, which 0 means here.
+    tcp_invalid_ratelimit: 0,
+    // `sysctl_tcp_tw_reuse` (tcp_ipv4.c): zero-initialized.
+    tcp_tw_reuse: 0,
+    ..LINUX_6_18_DEFAULTS
+};
 
 impl fmt::Display for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -386,7 +377,7 @@ pub const KNOBS: &[Knob] = &[
         "net.ipv4.",
         tcp_tw_recycle,
         Kind::Int(0, 1),
-        "linux-3.10: TIME-WAIT of 3.5 RTO, and SYNs from a peer whose last TSval was higher dropped for 60 s"
+        "TIME-WAIT of 3.5 RTO; 60 s of per-peer PAWS on SYNs"
     ),
 ];
 

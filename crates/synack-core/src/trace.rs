@@ -199,7 +199,7 @@ impl Discard {
             Discard::RequestIgnored => "tcp_check_req",
             Discard::Duplicate => "tcp_data_queue",
             Discard::AfterShutdown => "tcp_rcv_state_process",
-            Discard::PawsPassive => "tcp_v4_conn_request, tcp_peer_is_proven (linux-3.10)",
+            Discard::PawsPassive => "tcp_v4_conn_request",
         }
     }
 }
@@ -226,9 +226,7 @@ impl fmt::Display for Discard {
             Discard::RequestIgnored => "not the handshake's ACK",
             Discard::Duplicate => "already received",
             Discard::AfterShutdown => "data after shutdown",
-            Discard::PawsPassive => {
-                "SYN rejected by per-peer PAWS (tcp_tw_recycle: the peer's cached TSval is newer)"
-            }
+            Discard::PawsPassive => "per-peer PAWS (tcp_tw_recycle)",
         };
         f.write_str(text)
     }
@@ -402,8 +400,11 @@ pub enum EventKind {
         /// The copy's number.
         copy: SegId,
     },
-    /// linux-3.10 with `tcp_tw_recycle`: the per-peer timestamp cache (`tcp_metrics`) was read or
-    /// written.
+    /// linux-3.10 with `tcp_tw_recycle`: a closing connection offered the peer's last TSval to
+    /// the per-peer timestamp cache (`tcp_metrics`): `tcp_remember_stamp` as the full socket
+    /// enters TIME-WAIT, `tcp_tw_remember_stamp` as a FIN-WAIT-2 mini socket does. The cache
+    /// stores it (then `cached == tsval`) unless it holds a newer one less than 60 s old; either
+    /// way the TIME-WAIT lasts 3.5 RTO.
     PeerStamp {
         /// The peer's address (the cache's key).
         peer: Ipv4,
@@ -411,32 +412,27 @@ pub enum EventKind {
         cached: u32,
         /// Seconds since that TSval was received (`get_seconds() - tcpm_ts_stamp`).
         age_s: u32,
-        /// What happened.
-        what: PeerStampWhat,
+        /// The closing connection's last TSval from the peer.
+        tsval: u32,
+    },
+    /// linux-3.10 with `tcp_tw_recycle`: a SYN whose TSval is older than the peer's cached one by
+    /// more than `TCP_PAWS_WINDOW`, cached less than `TCP_PAWS_MSL` (60 s) ago, is dropped
+    /// (`tcp_peer_is_proven` in `tcp_v4_conn_request`).
+    PeerPawsReject {
+        /// The peer's address (the cache's key).
+        peer: Ipv4,
+        /// The TSval the cache holds for the peer (`tcpm_ts`).
+        cached: u32,
+        /// Seconds since it was cached (`get_seconds() - tcpm_ts_stamp`).
+        age_s: u32,
+        /// The SYN's TSval.
+        tsval: u32,
     },
     /// The host crashed: every socket, request, TIME-WAIT entry and timer is gone, and nothing
     /// was sent about it.
     Crashed,
     /// The host booted again, with no sockets (and new boot-time secrets).
     Restarted,
-}
-
-/// What happened to linux-3.10's per-peer timestamp cache.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum PeerStampWhat {
-    /// A closing connection stored the peer's last TSval (`tcp_remember_stamp` as the full
-    /// socket enters TIME-WAIT, `tcp_tw_remember_stamp` as a FIN-WAIT-2 mini socket does); its
-    /// TIME-WAIT lasts 3.5 RTO.
-    Remembered,
-    /// A closing connection found the cache holding a newer, recent TSval and left it; its
-    /// TIME-WAIT still lasts 3.5 RTO (the function returns true).
-    Kept,
-    /// A SYN whose TSval is older than the cached one by more than `TCP_PAWS_WINDOW`, within
-    /// `TCP_PAWS_MSL` (60 s) of it, is dropped (`tcp_peer_is_proven`).
-    RejectedSyn {
-        /// The SYN's TSval.
-        tsval: u32,
-    },
 }
 
 /// One entry of the trace.
@@ -518,21 +514,26 @@ impl fmt::Display for EventKind {
                 peer,
                 cached,
                 age_s,
-                what,
-            } => match what {
-                PeerStampWhat::Remembered => write!(
+                tsval,
+            } => match cached == tsval {
+                true => write!(
                     f,
-                    "peer {peer}: TSval {cached} remembered, TIME-WAIT 3.5 RTO  [tcp_remember_stamp]"
+                    "peer {peer}: TSval {cached} remembered  [tcp_remember_stamp]"
                 ),
-                PeerStampWhat::Kept => write!(
+                false => write!(
                     f,
-                    "peer {peer}: cached TSval {cached} ({age_s} s old) kept, TIME-WAIT 3.5 RTO  [tcp_remember_stamp]"
-                ),
-                PeerStampWhat::RejectedSyn { tsval } => write!(
-                    f,
-                    "peer {peer}: SYN's TSval {tsval} < cached {cached} seen {age_s} s ago (< 60 s)  [tcp_peer_is_proven]"
+                    "peer {peer}: TSval {cached} ({age_s} s old) kept over {tsval}  [tcp_remember_stamp]"
                 ),
             },
+            EventKind::PeerPawsReject {
+                peer,
+                cached,
+                age_s,
+                tsval,
+            } => write!(
+                f,
+                "peer {peer}: SYN TSval {tsval} < {cached} from {age_s} s ago  [tcp_peer_is_proven]"
+            ),
             EventKind::Crashed => write!(f, "host crashed: all TCP state lost, nothing sent"),
             EventKind::Restarted => write!(f, "host restarted with no sockets"),
         }

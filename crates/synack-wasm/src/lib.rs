@@ -238,7 +238,7 @@ fn apply_settings(sc: &Scenario, p: &mut Params, set: &str) -> Result<(), JsErro
         };
         pairs.push((name.trim(), value.trim()));
     }
-    sc.set_all(p, pairs.iter().copied()).map_err(problem)
+    sc.set_all(p, &pairs).map_err(problem)
 }
 
 fn parse_seed(seed: &str) -> Result<u64, JsError> {

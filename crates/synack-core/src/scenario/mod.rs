@@ -149,9 +149,6 @@ pub struct Params {
     pub settings: Vec<(&'static str, u64)>,
     /// The seed.
     pub seed: u64,
-    /// The sysctls set so far, in order, by host index: the scenario's own, then the reader's.
-    /// A change of profile starts from the new profile's defaults and sets them again.
-    knobs_set: Vec<(usize, String, String)>,
 }
 
 impl Params {
@@ -858,7 +855,6 @@ impl Scenario {
             hosts,
             settings,
             seed,
-            knobs_set: Vec::new(),
         };
         for (name, value) in self.sysctls {
             // The scenario's own sysctls are checked by the scenario tests.
@@ -867,7 +863,8 @@ impl Scenario {
         p
     }
 
-    /// Applies `--set [HOST.]NAME=VALUE`.
+    /// Applies `--set [HOST.]NAME=VALUE`. A `profile` resets the host's sysctls to that
+    /// profile's defaults and the scenario's own: set it first, or use `set_all`.
     pub fn set(&self, p: &mut Params, name: &str, value: &str) -> Result<(), ConfigError> {
         let (host, name) = match name.split_once('.') {
             Some((h, n)) if HOST_NAMES.contains(&h) => (Some(h), n),
@@ -888,8 +885,8 @@ impl Scenario {
             None => (0..p.hosts.len()).collect(),
         };
         if name == "profile" {
-            // The profile's defaults first, then every sysctl set so far on top of them (the
-            // scenario's, then the reader's), whatever order the settings came in.
+            // The new profile's defaults, then the scenario's own sysctls again. The reader's
+            // knobs go on top: `set_all` applies profiles before anything else.
             let profile = Profile::parse(value)?;
             for i in targets {
                 let Some(h) = p.hosts.get_mut(i) else {
@@ -897,7 +894,7 @@ impl Scenario {
                 };
                 h.profile = profile;
                 h.sysctl = profile.defaults();
-                for (_, name, value) in p.knobs_set.iter().filter(|(host, ..)| *host == i) {
+                for (name, value) in self.sysctls {
                     find_knob(name, profile)?.set(&mut h.sysctl, value)?;
                 }
             }
@@ -950,25 +947,19 @@ impl Scenario {
                 other => other,
             })?;
             knob.set(&mut h.sysctl, value)?;
-            p.knobs_set
-                .push((i, String::from(name), String::from(value)));
         }
         Ok(())
     }
 
     /// Applies several `--set [HOST.]NAME=VALUE` settings: the profiles first, so that a knob
     /// only a host's new profile has may come before the profile that brings it.
-    pub fn set_all<'a>(
-        &self,
-        p: &mut Params,
-        pairs: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
-    ) -> Result<(), ConfigError> {
-        let is_profile = |n: &str| n == "profile" || n.ends_with(".profile");
-        for (name, value) in pairs.clone().into_iter().filter(|(n, _)| is_profile(n)) {
-            self.set(p, name, value)?;
-        }
-        for (name, value) in pairs.into_iter().filter(|(n, _)| !is_profile(n)) {
-            self.set(p, name, value)?;
+    pub fn set_all(&self, p: &mut Params, pairs: &[(&str, &str)]) -> Result<(), ConfigError> {
+        for profiles in [true, false] {
+            for (name, value) in pairs {
+                if name.ends_with("profile") == profiles {
+                    self.set(p, name, value)?;
+                }
+            }
         }
         Ok(())
     }

@@ -16,7 +16,7 @@ use crate::seq::SeqNum;
 use crate::slab::Key;
 use crate::socket::Errno;
 use crate::time::{Duration, Instant};
-use crate::trace::{Discard, EventKind, PeerStampWhat, SegId, SendCause, TimerKind};
+use crate::trace::{Discard, EventKind, SegId, SendCause, TimerKind};
 use crate::wire::{Endpoint, Segment};
 
 /// The flow a cookie hashes: the client's address and port first.
@@ -224,11 +224,11 @@ impl Host {
         if let Some(tsval) = recycle_tsval {
             if let Some((cached, age_s)) = self.peer_paws_reject(seg.dst.ip, seg.src.ip, tsval) {
                 mark!(tw_recycle_syn_rejected);
-                self.emit(EventKind::PeerStamp {
+                self.emit(EventKind::PeerPawsReject {
                     peer: seg.src.ip,
                     cached,
                     age_s,
-                    what: PeerStampWhat::RejectedSyn { tsval },
+                    tsval,
                 });
                 self.count(Counter::PawsPassive);
                 self.count(Counter::ListenDrops);

@@ -384,13 +384,10 @@ struct PeerMetrics {
     ts: u32,
     /// linux-3.10: when that TSval was received, in `get_seconds()` (`tcpm_ts_stamp`); 0 none.
     ts_stamp: u32,
-    /// Last written (`tcpm_stamp`): the oldest record is reclaimed when the cache is full.
-    used_at: Instant,
 }
 
-/// Records the TCP metrics cache holds: one per peer address, the oldest reclaimed beyond this
-/// (`tcpm_new` reclaims the oldest of a hash chain longer than `TCP_METRICS_RECLAIM_DEPTH`, 5,
-/// in a table of 8192 or 16384 slots: `tcp_net_metrics_init`).
+/// Records the TCP metrics cache holds, one per peer address: Linux's table has 8192 or 16384
+/// slots (`tcp_net_metrics_init`), each a chain of at most `TCP_METRICS_RECLAIM_DEPTH` (5).
 const TCP_METRICS_MAX: usize = 16 * 1024;
 
 /// `get_seconds()` at boot. It is the wall clock, whose phase at boot no kernel rule depends on;

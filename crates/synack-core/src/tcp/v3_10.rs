@@ -11,7 +11,7 @@
 use super::{Host, Key, PeerMetrics, TCP_METRICS_MAX};
 use crate::config::Profile;
 use crate::time::Duration;
-use crate::trace::{EventKind, PeerStampWhat};
+use crate::trace::EventKind;
 use crate::wire::Ipv4;
 
 /// `TCP_PAWS_MSL`: seconds a cached per-peer timestamp is trusted (include/net/tcp.h).
@@ -44,22 +44,16 @@ impl Host {
     }
 
     /// `tcp_get_metrics(..., create = true)`: the record for a pair of addresses, made if new
-    /// (`tcpm_new`, which reclaims the least recently written record when the cache is full).
+    /// (`tcpm_new`). A full cache makes no new record, as when `tcpm_new`'s allocation fails;
+    /// Linux would instead reclaim the oldest record of the hash chain, which a run here never
+    /// needs (it takes 16384 peer addresses), and which would cost the page's wasm a B-tree
+    /// removal.
     pub(super) fn metrics_entry(&mut self, pair: (Ipv4, Ipv4)) -> Option<&mut PeerMetrics> {
         if !self.metrics.contains_key(&pair) && self.metrics.len() >= TCP_METRICS_MAX {
-            let oldest = self
-                .metrics
-                .iter()
-                .min_by_key(|(_, m)| m.used_at)
-                .map(|(k, _)| *k);
-            if let Some(oldest) = oldest {
-                self.metrics.remove(&oldest);
-            }
+            mark!(tcp_metrics_full);
+            return None;
         }
-        let now = self.now;
-        let m = self.metrics.entry(pair).or_default();
-        m.used_at = now;
-        Some(m)
+        Some(self.metrics.entry(pair).or_default())
     }
 
     /// `tcp_remember_stamp` (the full socket, from `tcp_time_wait`, creating the record) and
@@ -80,21 +74,19 @@ impl Host {
         let newer_or_same = (m.ts.wrapping_sub(stamp.ts_recent) as i32) <= 0;
         let stale = now_s.wrapping_sub(m.ts_stamp) > TCP_PAWS_MSL_SECS
             && m.ts_stamp <= stamp.ts_recent_stamp;
-        let what = if newer_or_same || stale {
+        if newer_or_same || stale {
             mark!(tw_recycle_stamp_remembered);
             m.ts_stamp = stamp.ts_recent_stamp;
             m.ts = stamp.ts_recent;
-            PeerStampWhat::Remembered
         } else {
             mark!(tw_recycle_stamp_kept);
-            PeerStampWhat::Kept
-        };
+        }
         let (cached, age_s) = (m.ts, now_s.wrapping_sub(m.ts_stamp));
         self.emit(EventKind::PeerStamp {
             peer: stamp.remote,
             cached,
             age_s,
-            what,
+            tsval: stamp.ts_recent,
         });
         true
     }

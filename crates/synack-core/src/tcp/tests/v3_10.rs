@@ -8,7 +8,6 @@ use super::*;
 use crate::tcp::v3_10::TCP_PAWS_WINDOW;
 use crate::tcp::{INITIAL_JIFFIES_3_10, TCP_TIMEWAIT_LEN_SECS};
 use crate::time::Duration;
-use crate::trace::PeerStampWhat;
 
 /// A host of `profile` with its defaults and timestamps on; `tcp_tw_recycle` on when asked
 /// (linux-3.10 only).
@@ -99,11 +98,28 @@ fn syn_answered(h: &mut TestHost, ms: u64, tsval: u32) -> bool {
     sent.iter().any(|s| s.flags.syn() && s.dst == other_port())
 }
 
-fn peer_stamps(h: &TestHost) -> Vec<(u32, PeerStampWhat)> {
+/// What a `PeerStamp` event says happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PeerStampWhat {
+    Remembered,
+    Kept,
+    RejectedSyn,
+}
+
+/// Each `PeerStamp` event: (cached TSval, compared TSval, what happened).
+fn peer_stamps(h: &TestHost) -> Vec<(u32, u32, PeerStampWhat)> {
     h.events
         .iter()
         .filter_map(|e| match e {
-            EventKind::PeerStamp { cached, what, .. } => Some((*cached, *what)),
+            EventKind::PeerStamp { cached, tsval, .. } if cached == tsval => {
+                Some((*cached, *tsval, PeerStampWhat::Remembered))
+            }
+            EventKind::PeerStamp { cached, tsval, .. } => {
+                Some((*cached, *tsval, PeerStampWhat::Kept))
+            }
+            EventKind::PeerPawsReject { cached, tsval, .. } => {
+                Some((*cached, *tsval, PeerStampWhat::RejectedSyn))
+            }
             _ => None,
         })
         .collect()
@@ -147,7 +163,10 @@ fn tw_recycle_time_wait_lasts_3_5_rto_and_remembers_the_stamp() {
     assert!(three_and_a_half < 4000, "a short RTO: {rto}");
     let ticks = three_and_a_half.div_ceil(128);
     assert_eq!(len, Duration::from_millis(ticks * 128));
-    assert_eq!(peer_stamps(&h), vec![(5000, PeerStampWhat::Remembered)]);
+    assert_eq!(
+        peer_stamps(&h),
+        vec![(5000, 5000, PeerStampWhat::Remembered)]
+    );
     let end = 1020 + ticks * 128;
     assert_eq!(h.state_at(end - 1), Some(State::TimeWait));
     assert_eq!(h.state_at(end), None);
@@ -176,7 +195,7 @@ fn tw_recycle_drops_a_syn_whose_tsval_is_below_the_peers_cached_one() {
     assert!(h.discarded(Discard::PawsPassive));
     assert_eq!(
         peer_stamps(&h).last(),
-        Some(&(5000, PeerStampWhat::RejectedSyn { tsval: lower }))
+        Some(&(5000, lower, PeerStampWhat::RejectedSyn))
     );
     // Far below (a client whose clock started later) is dropped too, until the stamp is 60 s
     // old: it was stored at 1.02 s (second 1), so second 60 still drops and second 61 admits.
@@ -225,7 +244,7 @@ fn tw_recycle_keeps_a_newer_recent_stamp() {
     cov_mark::check!(tw_recycle_stamp_kept);
     let (len, rto) = server_closes_first(&mut h, 5000);
     assert!(len < Duration::from_secs(4), "{len} for rto {rto}");
-    assert_eq!(peer_stamps(&h), vec![(105_000, PeerStampWhat::Kept)]);
+    assert_eq!(peer_stamps(&h), vec![(105_000, 5000, PeerStampWhat::Kept)]);
     assert!(!syn_answered(&mut h, 3000, 104_000));
 }
 
@@ -257,8 +276,8 @@ fn tw_recycle_fin_wait_2_mini_socket_takes_the_short_time_wait() {
             assert_eq!(
                 stamps,
                 vec![
-                    (4990, PeerStampWhat::Remembered),
-                    (5000, PeerStampWhat::Remembered)
+                    (4990, 4990, PeerStampWhat::Remembered),
+                    (5000, 5000, PeerStampWhat::Remembered)
                 ]
             );
             assert!(left < Some(Duration::from_secs(4)), "{left:?}");
