@@ -512,6 +512,8 @@ pub struct Host {
     metrics: BTreeMap<(Ipv4, Ipv4), PeerMetrics>,
     /// linux-3.10's TIME-WAIT death row.
     death_row: DeathRow,
+    /// When the host (re)booted: linux-3.10's `jiffies` count from here.
+    booted_at: Instant,
     /// linux-3.10's challenge-ACK budget for the host (`tcp_send_challenge_ack`'s static
     /// `challenge_timestamp` in seconds of jiffies, and `challenge_count`).
     challenge_acks: (u64, u32),
@@ -576,8 +578,16 @@ impl Host {
             isn_draws: 0,
             metrics: BTreeMap::new(),
             death_row: DeathRow::default(),
+            booted_at: Instant::ZERO,
             challenge_acks: (0, 0),
         }
+    }
+
+    /// Tells a fresh host that it booted at `at` (a reboot in the middle of a run): clocks that
+    /// count from boot, such as linux-3.10's TSval, start there.
+    pub fn booted(&mut self, at: Instant) {
+        self.booted_at = at;
+        self.now = self.now.max(at);
     }
 
     /// The host's index in its run.
@@ -732,7 +742,10 @@ impl Host {
         // Truncation to 32 bits is the TSval's wrap-around (RFC 7323 §5.4).
         let clock = match self.cfg.profile {
             Profile::Linux6_18 => self.now.millis() as u32,
-            Profile::Linux3_10 => (self.jiffies() as u32).wrapping_add(INITIAL_JIFFIES_3_10),
+            Profile::Linux3_10 => {
+                let since_boot = Instant::ZERO + (self.now - self.booted_at);
+                (self.clock.jiffies(since_boot) as u32).wrapping_add(INITIAL_JIFFIES_3_10)
+            }
         };
         clock.wrapping_add(tsoffset)
     }

@@ -142,6 +142,14 @@ fn tsval_is_one_jiffies_clock_on_3_10_and_offset_per_connection_on_6_18() {
     let old = synack_ts(Profile::Linux3_10, REMOTE_END);
     assert_eq!(old, INITIAL_JIFFIES_3_10.wrapping_add(1234));
     assert_eq!(synack_ts(Profile::Linux3_10, other_host), old);
+    // A host that (re)booted at 10 s counts its jiffies from there.
+    let mut h = host_of(Profile::Linux3_10, false);
+    h.advance(10_000);
+    h.host.booted(Instant(10_000_000));
+    let mut h = listening(h);
+    send!(h, time 10_500, syn_with_ts(REMOTE_SEQ, 1000));
+    let rebooted = h.sent_one().timestamp().expect("timestamps on").0;
+    assert_eq!(rebooted, INITIAL_JIFFIES_3_10.wrapping_add(500));
     let new = synack_ts(Profile::Linux6_18, REMOTE_END);
     let new_other = synack_ts(Profile::Linux6_18, other_host);
     assert_ne!(new, new_other);
