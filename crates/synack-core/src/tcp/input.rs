@@ -173,7 +173,13 @@ impl Host {
         };
         let syn_queue = l.syn_queue;
         let queue_full = l.syn_queue_is_full();
-        let cookies = self.cfg.sysctl.tcp_syncookies;
+        let mut cookies = self.cfg.sysctl.tcp_syncookies;
+        if cookies == 2 && self.cfg.profile == crate::config::Profile::Linux3_10 {
+            // No "always" before 3.12: 3.10 reads the sysctl as a boolean
+            // (`tcp_syn_flood_action`).
+            mark!(syncookies_2_is_1_on_3_10);
+            cookies = 1;
+        }
         // A SYN that reuses a TIME-WAIT 4-tuple skips the SYN queue's checks ("TW buckets are
         // converted to open requests without limitations").
         let mut want_cookie = false;

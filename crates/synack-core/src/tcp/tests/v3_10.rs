@@ -506,3 +506,23 @@ fn challenge_acks_are_100_per_second_per_host_on_3_10() {
         assert_eq!(got, per_round, "{profile}");
     }
 }
+
+// `tcp_syncookies=2` (cookies for every SYN) arrived in 3.12; 3.10 reads any non-zero value as
+// "cookies when the SYN queue is full" (`tcp_syn_flood_action`), so a SYN to an empty queue
+// becomes a request.
+#[test]
+fn syncookies_2_means_1_on_3_10() {
+    cov_mark::check!(syncookies_2_is_1_on_3_10);
+    for (profile, requests) in [(Profile::Linux3_10, 1), (Profile::Linux6_18, 0)] {
+        let mut h = host_of(profile, false);
+        h.host.cfg.sysctl.tcp_syncookies = 2;
+        let mut h = listening(h);
+        send!(h, syn());
+        assert_eq!(h.sent().len(), 1);
+        assert_eq!(
+            h.host.count_state(State::SynReceived),
+            requests,
+            "{profile}"
+        );
+    }
+}
