@@ -526,3 +526,44 @@ fn syncookies_2_means_1_on_3_10() {
         );
     }
 }
+
+// `tcp_peer_is_proven(req, dst, false)` for the last quarter of `tcp_max_syn_backlog` (cookies
+// off): linux-6.18 wants an RTT in the peer's metrics; linux-3.10 also a timestamp stamp
+// (`tcpm_ts_stamp`), which only `tcp_tw_recycle`'s `tcp_remember_stamp` writes. A SYN without
+// a timestamp (so the recycle check does not run) from a peer whose connection closed, once four
+// strangers fill the queue to `tcp_max_syn_backlog` (4) - 4 < 1.
+#[test]
+fn a_proven_peer_on_3_10_needs_a_remembered_stamp() {
+    for (profile, recycle, admitted) in [
+        (Profile::Linux3_10, true, true),
+        (Profile::Linux3_10, false, false),
+        (Profile::Linux6_18, false, true),
+    ] {
+        let mut h = host_of(profile, recycle);
+        h.host.cfg.sysctl.tcp_syncookies = 0;
+        h.host.cfg.sysctl.tcp_max_syn_backlog = 4;
+        server_closes_first(&mut h, 5000);
+        h.advance(3000);
+        for n in 0..4 {
+            let stranger = Endpoint::new(Ipv4::new(10, 0, 0, 50 + n), 40_000);
+            send!(
+                h,
+                Segment {
+                    src: stranger,
+                    ..syn()
+                }
+            );
+            assert_eq!(h.sent().len(), 1, "stranger {n} admitted");
+        }
+        send!(
+            h,
+            Segment {
+                src: other_port(),
+                ..syn()
+            }
+        );
+        let answered = !h.sent().is_empty();
+        assert_eq!(answered, admitted, "{profile}, recycle {recycle}");
+        assert_eq!(h.discarded(Discard::MaxSynBacklog), !admitted);
+    }
+}
