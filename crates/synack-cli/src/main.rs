@@ -112,9 +112,8 @@ fn run(args: &[String]) -> Result<(), String> {
         }
     }
     let mut params = sc.params(seed);
-    for (n, v) in &sets {
-        sc.set(&mut params, n, v).map_err(|e| e.to_string())?;
-    }
+    let pairs: Vec<(&str, &str)> = sets.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    sc.set_all(&mut params, &pairs).map_err(|e| e.to_string())?;
     let sim = sc.run(&params);
     let bytes = match format {
         Format::Text => sc.text(&sim, &sc.outcome(&sim, &params)).into_bytes(),

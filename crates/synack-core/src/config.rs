@@ -14,16 +14,23 @@ pub enum Profile {
     /// Linux 6.18 (the kernel the conformance scripts were verified on, 6.18.44, HZ 250).
     #[serde(rename = "linux-6.18")]
     Linux6_18,
+    /// Linux 3.10 (CentOS 7's kernel, HZ 1000), where it differs from 6.18 (DESIGN.md,
+    /// Profiles). Its rules were read in a 3.10.65 tree (github.com/Original-Linux/Linux-3.10)
+    /// and compared with a 3.10.4 one (github.com/iamroot-x86-10/linux-3.10.4): the functions
+    /// cited read the same in both.
+    #[serde(rename = "linux-3.10")]
+    Linux3_10,
 }
 
 impl Profile {
     /// Every simulated profile.
-    pub const ALL: &'static [Profile] = &[Profile::Linux6_18];
+    pub const ALL: &'static [Profile] = &[Profile::Linux6_18, Profile::Linux3_10];
 
     /// The name used in settings: `linux-6.18`.
     pub const fn name(self) -> &'static str {
         match self {
             Profile::Linux6_18 => "linux-6.18",
+            Profile::Linux3_10 => "linux-3.10",
         }
     }
 
@@ -31,6 +38,8 @@ impl Profile {
     pub const fn hz(self) -> u32 {
         match self {
             Profile::Linux6_18 => 250,
+            // CentOS 7's kernel config: `CONFIG_HZ_1000=y`.
+            Profile::Linux3_10 => 1000,
         }
     }
 
@@ -43,40 +52,70 @@ impl Profile {
             .ok_or_else(|| ConfigError::BadValue {
                 name: String::from("profile"),
                 value: String::from(name),
-                accepted: String::from(
-                    "linux-6.18 (linux-3.10 arrives with the timestamps and NAT work)",
-                ),
+                accepted: String::from("linux-6.18, linux-3.10"),
             })
     }
 
     /// The profile's sysctl defaults.
-    pub const fn defaults(self) -> Sysctls {
+    #[inline(never)] // one copy of each table in the page's wasm, not one per caller
+    pub fn defaults(self) -> Sysctls {
         match self {
-            // Read from the 6.18.44 machine the conformance scripts ran on (DESIGN.md, Profiles).
-            Profile::Linux6_18 => Sysctls {
-                tcp_timestamps: 1,
-                tcp_sack: 1,
-                tcp_window_scaling: 1,
-                tcp_syncookies: 1,
-                tcp_syn_retries: 6,
-                tcp_synack_retries: 5,
-                tcp_syn_linear_timeouts: 4,
-                tcp_fin_timeout: 60,
-                tcp_rfc1337: 0,
-                tcp_abort_on_overflow: 0,
-                tcp_max_syn_backlog: 2048,
-                somaxconn: 4096,
-                ip_local_port_range: (32768, 60999),
-                tcp_invalid_ratelimit: 500,
-                tcp_tw_reuse: 2,
-                tcp_tw_reuse_delay: 1000,
-                tcp_max_tw_buckets: 131_072,
-                tcp_retries2: 15,
-                tcp_orphan_retries: 0,
-            },
+            Profile::Linux6_18 => LINUX_6_18_DEFAULTS.clone(),
+            Profile::Linux3_10 => LINUX_3_10_DEFAULTS.clone(),
         }
     }
 }
+
+// Read from the 6.18.44 machine the conformance scripts ran on (DESIGN.md, Profiles).
+const LINUX_6_18_DEFAULTS: Sysctls = Sysctls {
+    tcp_timestamps: 1,
+    tcp_sack: 1,
+    tcp_window_scaling: 1,
+    tcp_syncookies: 1,
+    tcp_syn_retries: 6,
+    tcp_synack_retries: 5,
+    tcp_syn_linear_timeouts: 4,
+    tcp_fin_timeout: 60,
+    tcp_rfc1337: 0,
+    tcp_abort_on_overflow: 0,
+    tcp_max_syn_backlog: 2048,
+    somaxconn: 4096,
+    ip_local_port_range: (32768, 60999),
+    tcp_invalid_ratelimit: 500,
+    tcp_tw_reuse: 2,
+    tcp_tw_reuse_delay: 1000,
+    tcp_max_tw_buckets: 131_072,
+    tcp_retries2: 15,
+    tcp_orphan_retries: 0,
+    tcp_tw_recycle: 0,
+};
+
+// linux-3.10's defaults, each read in the 3.10 sources: a variable's initializer, or the boot-time
+// formula of `tcp_init` (net/ipv4/tcp.c) for a machine with the 6.18 reference machine's
+// 262144-entry established hash (the table that gives 6.18 its 2048 and 131072). Equal to 6.18's
+// and so not repeated: `sysctl_tcp_timestamps`, `sysctl_tcp_window_scaling`, `sysctl_tcp_sack`
+// = 1 (tcp_input.c); `sysctl_tcp_syncookies = 1` (tcp_minisocks.c); `TCP_SYN_RETRIES` 6 (since
+// 3.7), `TCP_SYNACK_RETRIES` 5, `TCP_FIN_TIMEOUT` = `TCP_TIMEWAIT_LEN` (60 s), `TCP_RETR2` 15
+// (include/net/tcp.h); `sysctl_tcp_rfc1337` (tcp_input.c), `sysctl_tcp_abort_on_overflow`,
+// `tcp_death_row.sysctl_tw_recycle` (tcp_minisocks.c), `sysctl_tcp_orphan_retries` (tcp_timer.c)
+// zero-initialized.
+static LINUX_3_10_DEFAULTS: Sysctls = Sysctls {
+    // No such sysctl before 6.5: every SYN retransmission doubles the RTO.
+    tcp_syn_linear_timeouts: 0,
+    // `tcp_init`: `sysctl_max_syn_backlog = max(128, cnt / 256)` (1024 for 262144).
+    tcp_max_syn_backlog: 1024,
+    // `SOMAXCONN` 128 (include/linux/socket.h).
+    somaxconn: 128,
+    // `sysctl_local_ports.range = { 32768, 61000 }` (inet_connection_sock.c).
+    ip_local_port_range: (32768, 61000),
+    // No such sysctl before 4.0 (`tcp_oow_rate_limited`): out-of-window duplicate ACKs are not
+    // rate-limited, which 0 means here.
+    tcp_invalid_ratelimit: 0,
+    // `sysctl_tcp_tw_reuse` (tcp_ipv4.c): zero-initialized.
+    tcp_tw_reuse: 0,
+    // `tcp_init`: `tcp_death_row.sysctl_max_tw_buckets = cnt / 2` (131072 for 262144), as 6.18.
+    ..LINUX_6_18_DEFAULTS
+};
 
 impl fmt::Display for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -125,6 +164,8 @@ pub struct Sysctls {
     pub tcp_retries2: u32,
     /// `net.ipv4.tcp_orphan_retries`.
     pub tcp_orphan_retries: u32,
+    /// `net.ipv4.tcp_tw_recycle` (linux-3.10 only): short TIME-WAIT and per-peer PAWS on SYNs.
+    pub tcp_tw_recycle: u32,
 }
 
 /// What is wrong with a setting. Serialized as `{"code": "bad_value", "name": ...}`, so that the
@@ -235,7 +276,7 @@ macro_rules! knob {
     };
 }
 
-/// Every sysctl a linux-6.18 host understands.
+/// Every sysctl a simulated host understands; a few exist on one profile only (`find_knob`).
 pub const KNOBS: &[Knob] = &[
     knob!(
         "net.ipv4.",
@@ -352,13 +393,46 @@ pub const KNOBS: &[Knob] = &[
         Kind::Int(0, 255),
         "retransmissions for an orphaned socket (0 means 8)"
     ),
+    knob!(
+        "net.ipv4.",
+        tcp_tw_recycle,
+        Kind::Int(0, 1),
+        "TIME-WAIT of 3.5 RTO; 60 s of per-peer PAWS on SYNs"
+    ),
 ];
 
-/// Knobs that exist in other Linux versions but not in linux-6.18.
-const ELSEWHERE: &[(&str, &str)] = &[(
-    "tcp_tw_recycle",
-    "it was removed in Linux 4.12; it exists on linux-3.10 (CentOS 7), which synack does not simulate yet",
-)];
+impl Knob {
+    /// Whether hosts of `profile` have this knob.
+    pub fn exists_in(&self, profile: Profile) -> bool {
+        ONLY_ON
+            .iter()
+            .all(|(n, p, _)| *n != self.name || *p == profile)
+    }
+}
+
+/// Knobs that exist on one profile only, with why the other profile lacks them.
+const ONLY_ON: &[(&str, Profile, &str)] = &[
+    (
+        "tcp_tw_recycle",
+        Profile::Linux3_10,
+        "it was removed in Linux 4.12; it exists on linux-3.10 (CentOS 7)",
+    ),
+    (
+        "tcp_syn_linear_timeouts",
+        Profile::Linux6_18,
+        "it was added in Linux 6.5; linux-3.10 doubles every SYN timeout",
+    ),
+    (
+        "tcp_tw_reuse_delay",
+        Profile::Linux6_18,
+        "it was added in Linux 6.13; linux-3.10's tcp_tw_reuse waits for a peer timestamp older than 1 s",
+    ),
+    (
+        "tcp_invalid_ratelimit",
+        Profile::Linux6_18,
+        "it was added in Linux 4.0; linux-3.10 does not rate-limit out-of-window ACKs",
+    ),
+];
 
 /// The knob named `name` (`tcp_rfc1337` or `net.ipv4.tcp_rfc1337`).
 pub fn find_knob(name: &str, profile: Profile) -> Result<&'static Knob, ConfigError> {
@@ -366,18 +440,23 @@ pub fn find_knob(name: &str, profile: Profile) -> Result<&'static Knob, ConfigEr
         .strip_prefix("net.ipv4.")
         .or_else(|| name.strip_prefix("net.core."))
         .unwrap_or(name);
-    if let Some(k) = KNOBS
+    let found = KNOBS
         .iter()
-        .find(|k| k.name == short && (k.full_name == name || k.name == name))
-    {
-        return Ok(k);
-    }
-    if let Some((_, note)) = ELSEWHERE.iter().find(|(n, _)| *n == short) {
-        return Err(ConfigError::NotInProfile {
-            name: String::from(name),
-            profile,
-            note,
-        });
+        .find(|k| k.name == short && (k.full_name == name || k.name == name));
+    if let Some(k) = found {
+        match ONLY_ON
+            .iter()
+            .find(|(n, p, _)| *n == k.name && *p != profile)
+        {
+            Some((_, _, note)) => {
+                return Err(ConfigError::NotInProfile {
+                    name: String::from(name),
+                    profile,
+                    note,
+                });
+            }
+            None => return Ok(k),
+        }
     }
     Err(ConfigError::UnknownName {
         name: String::from(name),

@@ -63,6 +63,8 @@ counters! {
     PawsTimewait = "TcpExtPAWSTimewait",
     /// Segments dropped by PAWS on an established socket: `tcp_validate_incoming` (`LINUX_MIB_PAWSESTABREJECTED`).
     PawsEstab = "TcpExtPAWSEstab",
+    /// linux-3.10: SYNs dropped by `tcp_tw_recycle`'s per-peer PAWS: `tcp_v4_conn_request` (`LINUX_MIB_PAWSPASSIVEREJECTED`).
+    PawsPassive = "TcpExtPAWSPassive",
     /// Delayed ACKs sent by the delayed-ACK timer: `tcp_delack_timer_handler` (`LINUX_MIB_DELAYEDACKS`).
     DelayedAcks = "TcpExtDelayedACKs",
     /// Data received again, as if our ACK of it was lost: `tcp_data_queue`, `tcp_send_dupack` (`LINUX_MIB_DELAYEDACKLOST`).

@@ -826,6 +826,7 @@ impl Sim {
         };
         if let Some(host) = self.hosts.get_mut(h) {
             *host = Host::new(HostId(u16::try_from(h).unwrap_or(0)), cfg, secrets);
+            host.booted(self.now);
         }
     }
 

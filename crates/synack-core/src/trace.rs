@@ -8,7 +8,7 @@ use crate::seq::SeqNum;
 use crate::socket::{Call, CallResult};
 use crate::tcp::State;
 use crate::time::Instant;
-use crate::wire::{Endpoint, Segment};
+use crate::wire::{Endpoint, Ipv4, Segment};
 use core::fmt;
 use serde::Serialize;
 
@@ -171,6 +171,9 @@ pub enum Discard {
     Duplicate,
     /// Data after the receiving side was shut down.
     AfterShutdown,
+    /// linux-3.10 `tcp_v4_conn_request` with `tcp_tw_recycle`: the peer's timestamp cached in the
+    /// TCP metrics is newer than the SYN's, and recent (`tcp_peer_is_proven`).
+    PawsPassive,
 }
 
 impl Discard {
@@ -196,6 +199,7 @@ impl Discard {
             Discard::RequestIgnored => "tcp_check_req",
             Discard::Duplicate => "tcp_data_queue",
             Discard::AfterShutdown => "tcp_rcv_state_process",
+            Discard::PawsPassive => "tcp_v4_conn_request",
         }
     }
 }
@@ -222,6 +226,7 @@ impl fmt::Display for Discard {
             Discard::RequestIgnored => "not the handshake's ACK",
             Discard::Duplicate => "already received",
             Discard::AfterShutdown => "data after shutdown",
+            Discard::PawsPassive => "per-peer PAWS (tcp_tw_recycle)",
         };
         f.write_str(text)
     }
@@ -405,6 +410,34 @@ pub enum EventKind {
         /// The copy's number.
         copy: SegId,
     },
+    /// linux-3.10 with `tcp_tw_recycle`: a closing connection offered the peer's last TSval to
+    /// the per-peer timestamp cache (`tcp_metrics`): `tcp_remember_stamp` as the full socket
+    /// enters TIME-WAIT, `tcp_tw_remember_stamp` as a FIN-WAIT-2 mini socket does. The cache
+    /// stores it (then `cached == tsval`) unless it holds a newer one less than 60 s old; either
+    /// way the TIME-WAIT lasts 3.5 RTO.
+    PeerStamp {
+        /// The peer's address (the cache's key).
+        peer: Ipv4,
+        /// The TSval the cache holds for the peer (`tcpm_ts`), after the event.
+        cached: u32,
+        /// Seconds since that TSval was received (`get_seconds() - tcpm_ts_stamp`).
+        age_s: u32,
+        /// The closing connection's last TSval from the peer.
+        tsval: u32,
+    },
+    /// linux-3.10 with `tcp_tw_recycle`: a SYN whose TSval is older than the peer's cached one by
+    /// more than `TCP_PAWS_WINDOW`, cached less than `TCP_PAWS_MSL` (60 s) ago, is dropped
+    /// (`tcp_peer_is_proven` in `tcp_v4_conn_request`).
+    PeerPawsReject {
+        /// The peer's address (the cache's key).
+        peer: Ipv4,
+        /// The TSval the cache holds for the peer (`tcpm_ts`).
+        cached: u32,
+        /// Seconds since it was cached (`get_seconds() - tcpm_ts_stamp`).
+        age_s: u32,
+        /// The SYN's TSval.
+        tsval: u32,
+    },
     /// The host crashed: every socket, request, TIME-WAIT entry and timer is gone, and nothing
     /// was sent about it.
     Crashed,
@@ -491,6 +524,30 @@ impl fmt::Display for EventKind {
             EventKind::Duplicated { id, copy } => {
                 write!(f, "{id} duplicated by the network as {copy}")
             }
+            EventKind::PeerStamp {
+                peer,
+                cached,
+                age_s,
+                tsval,
+            } => match cached == tsval {
+                true => write!(
+                    f,
+                    "peer {peer}: TSval {cached} remembered  [tcp_remember_stamp]"
+                ),
+                false => write!(
+                    f,
+                    "peer {peer}: TSval {cached} ({age_s} s old) kept over {tsval}  [tcp_remember_stamp]"
+                ),
+            },
+            EventKind::PeerPawsReject {
+                peer,
+                cached,
+                age_s,
+                tsval,
+            } => write!(
+                f,
+                "peer {peer}: SYN TSval {tsval} < {cached} from {age_s} s ago  [tcp_peer_is_proven]"
+            ),
             EventKind::Crashed => write!(f, "host crashed: all TCP state lost, nothing sent"),
             EventKind::Restarted => write!(f, "host restarted with no sockets"),
         }

@@ -91,6 +91,8 @@ struct World {
     dup_ppm: u32,
     isn: IsnStrategy,
     timestamps: u32,
+    /// Bit i set: host i runs linux-3.10 with `tcp_tw_recycle=1`.
+    linux_3_10: u8,
 }
 
 fn world() -> impl Strategy<Value = World> {
@@ -105,9 +107,10 @@ fn world() -> impl Strategy<Value = World> {
         prop_oneof![Just(0u32), 0u32..300_000],
         isn(),
         0u32..3,
+        0u8..4,
     )
         .prop_map(
-            |(seed, threads, rules, loss_ppm, dup_ppm, isn, timestamps)| World {
+            |(seed, threads, rules, loss_ppm, dup_ppm, isn, timestamps, linux_3_10)| World {
                 seed,
                 threads,
                 rules,
@@ -115,6 +118,7 @@ fn world() -> impl Strategy<Value = World> {
                 dup_ppm,
                 isn,
                 timestamps,
+                linux_3_10,
             },
         )
 }
@@ -171,13 +175,19 @@ fn build(w: &World) -> Sim {
         .iter()
         .enumerate()
         .map(|(i, threads)| {
-            let mut sysctl = Profile::Linux6_18.defaults();
+            let profile = if w.linux_3_10 & (1 << i) != 0 {
+                Profile::Linux3_10
+            } else {
+                Profile::Linux6_18
+            };
+            let mut sysctl = profile.defaults();
             sysctl.tcp_timestamps = w.timestamps;
+            sysctl.tcp_tw_recycle = u32::from(profile == Profile::Linux3_10);
             HostSpec {
                 cfg: HostConfig {
                     name: format!("h{i}"),
                     addr: ADDRS[i],
-                    profile: Profile::Linux6_18,
+                    profile,
                     sysctl,
                     skip_time_wait: false,
                     max_sockets: 1000,

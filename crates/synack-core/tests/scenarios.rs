@@ -220,6 +220,64 @@ fn syn_retries_follow_the_profile_schedule_exactly() {
     let (o, _) = run("syn-retries", &[("tcp_syn_linear_timeouts", "0")]);
     assert_eq!(get(&o, "syn_times"), "0, 1, 3, 7, 15, 31, 63 s");
     assert_eq!(get(&o, "connect"), "ETIMEDOUT after 127 s");
+    // linux-3.10 has no linear timeouts: every SYN timeout doubles, and `retransmits_timed_out`
+    // gives up (2 << 6) - 1 = 127 s after the first SYN with tcp_syn_retries=6.
+    let (o, _) = run("syn-retries", &[("client.profile", "linux-3.10")]);
+    assert_eq!(get(&o, "syn_times"), "0, 1, 3, 7, 15, 31, 63 s");
+    assert_eq!(get(&o, "connect"), "ETIMEDOUT after 127 s");
+    let (o, _) = run(
+        "syn-retries",
+        &[
+            ("client.profile", "linux-3.10"),
+            ("client.tcp_syn_retries", "3"),
+        ],
+    );
+    assert_eq!(get(&o, "syn_times"), "0, 1, 3, 7 s");
+    assert_eq!(get(&o, "connect"), "ETIMEDOUT after 15 s");
+}
+
+#[test]
+fn a_profile_sets_defaults_under_the_knobs_whatever_the_order() {
+    let sc = scenario::find("isn-fixed").unwrap();
+    // The scenario's own `tcp_timestamps=0` and the reader's knob, given before the profile,
+    // land on top of the profile's defaults.
+    let mut p = sc.params(1);
+    sc.set_all(
+        &mut p,
+        &[
+            ("server.tcp_synack_retries", "2"),
+            ("server.tcp_tw_recycle", "1"),
+            ("server.profile", "linux-3.10"),
+        ],
+    )
+    .unwrap();
+    let server = &p.hosts[1];
+    assert_eq!(server.profile.name(), "linux-3.10");
+    assert_eq!(server.sysctl.tcp_synack_retries, 2);
+    assert_eq!(server.sysctl.tcp_tw_recycle, 1);
+    assert_eq!(server.sysctl.tcp_timestamps, 0);
+    assert_eq!(server.sysctl.somaxconn, 128);
+    assert_eq!(server.sysctl.ip_local_port_range, (32768, 61000));
+    assert_eq!(p.hosts[0].profile.name(), "linux-6.18");
+    assert_eq!(p.hosts[0].sysctl.tcp_synack_retries, 5);
+    // A knob the host's profile lacks is an error naming the profile, both ways.
+    let mut p = sc.params(1);
+    let e = sc.set(&mut p, "server.tcp_tw_recycle", "1").unwrap_err();
+    assert!(
+        e.to_string().contains("does not exist on linux-6.18"),
+        "{e}"
+    );
+    sc.set(&mut p, "server.profile", "linux-3.10").unwrap();
+    let e = sc
+        .set(&mut p, "server.tcp_syn_linear_timeouts", "4")
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("does not exist on linux-3.10"),
+        "{e}"
+    );
+    // Both hosts: the 6.18 client lacks it.
+    let e = sc.set_all(&mut p, &[("tcp_tw_recycle", "1")]).unwrap_err();
+    assert!(e.to_string().contains("linux-6.18"), "{e}");
 }
 
 #[test]

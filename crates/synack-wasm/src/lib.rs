@@ -231,13 +231,14 @@ fn apply_settings(sc: &Scenario, p: &mut Params, set: &str) -> Result<(), JsErro
     if set.len() > MAX_SET_LEN {
         return Err(problem(PageProblem::TooLong { max: MAX_SET_LEN }));
     }
+    let mut pairs = Vec::new();
     for part in set.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let Some((name, value)) = part.split_once('=') else {
             return Err(problem(PageProblem::NotNameValue { value: part.into() }));
         };
-        sc.set(p, name.trim(), value.trim()).map_err(problem)?;
+        pairs.push((name.trim(), value.trim()));
     }
-    Ok(())
+    sc.set_all(p, &pairs).map_err(problem)
 }
 
 fn parse_seed(seed: &str) -> Result<u64, JsError> {

@@ -915,7 +915,8 @@ impl Scenario {
         p
     }
 
-    /// Applies `--set [HOST.]NAME=VALUE`.
+    /// Applies `--set [HOST.]NAME=VALUE`. A `profile` resets the host's sysctls to that
+    /// profile's defaults and the scenario's own: set it first, or use `set_all`.
     pub fn set(&self, p: &mut Params, name: &str, value: &str) -> Result<(), ConfigError> {
         let (host, name) = match name.split_once('.') {
             Some((h, n)) if HOST_NAMES.contains(&h) => (Some(h), n),
@@ -936,11 +937,27 @@ impl Scenario {
             None => (0..p.hosts.len()).collect(),
         };
         if name == "profile" {
+            // The new profile's defaults, then the scenario's own sysctls for this host again
+            // (those the profile has: `server.tcp_tw_recycle=1` of a story told on linux-3.10
+            // does not stop the reader from trying linux-6.18). The reader's knobs go on top:
+            // `set_all` applies profiles before anything else.
             let profile = Profile::parse(value)?;
             for i in targets {
-                if let Some(h) = p.hosts.get_mut(i) {
-                    h.profile = profile;
-                    h.sysctl = profile.defaults();
+                let Some(h) = p.hosts.get_mut(i) else {
+                    continue;
+                };
+                h.profile = profile;
+                h.sysctl = profile.defaults();
+                for (name, value) in self.sysctls {
+                    let knob = match name.split_once('.') {
+                        Some((host, n)) if HOST_NAMES.contains(&host) => {
+                            (HOST_NAMES.get(i) == Some(&host)).then_some(n)
+                        }
+                        _ => Some(*name),
+                    };
+                    if let Some(Ok(knob)) = knob.map(|n| find_knob(n, profile)) {
+                        knob.set(&mut h.sysctl, value)?;
+                    }
                 }
             }
             return Ok(());
@@ -992,6 +1009,19 @@ impl Scenario {
                 other => other,
             })?;
             knob.set(&mut h.sysctl, value)?;
+        }
+        Ok(())
+    }
+
+    /// Applies several `--set [HOST.]NAME=VALUE` settings: the profiles first, so that a knob
+    /// only a host's new profile has may come before the profile that brings it.
+    pub fn set_all(&self, p: &mut Params, pairs: &[(&str, &str)]) -> Result<(), ConfigError> {
+        for profiles in [true, false] {
+            for (name, value) in pairs {
+                if name.ends_with("profile") == profiles {
+                    self.set(p, name, value)?;
+                }
+            }
         }
         Ok(())
     }
@@ -1183,5 +1213,57 @@ fn push_outcome(s: &mut String, outcome: &[Fact]) {
     s.push_str("outcome:\n");
     for f in outcome {
         s.push_str(&format!("  {}: {}\n", f.key, f.value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)] // tests may fail loudly
+
+    use super::*;
+
+    /// A story told on a linux-3.10 server with `tcp_tw_recycle` (as `tw-recycle-nat` will be).
+    fn recycling_server() -> Scenario {
+        let handshake = find("handshake").unwrap();
+        Scenario {
+            id: "recycling-server",
+            summary: "",
+            settings: &[],
+            until: Duration::from_secs(1),
+            sysctls: &[
+                ("server.profile", "linux-3.10"),
+                ("server.tcp_tw_recycle", "1"),
+                ("tcp_timestamps", "1"),
+            ],
+            build: handshake.build,
+            outcome: handshake.outcome,
+        }
+    }
+
+    // A scenario's own per-host sysctls and profile land on their host, survive the reader's
+    // profile for that host when it has them, and do not stop a profile that lacks them.
+    #[test]
+    fn scenario_sysctls_follow_the_hosts_profile() {
+        let sc = recycling_server();
+        let p = sc.params(1);
+        assert_eq!(p.hosts[1].profile, Profile::Linux3_10);
+        assert_eq!(p.hosts[1].sysctl.tcp_tw_recycle, 1);
+        assert_eq!(p.hosts[0].profile, Profile::Linux6_18);
+        let mut q = sc.params(1);
+        sc.set_all(
+            &mut q,
+            &[
+                ("server.profile", "linux-3.10"),
+                ("client.profile", "linux-3.10"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(q.hosts[1].sysctl.tcp_tw_recycle, 1);
+        assert_eq!(q.hosts[0].sysctl.tcp_tw_recycle, 0);
+        let mut r = sc.params(1);
+        sc.set_all(&mut r, &[("server.profile", "linux-6.18")])
+            .unwrap();
+        assert_eq!(r.hosts[1].profile, Profile::Linux6_18);
+        assert_eq!(r.hosts[1].sysctl.tcp_tw_recycle, 0);
     }
 }

@@ -4,6 +4,7 @@
 
 use super::input::fresh_tcb;
 use super::{Conn, Host, Listener, PortOwner, Sock, State};
+use crate::config::Profile;
 use crate::counters::Counter;
 use crate::seq::SeqNum;
 use crate::slab::Key;
@@ -343,8 +344,17 @@ impl Host {
         if self.bind_conflict(key, local, true) {
             return err(Errno::EADDRINUSE);
         }
+        let mut listener = Listener::new(backlog);
+        if self.cfg.profile == Profile::Linux3_10 {
+            // `inet_csk_listen_start` -> `reqsk_queue_alloc` (net/core/request_sock.c, 3.10).
+            let entries = backlog
+                .min(self.cfg.sysctl.tcp_max_syn_backlog)
+                .max(8)
+                .saturating_add(1);
+            listener.syn_table = entries.checked_next_power_of_two().unwrap_or(1 << 31);
+        }
         if let Some(s) = self.socks.get_mut(key) {
-            s.listener = Some(Listener::new(backlog));
+            s.listener = Some(listener);
         }
         self.set_state(key, State::Listen);
         self.listeners.entry(local.port).or_default().push(key);
@@ -412,8 +422,10 @@ impl Host {
     }
 
     /// `secure_tcp_ts_off`: the TSval offset for an address pair (`tcp_timestamps=1`), none for 2.
+    /// linux-3.10 has no such offset: `tp->tsoffset` is 0 unless set by `TCP_TIMESTAMP` (repair
+    /// mode), and every connection reads the host's `tcp_time_stamp` (`tcp_v4_connect`).
     pub(super) fn ts_offset(&self, local: Ipv4, remote: Ipv4) -> u32 {
-        if self.cfg.sysctl.tcp_timestamps != 1 {
+        if self.cfg.sysctl.tcp_timestamps != 1 || self.cfg.profile == Profile::Linux3_10 {
             return 0;
         }
         let mut h = SipHasher24::new_with_keys(self.secrets.ts.0, self.secrets.ts.1);
@@ -430,8 +442,14 @@ impl Host {
         let Some(tw) = self.time_waits.get(twk) else {
             return true;
         };
-        if tw.ts_recent_stamp().is_none() {
+        let Some(stamp) = tw.ts_recent_stamp() else {
             return false;
+        };
+        if self.cfg.profile == Profile::Linux3_10 {
+            // `tcp_twsk_unique` (3.10): the peer's last timestamp arrived more than 1 s ago, in
+            // whole seconds: `get_seconds() - tcptw->tw_ts_recent_stamp > 1`.
+            let age = self.get_seconds().wrapping_sub(Host::seconds_at(stamp));
+            return bound || (self.cfg.sysctl.tcp_tw_reuse != 0 && age > 1);
         }
         let reuse = match self.cfg.sysctl.tcp_tw_reuse {
             2 => tw.local.ip.is_loopback() || tw.remote.ip.is_loopback(),

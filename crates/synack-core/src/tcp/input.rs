@@ -171,14 +171,21 @@ impl Host {
         let Some(l) = self.socks.get(lkey).and_then(|s| s.listener.as_ref()) else {
             return;
         };
-        let (syn_queue, backlog) = (l.syn_queue, l.backlog);
-        let cookies = self.cfg.sysctl.tcp_syncookies;
+        let syn_queue = l.syn_queue;
+        let queue_full = l.syn_queue_is_full();
+        let mut cookies = self.cfg.sysctl.tcp_syncookies;
+        if cookies == 2 && self.cfg.profile == crate::config::Profile::Linux3_10 {
+            // No "always" before 3.12: 3.10 reads the sysctl as a boolean
+            // (`tcp_syn_flood_action`).
+            mark!(syncookies_2_is_1_on_3_10);
+            cookies = 1;
+        }
         // A SYN that reuses a TIME-WAIT 4-tuple skips the SYN queue's checks ("TW buckets are
         // converted to open requests without limitations").
         let mut want_cookie = false;
-        if tw_isn.is_none() && (cookies == 2 || syn_queue > backlog) {
-            // `inet_csk_reqsk_queue_is_full` (full when the length exceeds the backlog) or
-            // `tcp_syncookies=2`: `tcp_syn_flood_action` answers with a cookie, or drops.
+        if tw_isn.is_none() && (cookies == 2 || queue_full) {
+            // `inet_csk_reqsk_queue_is_full` or `tcp_syncookies=2`: `tcp_syn_flood_action`
+            // answers with a cookie, or drops.
             if cookies == 0 {
                 mark!(syn_queue_full_drop);
                 self.count(Counter::ReqQFullDrop);
@@ -194,18 +201,54 @@ impl Host {
             self.count(Counter::ReqQFullDoCookies);
             want_cookie = true;
         }
-        // `sk_acceptq_is_full`, cookie or not.
-        if self.accept_queue_full(lkey) {
+        // `sk_acceptq_is_full`, cookie or not. linux-3.10 drops only while more than one
+        // request in the SYN queue is young ("If we have already queued enough of warm entries
+        // in syn queue, drop request": `inet_csk_reqsk_queue_young(sk) > 1`,
+        // `tcp_v4_conn_request`).
+        let young = self
+            .socks
+            .get(lkey)
+            .and_then(|s| s.listener.as_ref())
+            .map_or(0, |l| l.young);
+        let v3_10 = self.cfg.profile == crate::config::Profile::Linux3_10;
+        if self.accept_queue_full(lkey) && v3_10 && young <= 1 {
+            mark!(accept_queue_full_syn_admitted_3_10);
+        } else if self.accept_queue_full(lkey) {
             mark!(accept_queue_full_syn_drop);
             self.count(Counter::ListenOverflows);
             self.count(Counter::ListenDrops);
             self.discard(Discard::AcceptQueueFullSyn);
             return;
         }
+        // linux-3.10 with `tcp_tw_recycle` ("VJ's idea"): a SYN with a timestamp, not reusing a
+        // TIME-WAIT, is dropped when the peer's TSval cached at its last connection's close is
+        // newer and recent (`tcp_v4_conn_request`, `tcp_peer_is_proven(req, dst, true)`),
+        // counted in TcpExtPAWSPassive and, on the way out (`drop_and_release`), ListenDrops.
+        let syn_tsval = self.syn_options(seg).ts.map(|(tsval, _)| tsval);
+        let recycle_check = !want_cookie && tw_isn.is_none() && self.tw_recycle();
+        let recycle_tsval = syn_tsval.filter(|_| recycle_check);
+        if let Some(tsval) = recycle_tsval {
+            if let Some((cached, age_s)) = self.peer_paws_reject(seg.dst.ip, seg.src.ip, tsval) {
+                mark!(tw_recycle_syn_rejected);
+                self.emit(EventKind::PeerPawsReject {
+                    peer: seg.src.ip,
+                    cached,
+                    age_s,
+                    tsval,
+                });
+                self.count(Counter::PawsPassive);
+                self.count(Counter::ListenDrops);
+                self.discard(Discard::PawsPassive);
+                return;
+            }
+            mark!(tw_recycle_syn_passes);
+        }
         // Without cookies, the last quarter of `tcp_max_syn_backlog` is kept for peers proven
-        // alive: ones the TCP metrics cache holds an RTT for (`tcp_peer_is_proven`).
+        // alive: ones the TCP metrics cache holds an RTT for (`tcp_peer_is_proven`). On 3.10 this
+        // is the `else` of the recycle check above.
         let max_syn_backlog = i64::from(self.cfg.sysctl.tcp_max_syn_backlog);
         if !want_cookie
+            && recycle_tsval.is_none()
             && tw_isn.is_none()
             && cookies == 0
             && max_syn_backlog - i64::from(syn_queue) < (max_syn_backlog >> 2)
@@ -305,7 +348,7 @@ impl Host {
                 },
             )
         } else {
-            self.now.millis() as u32
+            self.tsval(0)
         };
         let synack = super::output::synack_segment(&req, tsval_base);
         self.transmit(synack, SendCause::SynAckCookie);
@@ -355,11 +398,13 @@ impl Host {
             .is_none_or(|l| u32::try_from(l.accept_queue.len()).unwrap_or(u32::MAX) > l.backlog)
     }
 
-    /// `tcp_peer_is_proven`: the TCP metrics cache holds an RTT for this pair of addresses.
+    /// `tcp_peer_is_proven` (without its PAWS check): the TCP metrics cache holds an RTT for this
+    /// pair of addresses; linux-3.10 also wants a timestamp stamp there (`tcpm_ts_stamp`).
     fn peer_is_proven(&self, local: crate::wire::Ipv4, remote: crate::wire::Ipv4) -> bool {
+        let v3_10 = self.cfg.profile == crate::config::Profile::Linux3_10;
         self.metrics
             .get(&(local, remote))
-            .is_some_and(|rtt| *rtt > 0)
+            .is_some_and(|m| m.rtt_us > 0 && (!v3_10 || m.ts_stamp != 0))
     }
 
     /// `tcp_update_metrics` (called by `tcp_time_wait` and in LAST-ACK): save the connection's
@@ -372,12 +417,14 @@ impl Host {
         let t = &s.tcb;
         let pair = (local.ip, remote.ip);
         if t.backoff != 0 || t.srtt_us == 0 {
-            if let Some(rtt) = self.metrics.get_mut(&pair) {
-                *rtt = 0;
+            if let Some(m) = self.metrics.get_mut(&pair) {
+                m.rtt_us = 0;
             }
         } else {
             let srtt = t.srtt_us;
-            self.metrics.insert(pair, srtt);
+            if let Some(m) = self.metrics_entry(pair) {
+                m.rtt_us = srtt;
+            }
         }
     }
 
@@ -1630,8 +1677,17 @@ impl Host {
 
     /// `tcp_time_wait`: hand the 4-tuple to a TIME-WAIT (or FIN-WAIT-2) mini socket and close
     /// the full one. TIME-WAIT lasts `TCP_TIMEWAIT_LEN`; an orphan's FIN-WAIT-2 lasts
-    /// `tcp_fin_timeout`, at least 3.5 RTO.
+    /// `tcp_fin_timeout`, at least 3.5 RTO. linux-3.10 with `tcp_tw_recycle`, when the connection
+    /// saw timestamps: `tcp_remember_stamp` first, and if it finds (or makes) the peer's record,
+    /// TIME-WAIT lasts 3.5 RTO (`tw_timeout = rto`).
     pub(super) fn time_wait(&mut self, key: Key, state: State, timeout: Duration) {
+        // linux-3.10 remembers the stamp before `tcp_update_metrics` (at the end of
+        // `tcp_time_wait`); 6.18 updates the metrics first. Either way the RTT and the stamp
+        // land in the same record.
+        let recycle_ok = match self.sock_peer_stamp(key).filter(|_| self.tw_recycle()) {
+            Some(stamp) => self.remember_stamp(stamp, true),
+            None => false,
+        };
         self.update_metrics(key);
         let Some(s) = self.socks.get(key) else { return };
         let (Some(local), Some(remote)) = (s.local, s.remote) else {
@@ -1647,11 +1703,17 @@ impl Host {
             return;
         }
         let t = &s.tcb;
+        // `(icsk->icsk_rto << 2) - (icsk->icsk_rto >> 1)`: 3.5 RTO.
         let rto = self.clock.to_duration((t.rto << 2) - (t.rto >> 1));
-        let timeout = if state == State::TimeWait {
-            Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS)
-        } else {
-            timeout.max(rto)
+        let timewait_len = Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS);
+        let tw_timeout = if recycle_ok { rto } else { timewait_len };
+        let timeout = match state {
+            State::TimeWait if recycle_ok => {
+                mark!(tw_recycle_short_time_wait);
+                rto
+            }
+            State::TimeWait => timewait_len,
+            _ => timeout.max(rto),
         };
         let mut tw = super::TimeWait {
             local,
@@ -1668,6 +1730,7 @@ impl Host {
             created_ms: super::ms32(self.now),
             deadline: self.now,
             last_oow_ack: 0,
+            tw_timeout_ms: u32::try_from(tw_timeout.millis()).unwrap_or(u32::MAX),
         };
         tw.set_ts_recent_stamp(if t.tstamp_ok { t.ts_recent_stamp } else { None });
         let from = s.state;
@@ -1805,6 +1868,26 @@ impl Listener {
         Listener {
             backlog,
             ..Listener::default()
+        }
+    }
+
+    /// `inet_csk_reqsk_queue_is_full`. linux-6.18: the length exceeds the backlog. linux-3.10:
+    /// `qlen >> max_qlen_log`, so the queue is full once it holds as many requests as its table
+    /// has entries (include/net/request_sock.h, `reqsk_queue_is_full`).
+    pub(super) fn syn_queue_is_full(&self) -> bool {
+        if self.syn_table != 0 {
+            mark!(syn_queue_full_3_10_table);
+            return self.syn_queue >= self.syn_table;
+        }
+        self.syn_queue > self.backlog
+    }
+
+    /// The longest SYN queue that is not full (the page's gauge).
+    pub(super) fn syn_limit(&self) -> u32 {
+        if self.syn_table != 0 {
+            self.syn_table - 1
+        } else {
+            self.backlog
         }
     }
 }

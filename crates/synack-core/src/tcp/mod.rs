@@ -24,6 +24,7 @@ mod ports;
 mod syncookies;
 mod timers;
 mod timewait;
+mod v3_10;
 mod view;
 
 #[cfg(test)]
@@ -73,6 +74,8 @@ pub const TCP_RMEM_DEFAULT: u32 = 131_072;
 pub const TCP_RMEM_MAX: u32 = 32 << 20;
 /// `TCP_INIT_CWND`.
 pub const TCP_INIT_CWND: u32 = 10;
+/// `INITIAL_JIFFIES` of linux-3.10 at HZ 1000: `(unsigned int)(-300 * HZ)`.
+pub const INITIAL_JIFFIES_3_10: u32 = 0u32.wrapping_sub(300 * 1000);
 /// Bytes of the aligned timestamp option (`TCPOLEN_TSTAMP_ALIGNED`).
 pub const TCPOLEN_TSTAMP_ALIGNED: u16 = 12;
 
@@ -191,6 +194,10 @@ struct Listener {
     syn_queue: u32,
     /// Requests whose timer has not expired yet (`reqsk_queue_len_young`).
     young: u32,
+    /// linux-3.10's SYN table size, fixed by the first `listen()` (`reqsk_queue_alloc`:
+    /// `roundup_pow_of_two(max(8, min(backlog, tcp_max_syn_backlog)) + 1)`, whose log2 is
+    /// `max_qlen_log`); 0 on linux-6.18, whose SYN queue is measured against the backlog.
+    syn_table: u32,
     /// When the SYN queue last overflowed into cookies, in jiffies (the listener's
     /// `rx_opt.ts_recent_stamp`, `tcp_synq_overflow`): cookie ACKs are only checked for two
     /// minutes after it.
@@ -369,6 +376,38 @@ struct TimeWait {
     rcv_wscale: u8,
     /// Inherited `SO_REUSEADDR` (`tw_reuse`).
     reuseaddr: bool,
+    /// linux-3.10's `tw_timeout`: 3.5 RTO when `tcp_tw_recycle` remembered the peer's
+    /// timestamp as the connection closed (`tcp_time_wait`), else `TCP_TIMEWAIT_LEN`; what an
+    /// orphan's FIN-WAIT-2 waits once the peer's FIN arrives. In ms (the record stays 64 B).
+    tw_timeout_ms: u32,
+}
+
+/// What the TCP metrics cache (`tcp_metrics_block`) remembers of one peer.
+#[derive(Clone, Copy, Debug, Default)]
+struct PeerMetrics {
+    /// The smoothed RTT in µs (`TCP_METRIC_RTT`); 0 when reset.
+    rtt_us: u64,
+    /// linux-3.10: the peer's last TSval seen as a connection closed (`tcpm_ts`).
+    ts: u32,
+    /// linux-3.10: when that TSval was received, in `get_seconds()` (`tcpm_ts_stamp`); 0 none.
+    ts_stamp: u32,
+}
+
+/// Records the TCP metrics cache holds, one per peer address: Linux's table has 8192 or 16384
+/// slots (`tcp_net_metrics_init`), each a chain of at most `TCP_METRICS_RECLAIM_DEPTH` (5).
+const TCP_METRICS_MAX: usize = 16 * 1024;
+
+/// `get_seconds()` at boot. It is the wall clock, whose phase at boot no kernel rule depends on;
+/// a fixed value keeps runs deterministic and makes an empty record's stamp of 0 read, as on a
+/// real machine, as older than `TCP_PAWS_MSL`.
+const WALL_SECONDS_AT_BOOT: u32 = 1_400_000_000;
+
+/// linux-3.10's TIME-WAIT death row (`inet_timewait_death_row`, net/ipv4/inet_timewait_sock.c):
+/// when its hangman timer (`inet_twdr_hangman`, every `TCP_TIMEWAIT_LEN / INET_TWDR_TWKILL_SLOTS`
+/// = 7.5 s) was started, which it is when an entry arrives on an empty row.
+#[derive(Clone, Copy, Debug, Default)]
+struct DeathRow {
+    hangman_started_at: Instant,
 }
 
 // The TIME-WAIT record's size is a budget (DESIGN.md: 100,000 connections stay cheap).
@@ -514,9 +553,17 @@ pub struct Host {
     over_limit: bool,
     /// ISNs drawn so far by `IsnStrategy::Random` (the input of its keyed hash).
     isn_draws: u64,
-    /// The TCP metrics cache's RTTs (`tcp_metrics`), by (local, peer) address, in µs; 0 when reset.
-    /// A peer with an RTT here is "proven" (`tcp_peer_is_proven`).
-    metrics: BTreeMap<(Ipv4, Ipv4), u64>,
+    /// The TCP metrics cache (`tcp_metrics`), by (local, peer) address (linux-3.10 keys it by the
+    /// peer alone; a host here has one address). A peer with an RTT here is "proven"
+    /// (`tcp_peer_is_proven`).
+    metrics: BTreeMap<(Ipv4, Ipv4), PeerMetrics>,
+    /// linux-3.10's TIME-WAIT death row.
+    death_row: DeathRow,
+    /// When the host (re)booted: linux-3.10's `jiffies` count from here.
+    booted_at: Instant,
+    /// linux-3.10's challenge-ACK budget for the host (`tcp_send_challenge_ack`'s static
+    /// `challenge_timestamp` in seconds of jiffies, and `challenge_count`).
+    challenge_acks: (u64, u32),
 }
 
 /// A socket as `ss -tan` lists it.
@@ -581,7 +628,17 @@ impl Host {
             over_limit: false,
             isn_draws: 0,
             metrics: BTreeMap::new(),
+            death_row: DeathRow::default(),
+            booted_at: Instant::ZERO,
+            challenge_acks: (0, 0),
         }
+    }
+
+    /// Tells a fresh host that it booted at `at` (a reboot in the middle of a run): clocks that
+    /// count from boot, such as linux-3.10's TSval, start there.
+    pub fn booted(&mut self, at: Instant) {
+        self.booted_at = at;
+        self.now = self.now.max(at);
     }
 
     /// The host's index in its run.
@@ -725,10 +782,33 @@ impl Host {
         self.emit(EventKind::State { conn, from, to });
     }
 
-    /// The TCP clock in milliseconds plus an offset: a TSval (`tcp_clock_ts` + `tsoffset`).
+    /// A TSval: the host's TCP timestamp clock plus a connection's offset. The one place where
+    /// TSvals are computed.
+    ///
+    /// linux-6.18: `tcp_clock_ts` (milliseconds since boot) + `tsoffset` (`secure_tcp_ts_off`).
+    /// linux-3.10: `tcp_time_stamp`, `(__u32)(jiffies)` (include/net/tcp.h), one clock per host at
+    /// HZ 1000 with no per-connection offset; `jiffies` starts at `INITIAL_JIFFIES`, -300 s
+    /// (include/linux/jiffies.h), so a 3.10 host's TSvals wrap 5 minutes after boot.
     fn tsval(&self, tsoffset: u32) -> u32 {
         // Truncation to 32 bits is the TSval's wrap-around (RFC 7323 §5.4).
-        (self.now.millis() as u32).wrapping_add(tsoffset)
+        let clock = match self.cfg.profile {
+            Profile::Linux6_18 => self.now.millis() as u32,
+            Profile::Linux3_10 => {
+                let since_boot = Instant::ZERO + (self.now - self.booted_at);
+                (self.clock.jiffies(since_boot) as u32).wrapping_add(INITIAL_JIFFIES_3_10)
+            }
+        };
+        clock.wrapping_add(tsoffset)
+    }
+
+    /// `get_seconds()`: the wall clock in whole seconds (linux-3.10's timestamp stamps).
+    fn get_seconds(&self) -> u32 {
+        WALL_SECONDS_AT_BOOT.wrapping_add((self.now.micros() / 1_000_000) as u32)
+    }
+
+    /// An instant in `get_seconds()`.
+    fn seconds_at(at: Instant) -> u32 {
+        WALL_SECONDS_AT_BOOT.wrapping_add((at.micros() / 1_000_000) as u32)
     }
 
     fn check_limit(&mut self) -> bool {

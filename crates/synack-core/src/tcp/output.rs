@@ -207,7 +207,7 @@ impl Host {
         flags: Flags,
         payload: Vec<u8>,
     ) -> Option<Segment> {
-        let tsval_base = self.now.millis() as u32;
+        let tsval_base = self.tsval(0);
         let s = self.socks.get_mut(key)?;
         let (local, remote) = (s.local?, s.remote?);
         let window = s.tcb.select_window();
@@ -259,9 +259,15 @@ impl Host {
         }
     }
 
-    /// `tcp_send_challenge_ack` (RFC 5961): one per `tcp_invalid_ratelimit` per socket.
+    /// `tcp_send_challenge_ack` (RFC 5961): one per `tcp_invalid_ratelimit` per socket; on
+    /// linux-3.10, 100 per second for the whole host, silently beyond.
     pub(super) fn send_challenge_ack(&mut self, key: Key) {
-        if self.oow_rate_limited_sock(key, None, Counter::AckSkippedChallenge) {
+        if self.cfg.profile == crate::config::Profile::Linux3_10 {
+            if !self.challenge_ack_budget() {
+                mark!(challenge_ack_host_limit);
+                return;
+            }
+        } else if self.oow_rate_limited_sock(key, None, Counter::AckSkippedChallenge) {
             return;
         }
         self.count(Counter::ChallengeAck);
@@ -340,7 +346,7 @@ impl Host {
     /// The SYN (or, in simultaneous open, the SYN-ACK) of a full socket: `tcp_connect`,
     /// `tcp_send_synack`. Same ISN on every retransmission.
     pub(super) fn send_syn(&mut self, key: Key, cause: SendCause) {
-        let tsval_base = self.now.millis() as u32;
+        let tsval_base = self.tsval(0);
         let sysctl = self.cfg.sysctl.clone();
         let Some(s) = self.socks.get_mut(key) else {
             return;
@@ -374,7 +380,7 @@ impl Host {
 
     /// `tcp_v4_send_synack` / `tcp_make_synack`: the listener's answer for a request.
     pub(super) fn send_synack(&mut self, key: Key, retransmission: bool) {
-        let tsval_base = self.now.millis() as u32;
+        let tsval_base = self.tsval(0);
         let now = self.now;
         let Some(r) = self.requests.get_mut(key) else {
             return;

@@ -2750,6 +2750,7 @@ fn mini_socket(h: &mut TestHost, remote: Endpoint, substate: State) -> crate::sl
         substate,
         rcv_wscale: 0,
         reuseaddr: false,
+        tw_timeout_ms: 60_000,
     };
     let key = h.host.time_waits.insert(tw);
     h.host.ehash_insert(LOCAL_END, remote, Conn::TimeWait(key));
@@ -2793,3 +2794,4 @@ fn time_wait_timers_of_60_s_queue_in_a_fifo_and_other_spans_in_the_heap() {
         ]
     );
 }
+mod v3_10;

@@ -139,6 +139,9 @@ impl Host {
 
     /// Schedules (or re-schedules) a TIME-WAIT entry's end (`inet_twsk_reschedule`).
     pub(super) fn schedule_time_wait(&mut self, key: Key, timeout: Duration) {
+        // linux-3.10 ends entries on its death row's slots (`inet_twsk_schedule`).
+        let others = self.time_waits.len().saturating_sub(1);
+        let timeout = self.death_row_timeout(timeout, others);
         let at = self.clock.expiry(self.now, self.clock.to_jiffies(timeout));
         let Some(tw) = self.time_waits.get_mut(key) else {
             return;
@@ -250,18 +253,25 @@ impl Host {
             return;
         };
         let num_timeout = req.num_timeout;
-        let (qlen, young, backlog) = self
+        let (qlen, young, backlog, table) = self
             .socks
             .get(req.listener)
             .and_then(|s| s.listener.as_ref())
-            .map_or((0, 0, 0), |l| {
+            .map_or((0, 0, 0, 0), |l| {
                 (
                     u64::from(l.syn_queue),
                     u64::from(l.young),
                     u64::from(l.backlog),
+                    u64::from(l.syn_table),
                 )
             });
-        if (qlen << 1) > backlog.max(8) {
+        // linux-3.10 (`inet_csk_reqsk_queue_prune`): `qlen >> (max_qlen_log - 1)`, half the table.
+        let crowded = if table != 0 {
+            qlen >= table / 2
+        } else {
+            (qlen << 1) > backlog.max(8)
+        };
+        if crowded {
             let mut young = young.saturating_mul(2);
             while max_retries > 2 {
                 if qlen < young {

@@ -140,7 +140,28 @@ impl Host {
                 from: State::FinWait2,
                 to: State::TimeWait,
             });
-            self.schedule_time_wait(key, Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS));
+            // linux-3.10 with `tcp_tw_recycle`: `tcp_tw_remember_stamp` (an existing record only)
+            // lets the entry end after `tw_timeout`, 3.5 RTO when `tcp_time_wait` remembered.
+            let stamp = self
+                .time_waits
+                .get(key)
+                .filter(|_| self.tw_recycle())
+                .and_then(|t| {
+                    Some(super::v3_10::PeerStamp {
+                        local: t.local.ip,
+                        remote: t.remote.ip,
+                        ts_recent: t.ts_recent,
+                        ts_recent_stamp: Host::seconds_at(t.ts_recent_stamp()?),
+                    })
+                });
+            let timeout = match stamp {
+                Some(stamp) if self.remember_stamp(stamp, false) => {
+                    mark!(tw_recycle_fin_wait_2_remembered);
+                    Duration::from_millis(u64::from(tw.tw_timeout_ms))
+                }
+                _ => Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS),
+            };
+            self.schedule_time_wait(key, timeout);
             return Verdict::Ack;
         }
         // Real TIME-WAIT. An in-window segment may only be a bare ACK or a RST.
@@ -154,7 +175,13 @@ impl Host {
                 }
                 mark!(time_wait_rst_rfc1337_ignored);
                 self.discard(Discard::TimeWaitRstIgnored);
-            } else {
+            }
+            // linux-3.10 restarts the timer for the RST too (the `inet_twsk_schedule` after the
+            // `if (th->rst)` block of `tcp_timewait_state_process`); 6.18 only for an ACK.
+            if !seg.flags.rst() || self.cfg.profile == crate::config::Profile::Linux3_10 {
+                if seg.flags.rst() {
+                    mark!(time_wait_rst_rfc1337_restarts_3_10);
+                }
                 self.schedule_time_wait(key, Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS));
             }
             if let (Some((tsval, _)), Some(t)) = (seg_ts, self.time_waits.get_mut(key)) {

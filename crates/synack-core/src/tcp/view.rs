@@ -129,7 +129,7 @@ impl Host {
                 timers,
                 queues: s.listener.as_ref().map(|l| QueueView {
                     syn_queue: l.syn_queue,
-                    syn_limit: l.backlog,
+                    syn_limit: l.syn_limit(),
                     accept_queue: u32::try_from(l.accept_queue.len()).unwrap_or(u32::MAX),
                     accept_limit: l.backlog,
                 }),
