@@ -125,6 +125,8 @@ pub enum LossReason {
     HostDown,
     /// The router held it longer than its MSL and dropped it.
     Expired,
+    /// A NAT has no mapping for it (inbound), or no free port for it (outbound).
+    NoMapping,
 }
 
 /// Why a host's TCP discarded a segment it received.
@@ -395,6 +397,32 @@ pub enum EventKind {
         /// The copy's number.
         copy: SegId,
     },
+    /// A NAT rewrote a segment: `seg` is it after the translation (the public source going out,
+    /// the host's own address coming in).
+    Translated {
+        /// The segment.
+        id: SegId,
+        /// The segment as the NAT passed it on.
+        seg: Segment,
+    },
+    /// A NAT made a mapping: the connection from `inside` to `remote` leaves as `public`.
+    NatMapped {
+        /// The host's address and port.
+        inside: Endpoint,
+        /// The public address and port.
+        public: Endpoint,
+        /// The peer.
+        remote: Endpoint,
+    },
+    /// A NAT's mapping expired: its public port is free again.
+    NatExpired {
+        /// The host's address and port.
+        inside: Endpoint,
+        /// The public address and port.
+        public: Endpoint,
+        /// The peer.
+        remote: Endpoint,
+    },
     /// The host crashed: every socket, request, TIME-WAIT entry and timer is gone, and nothing
     /// was sent about it.
     Crashed,
@@ -427,6 +455,7 @@ impl fmt::Display for EventKind {
                 LossReason::Expired => {
                     write!(f, "{id} dropped by the router: held longer than its MSL")
                 }
+                LossReason::NoMapping => write!(f, "{id} dropped by the NAT: no mapping for it"),
             },
             EventKind::Discarded { id, reason } => {
                 write!(f, "{id} discarded: {reason}  [{}]", reason.cite())
@@ -477,6 +506,19 @@ impl fmt::Display for EventKind {
             EventKind::Duplicated { id, copy } => {
                 write!(f, "{id} duplicated by the network as {copy}")
             }
+            EventKind::Translated { id, seg } => {
+                write!(f, "{id} rewritten by the NAT: {} > {}", seg.src, seg.dst)
+            }
+            EventKind::NatMapped {
+                inside,
+                public,
+                remote,
+            } => write!(f, "NAT maps {inside} to {public} (for {remote})"),
+            EventKind::NatExpired {
+                inside,
+                public,
+                remote,
+            } => write!(f, "NAT mapping {inside} to {public} (for {remote}) expired"),
             EventKind::Crashed => write!(f, "host crashed: all TCP state lost, nothing sent"),
             EventKind::Restarted => write!(f, "host restarted with no sockets"),
         }

@@ -182,6 +182,7 @@ fn build(w: &World) -> Sim {
                     skip_time_wait: false,
                     max_sockets: 1000,
                     isn: w.isn,
+                    ts_clock: Default::default(),
                 },
                 threads: threads
                     .iter()
@@ -214,6 +215,7 @@ fn build(w: &World) -> Sim {
             until: Instant(300_000_000),
         },
         attack: None,
+        nat: None,
     })
 }
 

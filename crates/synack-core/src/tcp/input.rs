@@ -298,14 +298,14 @@ impl Host {
         let tsval_base = if req.tstamp_ok {
             mark!(syncookie_timestamp_options);
             syncookies::init_timestamp(
-                self.now.millis(),
+                self.ts_clock_ms(),
                 syncookies::CookieOptions {
                     wscale: req.wscale_ok.then_some(req.snd_wscale),
                     sack: req.sack_ok,
                 },
             )
         } else {
-            self.now.millis() as u32
+            self.ts_clock_ms() as u32
         };
         let synack = super::output::synack_segment(&req, tsval_base);
         self.transmit(synack, SendCause::SynAckCookie);

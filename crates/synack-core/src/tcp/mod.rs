@@ -423,6 +423,18 @@ pub struct HostConfig {
     pub max_sockets: usize,
     /// How initial sequence numbers are chosen.
     pub isn: IsnStrategy,
+    /// Its TSval clock's offset and drift (scenario settings, not sysctls).
+    pub ts_clock: TsClock,
+}
+
+/// A host's TSval clock against the simulated time: hosts booted at different times have
+/// different clocks, and a clock may run fast.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TsClock {
+    /// Milliseconds the clock is ahead of the simulated time (wraps at 2^32 like TSval).
+    pub offset_ms: u32,
+    /// Parts per million the clock runs fast.
+    pub drift_ppm: u32,
 }
 
 /// How a host picks initial sequence numbers. Linux has only `Rfc6528`; the others are the
@@ -674,10 +686,21 @@ impl Host {
         self.emit(EventKind::State { conn, from, to });
     }
 
+    /// The host's TSval clock in milliseconds (`tcp_clock_ts`, the time since boot), before a
+    /// connection's offset: the simulated time, run `ts_clock.drift_ppm` fast, plus the host's
+    /// `ts_clock.offset_ms` (how much longer it has been up: hosts behind one NAT differ here).
+    /// Every TSval the host sends comes from here.
+    pub(super) fn ts_clock_ms(&self) -> u64 {
+        let ms = self.now.millis();
+        let drift = ms.saturating_mul(u64::from(self.cfg.ts_clock.drift_ppm)) / 1_000_000;
+        ms.wrapping_add(drift)
+            .wrapping_add(u64::from(self.cfg.ts_clock.offset_ms))
+    }
+
     /// The TCP clock in milliseconds plus an offset: a TSval (`tcp_clock_ts` + `tsoffset`).
     fn tsval(&self, tsoffset: u32) -> u32 {
         // Truncation to 32 bits is the TSval's wrap-around (RFC 7323 §5.4).
-        (self.now.millis() as u32).wrapping_add(tsoffset)
+        (self.ts_clock_ms() as u32).wrapping_add(tsoffset)
     }
 
     fn check_limit(&mut self) -> bool {

@@ -207,7 +207,7 @@ impl Host {
         flags: Flags,
         payload: Vec<u8>,
     ) -> Option<Segment> {
-        let tsval_base = self.now.millis() as u32;
+        let tsval_base = self.ts_clock_ms() as u32;
         let s = self.socks.get_mut(key)?;
         let (local, remote) = (s.local?, s.remote?);
         let window = s.tcb.select_window();
@@ -340,7 +340,7 @@ impl Host {
     /// The SYN (or, in simultaneous open, the SYN-ACK) of a full socket: `tcp_connect`,
     /// `tcp_send_synack`. Same ISN on every retransmission.
     pub(super) fn send_syn(&mut self, key: Key, cause: SendCause) {
-        let tsval_base = self.now.millis() as u32;
+        let tsval_base = self.ts_clock_ms() as u32;
         let sysctl = self.cfg.sysctl.clone();
         let Some(s) = self.socks.get_mut(key) else {
             return;
@@ -374,7 +374,7 @@ impl Host {
 
     /// `tcp_v4_send_synack` / `tcp_make_synack`: the listener's answer for a request.
     pub(super) fn send_synack(&mut self, key: Key, retransmission: bool) {
-        let tsval_base = self.now.millis() as u32;
+        let tsval_base = self.ts_clock_ms() as u32;
         let now = self.now;
         let Some(r) = self.requests.get_mut(key) else {
             return;
