@@ -156,8 +156,8 @@ pub struct Scenario {
     pub settings: &'static [Setting],
     /// How long the run lasts.
     pub until: Duration,
-    /// Sysctls this scenario sets on every host before the reader's settings (its story needs
-    /// them: timestamps off, say).
+    /// Sysctls (and per-host settings) this scenario sets before the reader's settings, on every
+    /// host or, as `HOST.NAME`, on one (its story needs them: timestamps off, say).
     pub sysctls: &'static [(&'static str, &'static str)],
     build: fn(&Params) -> Build,
     outcome: fn(&Sim, &Params) -> Vec<Fact>,
@@ -721,6 +721,26 @@ pub const SCENARIOS: &[Scenario] = &[
         build: load::isn_predict_build,
         outcome: load::isn_predict_outcome,
     },
+    Scenario {
+        id: "nat-port-reuse",
+        hosts: behind_nat::NAT_HOSTS,
+        summary: "a NAT gives client B the public port of A's closed connection, still in the server's TIME-WAIT: B's older TSval fails PAWS, B answers the old ACK with a RST that ends the TIME-WAIT, and its next SYN connects",
+        settings: &[
+            behind_nat::NAT_PORTS,
+            behind_nat::NAT_TIMEOUT,
+            behind_nat::B_CONNECT,
+        ],
+        until: Duration::from_secs(55),
+        // The clients' TSval is their clock alone (tcp_timestamps=2: no per-connection
+        // `secure_tcp_ts_off`), and A has been up an hour longer than B: B's clock is behind.
+        sysctls: &[
+            ("a.tcp_timestamps", "2"),
+            ("b.tcp_timestamps", "2"),
+            ("a.nat_ts_offset_ms", "3600000"),
+        ],
+        build: behind_nat::port_reuse_build,
+        outcome: behind_nat::port_reuse_outcome,
+    },
 ];
 
 /// The client connects, both close: the client first (at 1 s), the server `close_delay_ms` after
@@ -864,6 +884,7 @@ fn close_facts(sim: &Sim) -> Vec<Fact> {
     ]
 }
 
+pub mod behind_nat;
 mod failures;
 mod load;
 pub use failures::FIXED_ISN;
