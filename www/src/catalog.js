@@ -22,6 +22,7 @@ export const featured = {
   'syn-flood': ['tcp_syncookies', 'syn_rate', 'backlog', 'tcp_max_syn_backlog', 'tcp_synack_retries'],
   'accept-overflow': ['tcp_abort_on_overflow', 'backlog'],
   'isn-predict': ['isn'],
+  'nat-port-reuse': ['nat_ts_offset_ms', 'nat_ports', 'nat_timeout_s', 'tcp_rfc1337'],
 };
 
 /** The scenario a page without `?scenario=` shows. */

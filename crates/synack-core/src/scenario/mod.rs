@@ -208,6 +208,18 @@ impl Params {
             .find(|(n, _)| *n == name)
             .map_or(0, |(_, v)| *v)
     }
+
+    /// A per-host setting's value on host `i`, for the settings whose value the host's
+    /// configuration holds as a number (the TSval clock's); `None` for the others.
+    pub fn host_setting(&self, i: usize, name: &str) -> Option<u64> {
+        let h = self.hosts.get(i)?;
+        match name {
+            "nat_ts_offset_ms" => Some(u64::from(h.ts_clock.offset_ms)),
+            "ts_drift_ppm" => Some(u64::from(h.ts_clock.drift_ppm)),
+            "skip_time_wait" => Some(u64::from(h.skip_time_wait)),
+            _ => None,
+        }
+    }
 }
 
 /// One fact of an outcome: a key and its value, in English.
