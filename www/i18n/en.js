@@ -209,7 +209,6 @@ export default {
     Crashed: '{host} crashes',
     Restarted: '{host} boots again',
     Translated: 'the NAT rewrites #{id}: {seg}',
-    NatMapped: 'the NAT maps {inside} to {public} (for {remote})',
     NatExpired: 'the NAT’s mapping of {inside} to {public} (for {remote}) expires',
   },
   // The chart of counts over time, for runs with many connections.
@@ -564,9 +563,9 @@ export default {
         server_paws_timewait: 'TcpExtPAWSTimewait',
         server_time_wait_reused: 'b’s SYN reused the TIME-WAIT',
         b_resets_sent: 'RSTs b sent',
-        b_connect: 'b’s connect()',
+        b_syns: 'SYNs b sent',
+        b_connected_after_s: 'b’s connect() returned after its first SYN (s)',
         server_time_wait_for_a_left: 'a’s TIME-WAIT left at the server',
-        a_connect: 'a’s connect()',
       },
     },
     'isn-predict': {

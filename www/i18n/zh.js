@@ -209,7 +209,6 @@ export default {
     Crashed: '{host} 崩溃',
     Restarted: '{host} 重新启动',
     Translated: 'NAT 改写 #{id}：{seg}',
-    NatMapped: 'NAT 把 {inside} 映射为 {public}（对端 {remote}）',
     NatExpired: 'NAT 对 {inside} 到 {public} 的映射（对端 {remote}）过期',
   },
   // 连接较多的运行：各项计数随时间的变化。
@@ -620,9 +619,9 @@ export default {
         server_paws_timewait: 'TcpExtPAWSTimewait',
         server_time_wait_reused: 'b 的 SYN 复用了 TIME-WAIT',
         b_resets_sent: 'b 发出的 RST 数',
-        b_connect: 'b 的 connect()',
+        b_syns: 'b 发出的 SYN 数',
+        b_connected_after_s: 'b 的 connect() 在第一个 SYN 之后多久返回（秒）',
         server_time_wait_for_a_left: '服务器上 a 的 TIME-WAIT 剩余',
-        a_connect: 'a 的 connect()',
       },
     },
     'isn-predict': {

@@ -13,13 +13,11 @@
 //! `nat-port-reuse`).
 //!
 //! The NAT is an entity like a host: it takes segments (`handle_outbound`, `handle_inbound`) and
-//! timeouts (`handle_timeout`), yields trace events (`poll_event`), and says when a mapping next
-//! expires (`poll_timeout`). Time passed in never goes backwards.
+//! timeouts (`handle_timeout`), yields the mappings that expired (`poll_expired`, traced), and says
+//! when a mapping next expires (`poll_timeout`). Time passed in never goes backwards.
 
 use crate::time::{Duration, Instant};
-use crate::trace::EventKind;
 use crate::wire::{Endpoint, Ipv4, Segment};
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -32,7 +30,8 @@ pub enum PortChoice {
     Sequential,
     /// A port drawn from the run's seed, skipping ports in use.
     Random,
-    /// The port of the mapping that expired first, if any has; otherwise as `Sequential`.
+    /// The port of an expired mapping (the earliest made), if one has expired; otherwise as
+    /// `Sequential`.
     Reuse,
 }
 
@@ -50,7 +49,7 @@ pub struct NatConfig {
     /// The public address.
     pub public: Ipv4,
     /// The addresses behind it.
-    pub inside: Vec<Ipv4>,
+    pub inside: &'static [Ipv4],
     /// How public ports are chosen.
     pub ports: PortChoice,
     /// How long a mapping whose connection closed (a FIN each way, or a RST) outlives its last
@@ -71,6 +70,8 @@ pub struct Mapping {
     pub remote: Endpoint,
     /// When a segment last used it.
     pub last: Instant,
+    /// It has expired: its port is free.
+    pub expired: bool,
     fin_out: bool,
     fin_in: bool,
     rst: bool,
@@ -87,9 +88,7 @@ impl Mapping {
         if seg.flags.syn() && !seg.flags.ack() {
             (self.fin_out, self.fin_in, self.rst) = (false, false, false);
         }
-        if seg.flags.rst() {
-            self.rst = true;
-        }
+        self.rst |= seg.flags.rst();
         if seg.flags.fin() {
             if outbound {
                 self.fin_out = true;
@@ -104,12 +103,12 @@ impl Mapping {
 #[derive(Clone, Debug)]
 pub struct Nat {
     cfg: NatConfig,
+    /// Every mapping made, in the order made; an expired one stays until its entry is reused.
     mappings: Vec<Mapping>,
-    /// Ports whose mappings expired, the first to expire first.
-    freed: VecDeque<u16>,
     next_port: u16,
     rng: Xoshiro256PlusPlus,
-    events: VecDeque<EventKind>,
+    /// Mappings expired and not yet polled.
+    expired: Vec<Mapping>,
 }
 
 impl Nat {
@@ -118,11 +117,10 @@ impl Nat {
         Nat {
             cfg,
             mappings: Vec::new(),
-            freed: VecDeque::new(),
             next_port: FIRST_PORT,
             // Its own stream, so that a NAT changes no other random draw of the run.
             rng: Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x6e61_745f_706f_7274),
-            events: VecDeque::new(),
+            expired: Vec::new(),
         }
     }
 
@@ -137,8 +135,8 @@ impl Nat {
     }
 
     /// The live mappings.
-    pub fn mappings(&self) -> &[Mapping] {
-        &self.mappings
+    pub fn mappings(&self) -> impl Iterator<Item = &Mapping> {
+        self.mappings.iter().filter(|m| !m.expired)
     }
 
     /// A segment from a host behind the NAT to the outside: its source rewritten to the public
@@ -146,30 +144,34 @@ impl Nat {
     /// port is taken: the segment is dropped.
     pub fn handle_outbound(&mut self, now: Instant, seg: &Segment) -> Option<Segment> {
         self.expire(now);
-        let i = match self
+        let live = self
             .mappings
             .iter()
-            .position(|m| m.inside == seg.src && m.remote == seg.dst)
-        {
+            .position(|m| !m.expired && m.inside == seg.src && m.remote == seg.dst);
+        let i = match live {
             Some(i) => i,
             None => {
-                let port = self.choose_port()?;
+                let (port, slot) = self.choose_port()?;
                 let m = Mapping {
                     inside: seg.src,
                     public: Endpoint::new(self.cfg.public, port),
                     remote: seg.dst,
                     last: now,
+                    expired: false,
                     fin_out: false,
                     fin_in: false,
                     rst: false,
                 };
-                self.events.push_back(EventKind::NatMapped {
-                    inside: m.inside,
-                    public: m.public,
-                    remote: m.remote,
-                });
-                self.mappings.push(m);
-                self.mappings.len() - 1
+                match slot.and_then(|i| self.mappings.get_mut(i).map(|e| (i, e))) {
+                    Some((i, entry)) => {
+                        *entry = m;
+                        i
+                    }
+                    None => {
+                        self.mappings.push(m);
+                        self.mappings.len() - 1
+                    }
+                }
             }
         };
         let m = self.mappings.get_mut(i)?;
@@ -186,7 +188,7 @@ impl Nat {
         let m = self
             .mappings
             .iter_mut()
-            .find(|m| m.public == seg.dst && m.remote == seg.src)?;
+            .find(|m| !m.expired && m.public == seg.dst && m.remote == seg.src)?;
         m.saw(now, seg, false);
         let mut out = seg.clone();
         out.dst = m.inside;
@@ -198,64 +200,51 @@ impl Nat {
         self.expire(now);
     }
 
-    /// The next trace event (a mapping made or expired).
+    /// The mappings that expired since the last poll, in the order they were made.
     #[must_use]
-    pub fn poll_event(&mut self) -> Option<EventKind> {
-        self.events.pop_front()
+    pub fn poll_expired(&mut self) -> Vec<Mapping> {
+        core::mem::take(&mut self.expired)
     }
 
     /// When the next mapping expires.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.mappings.iter().map(|m| self.expiry(m)).min()
-    }
-
-    fn expiry(&self, m: &Mapping) -> Instant {
-        m.last
-            + if m.closed() {
-                self.cfg.close_timeout
-            } else {
-                self.cfg.idle_timeout
-            }
+        self.mappings().map(|m| expiry(m, &self.cfg)).min()
     }
 
     fn expire(&mut self, now: Instant) {
-        let mut i = 0;
-        while let Some(m) = self.mappings.get(i).copied() {
-            if self.expiry(&m) <= now {
-                self.mappings.remove(i);
-                self.freed.push_back(m.public.port);
-                self.events.push_back(EventKind::NatExpired {
-                    inside: m.inside,
-                    public: m.public,
-                    remote: m.remote,
-                });
-            } else {
-                i += 1;
+        for m in &mut self.mappings {
+            if !m.expired && expiry(m, &self.cfg) <= now {
+                m.expired = true;
+                self.expired.push(*m);
             }
         }
     }
 
     fn in_use(&self, port: u16) -> bool {
-        self.mappings.iter().any(|m| m.public.port == port)
+        self.mappings().any(|m| m.public.port == port)
     }
 
-    /// A free public port, by the configured choice.
-    fn choose_port(&mut self) -> Option<u16> {
+    /// A free public port by the configured choice, and the expired entry it takes over.
+    fn choose_port(&mut self) -> Option<(u16, Option<usize>)> {
         if self.cfg.ports == PortChoice::Reuse {
-            while let Some(port) = self.freed.pop_front() {
-                if !self.in_use(port) {
-                    return Some(port);
-                }
+            let old = self
+                .mappings
+                .iter()
+                .enumerate()
+                .find(|(_, m)| m.expired && !self.in_use(m.public.port));
+            if let Some((i, m)) = old {
+                return Some((m.public.port, Some(i)));
             }
         }
         let span = u32::from(LAST_PORT - FIRST_PORT) + 1;
         if self.cfg.ports == PortChoice::Random {
             // A few draws, then the sequential search (every port may be nearly taken).
             for _ in 0..16 {
-                let port = FIRST_PORT + self.rng.random_range(0..LAST_PORT - FIRST_PORT + 1);
+                let draw = self.rng.random_range(0..span);
+                let port = u16::try_from(u32::from(FIRST_PORT) + draw).unwrap_or(FIRST_PORT);
                 if !self.in_use(port) {
-                    return Some(port);
+                    return Some((port, None));
                 }
             }
         }
@@ -267,11 +256,21 @@ impl Nat {
                 port + 1
             };
             if !self.in_use(port) {
-                return Some(port);
+                return Some((port, None));
             }
         }
         None
     }
+}
+
+/// When a mapping expires, by its connection's state.
+fn expiry(m: &Mapping, cfg: &NatConfig) -> Instant {
+    m.last
+        + if m.closed() {
+            cfg.close_timeout
+        } else {
+            cfg.idle_timeout
+        }
 }
 
 #[cfg(test)]
@@ -289,7 +288,7 @@ mod tests {
         Nat::new(
             NatConfig {
                 public: PUBLIC,
-                inside: alloc::vec![A.ip, B.ip],
+                inside: &[A.ip, B.ip],
                 ports,
                 close_timeout: Duration::from_secs(10),
                 idle_timeout: IDLE_TIMEOUT,
@@ -348,7 +347,7 @@ mod tests {
         let mut other = seg(SERVER, out.src, Flags::ACK);
         other.dst.port += 1;
         assert!(n.handle_inbound(at(0), &other).is_none());
-        assert!(matches!(n.poll_event(), Some(EventKind::NatMapped { .. })));
+        assert_eq!(n.mappings().count(), 1);
     }
 
     #[test]
@@ -379,8 +378,10 @@ mod tests {
             .unwrap();
         assert_eq!(n.poll_timeout(), Some(at(11)));
         n.handle_timeout(at(11));
-        assert!(n.mappings().is_empty());
-        let kinds: Vec<EventKind> = core::iter::from_fn(|| n.poll_event()).collect();
-        assert!(matches!(kinds.last(), Some(EventKind::NatExpired { .. })));
+        assert_eq!(n.mappings().count(), 0);
+        let expired = n.poll_expired();
+        assert_eq!(expired.len(), 1);
+        assert_eq!(expired.first().map(|m| m.inside), Some(A));
+        assert!(n.poll_expired().is_empty());
     }
 }

@@ -1003,21 +1003,28 @@ impl Sim {
         Some(if outbound { (t.clone(), t) } else { (seg, t) })
     }
 
-    /// Records the NAT's events and schedules its next wake-up.
+    /// Records the NAT's expired mappings and schedules its next wake-up.
     fn after_nat(&mut self) {
-        let mut events = Vec::new();
+        let mut expired = Vec::new();
         let mut wake = None;
         let now = self.now;
         if let Some((nat, registered)) = self.nat.as_mut() {
-            events.extend(core::iter::from_fn(|| nat.poll_event()));
+            expired = nat.poll_expired();
             let next = nat.poll_timeout().map(|at| at.max(now));
             if next.is_some() && next != *registered {
                 *registered = next;
                 wake = next;
             }
         }
-        for kind in events {
-            self.record(None, kind);
+        for m in expired {
+            self.record(
+                None,
+                EventKind::NatExpired {
+                    inside: m.inside,
+                    public: m.public,
+                    remote: m.remote,
+                },
+            );
         }
         if let Some(at) = wake {
             self.push(at, Item::Nat);

@@ -405,15 +405,6 @@ pub enum EventKind {
         /// The segment as the NAT passed it on.
         seg: Segment,
     },
-    /// A NAT made a mapping: the connection from `inside` to `remote` leaves as `public`.
-    NatMapped {
-        /// The host's address and port.
-        inside: Endpoint,
-        /// The public address and port.
-        public: Endpoint,
-        /// The peer.
-        remote: Endpoint,
-    },
     /// A NAT's mapping expired: its public port is free again.
     NatExpired {
         /// The host's address and port.
@@ -509,11 +500,6 @@ impl fmt::Display for EventKind {
             EventKind::Translated { id, seg } => {
                 write!(f, "{id} rewritten by the NAT: {} > {}", seg.src, seg.dst)
             }
-            EventKind::NatMapped {
-                inside,
-                public,
-                remote,
-            } => write!(f, "NAT maps {inside} to {public} (for {remote})"),
             EventKind::NatExpired {
                 inside,
                 public,

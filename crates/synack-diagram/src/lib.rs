@@ -219,26 +219,36 @@ pub struct Diagram {
 #[derive(Default)]
 struct Isns(
     BTreeMap<(Endpoint, Endpoint), u32>,
-    BTreeMap<Endpoint, Endpoint>,
+    Vec<(Endpoint, Endpoint)>,
 );
 
 impl Isns {
     /// A NAT rewrote a segment sent as `before` into `after`: the inside endpoint appears
     /// outside as the public one.
     fn translated(&mut self, before: &Segment, after: &Segment) {
-        if before.src != after.src {
-            self.1.insert(before.src, after.src);
+        let (inside, public) = if before.src != after.src {
             // A SYN's ISN was noted before the NAT gave it its public endpoint.
-            if let Some(isn) = self.0.remove(&(before.src, before.dst)) {
+            if let Some(isn) = self.0.get(&(before.src, before.dst)).copied() {
                 self.0.insert((after.src, after.dst), isn);
             }
-        } else if before.dst != after.dst {
-            self.1.insert(after.dst, before.dst);
+            (before.src, after.src)
+        } else {
+            (after.dst, before.dst)
+        };
+        // (A short list: one entry per inside endpoint, a few per run.)
+        match self.1.iter_mut().find(|(i, _)| *i == inside) {
+            Some(entry) => entry.1 = public,
+            None => self.1.push((inside, public)),
         }
     }
 
     fn label(&mut self, seg: &Segment) -> String {
-        let outside = |ep: Endpoint| self.1.get(&ep).copied().unwrap_or(ep);
+        let outside = |ep: Endpoint| {
+            self.1
+                .iter()
+                .find(|(i, _)| *i == ep)
+                .map_or(ep, |(_, p)| *p)
+        };
         let key = (outside(seg.src), outside(seg.dst));
         if seg.flags.syn() {
             self.0.insert(key, seg.seq.0);

@@ -197,9 +197,7 @@ pub fn scenarios() -> Result<JsValue, JsError> {
                         max: x.max,
                         choices: x.choices,
                         per_host: scenario::PER_HOST.contains(&x.name),
-                        defaults: (0..params.hosts.len())
-                            .map_while(|i| params.host_setting(i, x.name))
-                            .collect(),
+                        defaults: params.host_settings(x.name),
                     })
                     .collect(),
                 knobs: KNOBS

@@ -6,11 +6,10 @@ use super::{Build, CLIENT, Fact, HostDecl, Params, SERVER, Setting, fact, listen
 use crate::counters::Counter;
 use crate::nat::{IDLE_TIMEOUT, NatConfig, PortChoice};
 use crate::sim::{Sim, Step};
-use crate::socket::Call;
+use crate::socket::{Call, CallResult};
 use crate::time::Duration;
 use crate::trace::{EventKind, HostId};
 use crate::wire::Ipv4;
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -38,7 +37,7 @@ const HSERVER: u16 = 2;
 /// How the NAT picks public ports.
 pub const NAT_PORTS: Setting = Setting {
     name: "nat_ports",
-    help: "how the NAT picks a connection's public port: sequential (the next one), random (from the seed), reuse (the port of a mapping that expired, when there is one)",
+    help: "the NAT's port for a new connection: the next, a random one, or an expired mapping's",
     default: 2,
     min: 0,
     max: 2,
@@ -48,7 +47,7 @@ pub const NAT_PORTS: Setting = Setting {
 /// How long the NAT keeps a closed connection's mapping.
 pub const NAT_TIMEOUT: Setting = Setting::number(
     "nat_timeout_s",
-    "how long the NAT keeps a mapping after its connection closed (a FIN each way, or a RST); conntrack's CLOSE is 10 s, its TIME_WAIT 120 s",
+    "s the NAT keeps a closed connection's mapping (conntrack: CLOSE 10, TIME_WAIT 120)",
     10,
     1,
     600,
@@ -57,7 +56,7 @@ pub const NAT_TIMEOUT: Setting = Setting::number(
 /// When B connects.
 pub const B_CONNECT: Setting = Setting::number(
     "b_connect_s",
-    "when client B connects, in seconds from the start (A's connection closes at about 0.1 s)",
+    "when client b connects (s; a's connection closes at 0.1 s)",
     15,
     1,
     50,
@@ -67,7 +66,7 @@ pub const B_CONNECT: Setting = Setting::number(
 pub fn nat_config(p: &Params) -> NatConfig {
     NatConfig {
         public: PUBLIC,
-        inside: alloc::vec![A, B],
+        inside: &[A, B],
         ports: match p.get("nat_ports") {
             0 => PortChoice::Sequential,
             1 => PortChoice::Random,
@@ -107,54 +106,50 @@ pub fn port_reuse_build(p: &Params) -> Build {
     behind_nat_build(p, Duration::from_secs(p.get("b_connect_s")))
 }
 
-/// The public port each client's connection got (its first mapping).
-fn public_port(sim: &Sim, inside: Ipv4) -> Option<u16> {
-    sim.trace().iter().find_map(|e| match e.kind {
-        EventKind::NatMapped {
-            inside: i, public, ..
-        } if i.ip == inside => Some(public.port),
+/// The public port host `h`'s first segment left with (the segments hold it as on the wire).
+fn public_port(sim: &Sim, h: u16) -> Option<u16> {
+    let id = sim.trace().iter().find_map(|e| match e.kind {
+        EventKind::Sent { id, .. } if e.host == Some(HostId(h)) => Some(id),
         _ => None,
-    })
+    })?;
+    let (_, _, seg) = sim.segments().iter().find(|(i, _, _)| *i == id)?;
+    Some(seg.src.port)
 }
 
 /// Whether B got A's public port; what the server's TIME-WAIT did with B's SYN; what B sent;
-/// when B's connect() returned, after how many SYNs.
+/// how long after its first SYN B's connect() returned; whether A's TIME-WAIT is still there.
 pub fn port_reuse_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
-    let (pa, pb) = (public_port(sim, A), public_port(sim, B));
-    let same = pa.is_some() && pa == pb;
+    let pa = public_port(sim, HA);
     let reused = sim.trace().iter().any(|e| {
         e.host == Some(HostId(HSERVER)) && matches!(e.kind, EventKind::TimeWaitReused { .. })
     });
-    let b_syns = sent_at(sim, HB, |s| s.flags.syn() && !s.flags.ack());
-    let connect = result_of(sim, HB, |c| matches!(c, Call::Connect { .. }));
-    let b_connect = match (b_syns.first(), connect) {
-        (Some(first), Some((at, r))) => format!(
-            "returned {} {} s after its first SYN ({} SYNs)",
-            show(&r),
-            secs(at - *first),
-            b_syns.len()
-        ),
+    let b_syns = sent_at(sim, HB, |s| s.flags.syn());
+    let b_connect = match (
+        b_syns.first(),
+        result_of(sim, HB, |c| matches!(c, Call::Connect { .. })),
+    ) {
+        (Some(first), Some((at, CallResult::Ok { .. }))) => secs(at - *first),
+        (_, Some((_, r))) => show(&r),
         _ => String::from("blocked"),
     };
-    let a_tw_left = sim.host(HostId(HSERVER)).map_or(0, |h| {
+    let a_tw_left = sim.host(HostId(HSERVER)).is_some_and(|h| {
         h.time_wait_entries()
             .iter()
-            .filter(|(_, remote, _)| remote.ip == PUBLIC && Some(remote.port) == pa)
-            .count()
+            .any(|(_, remote, _)| Some(remote.port) == pa)
     });
     alloc::vec![
-        fact("b_got_a_public_port", if same { "yes" } else { "no" }),
+        fact(
+            "b_got_a_public_port",
+            pa.is_some() && pa == public_port(sim, HB)
+        ),
         fact(
             "server_paws_timewait",
             counter(sim, HSERVER, Counter::PawsTimewait)
         ),
-        fact("server_time_wait_reused", if reused { "yes" } else { "no" }),
+        fact("server_time_wait_reused", reused),
         fact("b_resets_sent", counter(sim, HB, Counter::OutRsts)),
-        fact("b_connect", b_connect),
+        fact("b_syns", b_syns.len()),
+        fact("b_connected_after_s", b_connect),
         fact("server_time_wait_for_a_left", a_tw_left),
-        fact("a_connect", {
-            let r = result_of(sim, HA, |c| matches!(c, Call::Connect { .. }));
-            r.map_or(String::from("blocked"), |(_, r)| show(&r))
-        }),
     ]
 }

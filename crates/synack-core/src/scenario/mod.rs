@@ -119,16 +119,14 @@ const COMMON: &[Setting] = &[
     // u32::MAX as u64: a TSval clock wraps at 2^32 ms.
     Setting::number(
         "nat_ts_offset_ms",
-        "how far ahead this host's TSval clock runs, in ms (as if booted that much earlier); a \
-         host is behind another when its value is smaller, so give the host that should be ahead \
-         the larger value (TSval wraps at 2^32)",
+        "ms this host's TSval clock runs ahead (as if booted earlier): the smaller value is behind",
         0,
         0,
         4_294_967_295,
     ),
     Setting::number(
         "ts_drift_ppm",
-        "how many parts per million this host's TSval clock runs fast",
+        "ppm this host's TSval clock runs fast",
         0,
         0,
         1_000_000,
@@ -209,16 +207,18 @@ impl Params {
             .map_or(0, |(_, v)| *v)
     }
 
-    /// A per-host setting's value on host `i`, for the settings whose value the host's
-    /// configuration holds as a number (the TSval clock's); `None` for the others.
-    pub fn host_setting(&self, i: usize, name: &str) -> Option<u64> {
-        let h = self.hosts.get(i)?;
-        match name {
-            "nat_ts_offset_ms" => Some(u64::from(h.ts_clock.offset_ms)),
-            "ts_drift_ppm" => Some(u64::from(h.ts_clock.drift_ppm)),
-            "skip_time_wait" => Some(u64::from(h.skip_time_wait)),
-            _ => None,
+    /// A per-host setting's value on each host, for the settings a scenario may set apart per
+    /// host (the TSval clock's); empty for the others.
+    pub fn host_settings(&self, name: &str) -> Vec<u64> {
+        let mut out = Vec::new();
+        for h in &self.hosts {
+            out.push(u64::from(match name {
+                "nat_ts_offset_ms" => h.ts_clock.offset_ms,
+                "ts_drift_ppm" => h.ts_clock.drift_ppm,
+                _ => return Vec::new(),
+            }));
         }
+        out
     }
 }
 
@@ -736,7 +736,7 @@ pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "nat-port-reuse",
         hosts: behind_nat::NAT_HOSTS,
-        summary: "a NAT gives client B the public port of A's closed connection, still in the server's TIME-WAIT: B's older TSval fails PAWS, B answers the old ACK with a RST that ends the TIME-WAIT, and its next SYN connects",
+        summary: "a NAT gives B the port of A's connection in the server's TIME-WAIT: B's older TSval fails PAWS, B's RST ends the TIME-WAIT, its next SYN connects",
         settings: &[
             behind_nat::NAT_PORTS,
             behind_nat::NAT_TIMEOUT,
@@ -1090,10 +1090,12 @@ impl Scenario {
             .collect();
         // A link each way between every two hosts (for two: client to server, then back).
         let n = u16::try_from(p.hosts.len()).unwrap_or(u16::MAX);
-        let links = (0..n)
-            .flat_map(|a| (0..n).filter(move |b| *b != a).map(move |b| (a, b)))
-            .map(|(a, b)| Link::new(HostId(a), HostId(b), LINK_DELAY))
-            .collect();
+        let mut links = Vec::new();
+        for a in 0..n {
+            for b in (0..n).filter(|b| *b != a) {
+                links.push(Link::new(HostId(a), HostId(b), LINK_DELAY));
+            }
+        }
         let limits = Limits {
             until: Instant::ZERO + self.until,
             ..Limits::default()
