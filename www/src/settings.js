@@ -28,7 +28,7 @@ export function knobRows(info) {
     const text = (/** @type {number} */ v) => (s.choices.length > 0 ? s.choices[v - s.min] : undefined) ?? String(v);
     const d = text(s.default);
     // A scenario may set hosts apart (`a.nat_ts_offset_ms`): then `defaults` has one per host.
-    const own = s.defaults?.length === hosts ? s.defaults.map(text) : undefined;
+    const own = s.defaults?.length === hosts ? s.defaults : undefined;
     return {
       name: s.name,
       help: s.help,

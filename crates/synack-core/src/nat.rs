@@ -285,6 +285,10 @@ mod tests {
     const SERVER: Endpoint = Endpoint::new(Ipv4::new(10, 0, 0, 2), 8080);
 
     fn nat(ports: PortChoice) -> Nat {
+        nat_seeded(ports, 1)
+    }
+
+    fn nat_seeded(ports: PortChoice, seed: u64) -> Nat {
         Nat::new(
             NatConfig {
                 public: PUBLIC,
@@ -293,7 +297,7 @@ mod tests {
                 close_timeout: Duration::from_secs(10),
                 idle_timeout: IDLE_TIMEOUT,
             },
-            1,
+            seed,
         )
     }
 
@@ -366,6 +370,21 @@ mod tests {
         let (a, b) = b_port_after_a_closed(PortChoice::Random, 11);
         assert_ne!(a, b);
         assert!((FIRST_PORT..=LAST_PORT).contains(&b));
+    }
+
+    #[test]
+    fn random_ports_come_from_the_seed() {
+        let ports = |seed| {
+            let mut n = nat_seeded(PortChoice::Random, seed);
+            [A, B].map(|ep| {
+                n.handle_outbound(at(0), &seg(ep, SERVER, Flags::SYN))
+                    .unwrap()
+                    .src
+                    .port
+            })
+        };
+        assert_eq!(ports(7), ports(7));
+        assert_ne!(ports(7), ports(8));
     }
 
     #[test]

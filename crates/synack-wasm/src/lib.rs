@@ -149,7 +149,7 @@ struct SettingInfo {
     per_host: bool,
     /// Per host, as this scenario sets it, where it sets hosts apart (`a.nat_ts_offset_ms`);
     /// empty otherwise.
-    defaults: Vec<u64>,
+    defaults: Vec<String>,
 }
 
 #[derive(Serialize)]

@@ -209,14 +209,17 @@ impl Params {
 
     /// A per-host setting's value on each host, for the settings a scenario may set apart per
     /// host (the TSval clock's); empty for the others.
-    pub fn host_settings(&self, name: &str) -> Vec<u64> {
+    pub fn host_settings(&self, name: &str) -> Vec<String> {
         let mut out = Vec::new();
         for h in &self.hosts {
-            out.push(u64::from(match name {
-                "nat_ts_offset_ms" => h.ts_clock.offset_ms,
-                "ts_drift_ppm" => h.ts_clock.drift_ppm,
-                _ => return Vec::new(),
-            }));
+            out.push(
+                match name {
+                    "nat_ts_offset_ms" => h.ts_clock.offset_ms,
+                    "ts_drift_ppm" => h.ts_clock.drift_ppm,
+                    _ => return Vec::new(),
+                }
+                .to_string(),
+            );
         }
         out
     }
