@@ -26,7 +26,7 @@ export default {
     noSockets: 'no sockets',
     settings: 'Settings',
     knob: 'Setting',
-    moreSettings: 'More settings: every knob of both hosts',
+    moreSettings: 'More settings: every knob of every host',
     hostState: 'Hosts at this step',
     listenerOn: 'Listener on {addr}',
     synQueue: 'SYN queue',

@@ -26,7 +26,7 @@ export default {
     noSockets: '没有套接字',
     settings: '设置',
     knob: '设置项',
-    moreSettings: '更多设置：两台主机的全部参数',
+    moreSettings: '更多设置：每台主机的全部参数',
     hostState: '这一步时各主机的状态',
     listenerOn: '监听 {addr}',
     synQueue: 'SYN 队列',

@@ -1,7 +1,7 @@
 // The settings form: the knobs the scenario's story turns on first, then every other knob of its
 // hosts behind "more": its own settings, the ISN strategy, the kernel profile, every sysctl, per
 // host where hosts may differ. The form reads and writes the URL's `set=`
-// (`NAME=VALUE` for both hosts, `client.NAME=VALUE` for one).
+// (`NAME=VALUE` for every host, `HOST.NAME=VALUE` for one).
 
 import { h } from './panels.js';
 

@@ -786,9 +786,11 @@ impl Diagram {
         s
     }
 
-    /// Where a fold's label goes: between the first two lifelines.
+    /// Where a fold's label goes: between the first and the last host's lifelines (the
+    /// injected lane aside).
     pub fn fold_x(&self) -> u32 {
-        match (self.lanes.first(), self.lanes.get(1)) {
+        let last = self.lanes.iter().rev().find(|l| l.name != "injected");
+        match (self.lanes.first(), last.filter(|_| self.lanes.len() > 1)) {
             (Some(a), Some(b)) => (a.x + b.x) / 2,
             (Some(a), None) => a.x,
             _ => self.width / 2,
