@@ -62,17 +62,24 @@ pub const B_CONNECT: Setting = Setting::number(
     50,
 );
 
-/// The NAT of these rows: `a` and `b` behind [`PUBLIC`], ports and timeout from the settings.
+/// The NAT of these rows: `a` and `b` behind [`PUBLIC`], ports and timeout from the settings
+/// [`NAT_PORTS`] and [`NAT_TIMEOUT`] (their defaults when the scenario does not declare them).
 pub fn nat_config(p: &Params) -> NatConfig {
+    let get = |s: &Setting| {
+        p.settings
+            .iter()
+            .find(|(n, _)| *n == s.name)
+            .map_or(s.default, |(_, v)| *v)
+    };
     NatConfig {
         public: PUBLIC,
         inside: &[A, B],
-        ports: match p.get("nat_ports") {
+        ports: match get(&NAT_PORTS) {
             0 => PortChoice::Sequential,
             1 => PortChoice::Random,
             _ => PortChoice::Reuse,
         },
-        close_timeout: Duration::from_secs(p.get("nat_timeout_s")),
+        close_timeout: Duration::from_secs(get(&NAT_TIMEOUT)),
         idle_timeout: IDLE_TIMEOUT,
     }
 }
@@ -80,7 +87,8 @@ pub fn nat_config(p: &Params) -> NatConfig {
 /// A and B behind one NAT, the server closes first: A connects at 10 ms and the server closes
 /// the accepted connection 100 ms later (so the server holds A's 4-tuple in TIME-WAIT, as seen
 /// through the NAT: the public address and port); A reads the end and closes; B connects at
-/// `b_connect` and the server accepts it. The reusable layout of the NAT rows.
+/// `b_connect` and the server accepts it. The reusable layout of the NAT rows: a scenario with
+/// [`NAT_HOSTS`] as its hosts builds with it (`tw-recycle-nat` next, with a linux-3.10 server).
 pub fn behind_nat_build(p: &Params, b_connect: Duration) -> Build {
     let mut a = connect_at(10);
     a.extend([
