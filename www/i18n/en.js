@@ -557,6 +557,7 @@ export default {
         'Set b.nat_ts_offset_ms above a’s 3600000: b’s SYN is newer, and TIME-WAIT lets it reuse the four-tuple at once.',
         'Set nat_ports=sequential or random, or nat_timeout_s=120 (conntrack’s TIME_WAIT): b gets another port, and nothing collides.',
         'Set server.tcp_rfc1337=1: the server ignores b’s RST, every SYN fails PAWS again, and b never connects.',
+        'The clients run with tcp_timestamps=2: a TSval is the host’s clock alone. With 1, Linux’s default, each connection adds a random offset (secure_tcp_ts_off), and which SYN looks older is up to chance: set b.tcp_timestamps=1 and change the seed.',
       ],
       facts: {
         b_got_a_public_port: 'b got a’s public port',

@@ -613,6 +613,7 @@ export default {
         '把 b.nat_ts_offset_ms 设得比 a 的 3600000 更大：b 的 SYN 更新，TIME-WAIT 让它立即复用这个四元组。',
         '设置 nat_ports=sequential 或 random，或 nat_timeout_s=120（conntrack 的 TIME_WAIT）：b 得到另一个端口，不再冲突。',
         '设置 server.tcp_rfc1337=1：服务器忽略 b 的 RST，每个 SYN 都再次没有通过 PAWS，b 始终连不上。',
+        '两个客户端都以 tcp_timestamps=2 运行：TSval 就是主机自己的时钟。若为 1（Linux 的默认值），每个连接会加上一个随机偏移（secure_tcp_ts_off），哪个 SYN 显得更旧就全凭运气：设置 b.tcp_timestamps=1 并换一个种子试试。',
       ],
       facts: {
         b_got_a_public_port: 'b 得到了 a 的公网端口',
