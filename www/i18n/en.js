@@ -26,7 +26,7 @@ export default {
     noSockets: 'no sockets',
     settings: 'Settings',
     knob: 'Setting',
-    moreSettings: 'More settings: every knob of both hosts',
+    moreSettings: 'More settings: every knob of every host',
     hostState: 'Hosts at this step',
     listenerOn: 'Listener on {addr}',
     synQueue: 'SYN queue',
@@ -160,6 +160,7 @@ export default {
       held: 'held by the router',
       released: 'released by the router',
       duplicated: 'the network made a copy of it (#{reason})',
+      translated: 'the NAT rewrote it: {reason}',
     },
   },
   causes: {
@@ -170,7 +171,7 @@ export default {
     Injected: 'injected from outside the hosts',
     SynAckCookie: 'answering a SYN with a SYN cookie (no request is kept)', Attack: 'sent by the attacker, not by a TCP stack',
   },
-  losses: { RandomLoss: 'the link lost it', Chosen: 'dropped on purpose', NoRoute: 'no host has that address', HostDown: 'the receiving host is down', Expired: 'the router held it longer than its MSL' },
+  losses: { RandomLoss: 'the link lost it', Chosen: 'dropped on purpose', NoRoute: 'no host has that address', HostDown: 'the receiving host is down', Expired: 'the router held it longer than its MSL', NoMapping: 'the NAT has no mapping for it' },
   discards: {
     NoSocketRst: 'a RST for no socket is not answered', ListenRst: 'a listener ignores a RST', NoFlags: 'no SYN, ACK or RST',
     SynQueueFull: 'the SYN queue is full', AcceptQueueFullSyn: 'the accept queue is full',
@@ -208,6 +209,8 @@ export default {
     Duplicated: 'the network copies #{id} as #{copy}',
     Crashed: '{host} crashes',
     Restarted: '{host} boots again',
+    Translated: 'the NAT rewrites #{id}: {seg}',
+    NatExpired: 'the NAT’s mapping of {inside} to {public} (for {remote}) expires',
   },
   // The chart of counts over time, for runs with many connections.
   chart: {
@@ -540,6 +543,31 @@ export default {
         synack_retransmitted_at: 'SYN-ACK sent again at',
         client_read: 'the client’s read()',
         listen_overflows: 'TcpExtListenOverflows',
+      },
+    },
+    'nat-port-reuse': {
+      title: 'A NAT reuses a port still in TIME-WAIT',
+      story: [
+        'Clients a and b sit behind one NAT: the server sees both as 10.0.0.1. Client a connects, and the server closes first, so the server keeps the four-tuple, 10.0.0.1 and a’s public port, in TIME-WAIT for 60 seconds. Ten seconds after the connection closed the NAT forgets the mapping.',
+        'At 15 s client b connects and the NAT gives it the port it just freed: to the server, b’s SYN belongs to the four-tuple in TIME-WAIT. b’s TSval clock is behind a’s (a has been up an hour longer), so the SYN fails PAWS (tcp_timewait_state_process counts TcpExtPAWSTimewait) and the server answers with the old connection’s ACK.',
+        'That ACK does not acknowledge b’s SYN, so b, in SYN-SENT, answers it with a RST (tcp_rcv_synsent_state_process). The RST’s sequence number is exactly what TIME-WAIT expects, so with tcp_rfc1337=0 it ends the TIME-WAIT, and b’s SYN, sent again a few milliseconds later, connects.',
+      ],
+      notice: [
+        'Every segment on the server’s side of the NAT carries the public address: the trace shows each rewrite, the pcap export shows the wire as the server sees it.',
+        'b connects about 16 ms late, not a second: Linux 5.6 and later send the SYN again after TCP_TIMEOUT_MIN when SYN-SENT meets an unacceptable ACK.',
+        'Set b.nat_ts_offset_ms above a’s 3600000: b’s SYN is newer, and TIME-WAIT lets it reuse the four-tuple at once.',
+        'Set nat_ports=sequential or random, or nat_timeout_s=120 (conntrack’s TIME_WAIT): b gets another port, and nothing collides.',
+        'Set server.tcp_rfc1337=1: the server ignores b’s RST, every SYN fails PAWS again, and b never connects.',
+        'The clients run with tcp_timestamps=2: a TSval is the host’s clock alone. With 1, Linux’s default, each connection adds a random offset (secure_tcp_ts_off), and which SYN looks older is up to chance: set b.tcp_timestamps=1 and change the seed.',
+      ],
+      facts: {
+        b_got_a_public_port: 'b got a’s public port',
+        server_paws_timewait: 'TcpExtPAWSTimewait',
+        server_time_wait_reused: 'b’s SYN reused the TIME-WAIT',
+        b_resets_sent: 'RSTs b sent',
+        b_syns: 'SYNs b sent',
+        b_connected_after_s: 'b’s connect() returned after its first SYN (s)',
+        server_time_wait_for_a_left: 'a’s TIME-WAIT left at the server',
       },
     },
     'isn-predict': {

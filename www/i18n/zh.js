@@ -26,7 +26,7 @@ export default {
     noSockets: '没有套接字',
     settings: '设置',
     knob: '设置项',
-    moreSettings: '更多设置：两台主机的全部参数',
+    moreSettings: '更多设置：每台主机的全部参数',
     hostState: '这一步时各主机的状态',
     listenerOn: '监听 {addr}',
     synQueue: 'SYN 队列',
@@ -160,6 +160,7 @@ export default {
       held: '被路由器扣留',
       released: '被路由器放行',
       duplicated: '网络为它产生了一个副本（#{reason}）',
+      translated: 'NAT 改写了它：{reason}',
     },
   },
   causes: {
@@ -170,7 +171,7 @@ export default {
     Injected: '从主机之外注入',
     SynAckCookie: '用 SYN cookie 回应 SYN（不保留请求）', Attack: '由攻击者发出，而不是 TCP 协议栈',
   },
-  losses: { RandomLoss: '链路把它弄丢了', Chosen: '被有意丢弃', NoRoute: '没有主机拥有该地址', HostDown: '接收主机已宕机', Expired: '路由器扣留它的时间超过了 MSL' },
+  losses: { RandomLoss: '链路把它弄丢了', Chosen: '被有意丢弃', NoRoute: '没有主机拥有该地址', HostDown: '接收主机已宕机', Expired: '路由器扣留它的时间超过了 MSL', NoMapping: 'NAT 没有它的映射' },
   discards: {
     NoSocketRst: '发往不存在套接字的 RST 不予回应', ListenRst: '监听套接字忽略 RST', NoFlags: '既没有 SYN、ACK，也没有 RST',
     SynQueueFull: 'SYN 队列已满', AcceptQueueFullSyn: 'accept 队列已满',
@@ -208,6 +209,8 @@ export default {
     Duplicated: '网络把 #{id} 复制了一份，即 #{copy}',
     Crashed: '{host} 崩溃',
     Restarted: '{host} 重新启动',
+    Translated: 'NAT 改写 #{id}：{seg}',
+    NatExpired: 'NAT 对 {inside} 到 {public} 的映射（对端 {remote}）过期',
   },
   // 连接较多的运行：各项计数随时间的变化。
   chart: {
@@ -245,6 +248,11 @@ export default {
     server_writes: '1：客户端宕机期间，服务器向旧连接写数据',
     hold_s: '路由器扣留报文副本的秒数',
     router_msl_s: '路由器丢弃扣留时间超过此值（秒）的报文',
+    nat_ts_offset_ms: '这台主机的 TSval 时钟超前多少毫秒（相当于早启动这么久）；数值较小的主机时钟落后，所以要让哪台主机领先，就给它更大的值（TSval 在 2^32 处回绕）',
+    ts_drift_ppm: '这台主机的 TSval 时钟每百万分之几走快',
+    nat_ports: 'NAT 如何为连接选择公网端口：sequential（下一个）、random（由种子决定）、reuse（优先使用映射已过期的端口）',
+    nat_timeout_s: '连接关闭后（双向各一个 FIN，或一个 RST）NAT 保留映射的秒数；conntrack 的 CLOSE 为 10 秒，TIME_WAIT 为 120 秒',
+    b_connect_s: '客户端 b 在第几秒发起连接（a 的连接大约在 0.1 秒关闭）',
     read_first: '1：服务器在关闭之前先读取数据',
     linger: '1：客户端在写数据和关闭之前设置 SO_LINGER {on, 0}',
     syn_rate: '每秒伪造的 SYN 数量，从 0 秒一直持续到运行结束',
@@ -591,6 +599,31 @@ export default {
         synack_retransmitted_at: 'SYN-ACK 再次发送于',
         client_read: '客户端的 read()',
         listen_overflows: 'TcpExtListenOverflows',
+      },
+    },
+    'nat-port-reuse': {
+      title: 'NAT 复用了仍处于 TIME-WAIT 的端口',
+      story: [
+        '客户端 a 和 b 位于同一个 NAT 之后：服务器看到的两者都是 10.0.0.1。a 建立连接，服务器先关闭，于是服务器把这个四元组（10.0.0.1 和 a 的公网端口）保留在 TIME-WAIT 中 60 秒。连接关闭十秒后，NAT 忘掉了这条映射。',
+        '第 15 秒，客户端 b 发起连接，NAT 把刚释放的端口分给了它：在服务器看来，b 的 SYN 属于处于 TIME-WAIT 的那个四元组。b 的 TSval 时钟落后于 a（a 多运行了一小时），所以这个 SYN 没有通过 PAWS 检查（tcp_timewait_state_process 计入 TcpExtPAWSTimewait），服务器用旧连接的 ACK 回应。',
+        '这个 ACK 并不确认 b 的 SYN，于是处于 SYN-SENT 的 b 用 RST 回应它（tcp_rcv_synsent_state_process）。RST 的序列号正是 TIME-WAIT 期望的值，因此在 tcp_rfc1337=0 时它结束了 TIME-WAIT；几毫秒后 b 重发的 SYN 建立了连接。',
+      ],
+      notice: [
+        'NAT 靠服务器一侧的每个报文段都带着公网地址：跟踪日志显示每一次改写，导出的 pcap 显示服务器看到的线路。',
+        'b 只晚了约 16 毫秒，而不是一秒：Linux 5.6 起，SYN-SENT 收到不可接受的 ACK 后，会在 TCP_TIMEOUT_MIN 之后重发 SYN。',
+        '把 b.nat_ts_offset_ms 设得比 a 的 3600000 更大：b 的 SYN 更新，TIME-WAIT 让它立即复用这个四元组。',
+        '设置 nat_ports=sequential 或 random，或 nat_timeout_s=120（conntrack 的 TIME_WAIT）：b 得到另一个端口，不再冲突。',
+        '设置 server.tcp_rfc1337=1：服务器忽略 b 的 RST，每个 SYN 都再次没有通过 PAWS，b 始终连不上。',
+        '两个客户端都以 tcp_timestamps=2 运行：TSval 就是主机自己的时钟。若为 1（Linux 的默认值），每个连接会加上一个随机偏移（secure_tcp_ts_off），哪个 SYN 显得更旧就全凭运气：设置 b.tcp_timestamps=1 并换一个种子试试。',
+      ],
+      facts: {
+        b_got_a_public_port: 'b 得到了 a 的公网端口',
+        server_paws_timewait: 'TcpExtPAWSTimewait',
+        server_time_wait_reused: 'b 的 SYN 复用了 TIME-WAIT',
+        b_resets_sent: 'b 发出的 RST 数',
+        b_syns: 'b 发出的 SYN 数',
+        b_connected_after_s: 'b 的 connect() 在第一个 SYN 之后多久返回（秒）',
+        server_time_wait_for_a_left: '服务器上 a 的 TIME-WAIT 剩余',
       },
     },
     'isn-predict': {

@@ -94,7 +94,9 @@ export function drawDiagram(view, revealed, fresh, dict, selected = null) {
   }
   const laneX = (/** @type {number} */ i) => view.lanes[i]?.x ?? 0;
   const side = (/** @type {number} */ i) => view.lanes[i]?.side ?? 1;
-  const foldX = view.lanes.length > 1 ? (view.lanes[0].x + view.lanes[1].x) / 2 : view.width / 2;
+  // A fold's label sits between the first and the last host (the injected lane aside).
+  const hostLanes = view.lanes.filter((/** @type {any} */ l) => l.name !== 'injected');
+  const foldX = hostLanes.length > 1 ? (hostLanes[0].x + hostLanes[hostLanes.length - 1].x) / 2 : view.width / 2;
 
   for (const i of view.items) {
     if (!shown(i)) continue;

@@ -64,6 +64,8 @@ export function eventText(dict, e, hosts) {
     case 'TimeWaitReused': case 'SkippedTimeWait': vars.conn = connText(e.conn); break;
     case 'TimeWaitOverflow': Object.assign(vars, { conn: connText(e.conn), state: stateName(e.state) }); break;
     case 'Held': vars.until = `${(e.until / 1e6).toFixed(3)} s`; break;
+    case 'Translated': vars.seg = `${endpoint(e.seg.src)} > ${endpoint(e.seg.dst)}`; break;
+    case 'NatExpired': Object.assign(vars, { inside: endpoint(e.inside), public: endpoint(e.public), remote: endpoint(e.remote) }); break;
     default: break;
   }
   return fill(t[e.type] ?? e.type, vars);

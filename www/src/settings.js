@@ -1,7 +1,7 @@
 // The settings form: the knobs the scenario's story turns on first, then every other knob of its
 // hosts behind "more": its own settings, the ISN strategy, the kernel profile, every sysctl, per
 // host where hosts may differ. The form reads and writes the URL's `set=`
-// (`NAME=VALUE` for both hosts, `client.NAME=VALUE` for one).
+// (`NAME=VALUE` for every host, `HOST.NAME=VALUE` for one).
 
 import { h } from './panels.js';
 
@@ -25,13 +25,15 @@ export function knobRows(info) {
   const hosts = info.hosts.length;
   /** @type {Row[]} */
   const rows = info.settings.map((/** @type {any} */ s) => {
-    const named = s.choices.length > 0 ? s.choices[s.default - s.min] : undefined;
-    const d = named ?? String(s.default);
+    const text = (/** @type {number} */ v) => (s.choices.length > 0 ? s.choices[v - s.min] : undefined) ?? String(v);
+    const d = text(s.default);
+    // A scenario may set hosts apart (`a.nat_ts_offset_ms`): then `defaults` has one per host.
+    const own = s.defaults?.length === hosts ? s.defaults : undefined;
     return {
       name: s.name,
       help: s.help,
       perHost: s.per_host,
-      defaults: s.per_host ? Array(hosts).fill(d) : [d],
+      defaults: s.per_host ? own ?? Array(hosts).fill(d) : [d],
       choices: s.choices,
       accepted: s.choices.length > 0 ? s.choices.join(', ') : `${s.min}–${s.max}`,
     };

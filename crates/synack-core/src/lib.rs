@@ -31,6 +31,7 @@ macro_rules! mark {
 pub mod attack;
 pub mod config;
 pub mod counters;
+pub mod nat;
 pub mod net;
 pub mod pcap;
 pub mod scenario;

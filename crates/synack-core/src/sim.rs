@@ -119,6 +119,8 @@ pub struct SimConfig {
     pub limits: Limits,
     /// An attacker, if the run has one (`attack.rs`).
     pub attack: Option<crate::attack::Attack>,
+    /// A NAT in front of some of the hosts, if the run has one (`nat.rs`).
+    pub nat: Option<crate::nat::NatConfig>,
 }
 
 /// The thread number of calls the reader makes from the page.
@@ -263,6 +265,8 @@ enum Item {
     Release(u64, u16),
     /// The attacker's wake-up (`None`), or a segment reaching it.
     Attacker(Option<u64>),
+    /// The NAT's wake-up (a mapping expires).
+    Nat,
 }
 
 #[derive(Clone)]
@@ -304,6 +308,8 @@ pub struct Sim {
     stopped: bool,
     /// The attacker, if the run has one.
     attacker: Option<crate::attack::Attacker>,
+    /// The NAT, if the run has one, and when its wake-up is scheduled.
+    nat: Option<(crate::nat::Nat, Option<Instant>)>,
 }
 
 impl Sim {
@@ -364,6 +370,7 @@ impl Sim {
             attacker: cfg
                 .attack
                 .map(|a| crate::attack::Attacker::new(a, cfg.seed)),
+            nat: cfg.nat.map(|n| (crate::nat::Nat::new(n, cfg.seed), None)),
         };
         for h in 0..n {
             let count = sim.threads.get(h).map_or(0, Vec::len);
@@ -636,6 +643,13 @@ impl Sim {
             Item::App(h, t) => self.run_thread(usize::from(h), usize::from(t)),
             Item::Deliver(id, to) => self.deliver(id, to),
             Item::Attacker(seg) => self.run_attacker(at, seg),
+            Item::Nat => {
+                if let Some((nat, wake)) = self.nat.as_mut().filter(|(_, w)| *w == Some(at)) {
+                    *wake = None;
+                    nat.handle_timeout(at);
+                }
+                self.after_nat();
+            }
             Item::Release(id, to) => {
                 self.held.remove(&id);
                 let age = self.in_flight.get(&id).map(|f| at.saturating_since(f.sent));
@@ -870,7 +884,6 @@ impl Sim {
         let id = SegId(self.next_seg);
         self.next_seg += 1;
         let hid = HostId(u16::try_from(h).unwrap_or(0));
-        self.segments.push((id, self.now, seg.clone()));
         self.record(
             Some(hid),
             EventKind::Sent {
@@ -879,6 +892,13 @@ impl Sim {
                 cause,
             },
         );
+        // The NAT, next to the hosts behind it, translates before anything else happens to the
+        // segment: the list of segments (the pcap, the page's wire) holds it as it travels between
+        // the NAT and the outside.
+        let Some((wire, seg)) = self.through_nat(id, seg) else {
+            return;
+        };
+        self.segments.push((id, self.now, wire));
         let nth = match self.sent_by.get_mut(h) {
             Some(n) => {
                 *n += 1;
@@ -975,6 +995,67 @@ impl Sim {
             return;
         }
         self.push(now + delay, Item::Deliver(id.0, to.0));
+    }
+
+    /// A segment passes the NAT, if the run has one: a segment from a host behind it to the
+    /// outside gets its public source; one to its public address gets the inside host's address
+    /// (or is dropped, if no mapping has its port). Returns the segment as on the outside wire and
+    /// as it travels on. The NAT has no link of its own: its translation takes no time.
+    fn through_nat(&mut self, id: SegId, seg: Segment) -> Option<(Segment, Segment)> {
+        let now = self.now;
+        let Some((nat, _)) = self.nat.as_mut() else {
+            return Some((seg.clone(), seg));
+        };
+        let outbound = nat.is_inside(seg.src.ip) && !nat.is_inside(seg.dst.ip);
+        let inbound = seg.dst.ip == nat.public();
+        let translated = if outbound {
+            nat.handle_outbound(now, &seg)
+        } else if inbound {
+            nat.handle_inbound(now, &seg)
+        } else {
+            return Some((seg.clone(), seg));
+        };
+        self.after_nat();
+        let Some(t) = translated else {
+            self.segments.push((id, now, seg));
+            self.lose(id, LossReason::NoMapping);
+            return None;
+        };
+        self.record(None, EventKind::Translated { id, seg: t.clone() });
+        Some(if outbound { (t.clone(), t) } else { (seg, t) })
+    }
+
+    /// Records the NAT's expired mappings and schedules its next wake-up.
+    fn after_nat(&mut self) {
+        let mut expired = Vec::new();
+        let mut wake = None;
+        let now = self.now;
+        if let Some((nat, registered)) = self.nat.as_mut() {
+            expired = nat.poll_expired();
+            let next = nat.poll_timeout().map(|at| at.max(now));
+            if next.is_some() && next != *registered {
+                *registered = next;
+                wake = next;
+            }
+        }
+        for m in expired {
+            self.record(
+                None,
+                EventKind::NatExpired {
+                    inside: m.inside,
+                    public: m.public,
+                    remote: m.remote,
+                },
+            );
+        }
+        if let Some(at) = wake {
+            self.push(at, Item::Nat);
+        }
+    }
+
+    /// The run's NAT, if it has one.
+    pub fn nat(&self) -> Option<&crate::nat::Nat> {
+        self.nat.as_ref().map(|(n, _)| n)
     }
 
     /// The attacker runs (at its wake-up, or as a segment reaches it); what it sends leaves from

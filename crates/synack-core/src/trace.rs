@@ -125,6 +125,8 @@ pub enum LossReason {
     HostDown,
     /// The router held it longer than its MSL and dropped it.
     Expired,
+    /// A NAT has no mapping for it (inbound), or no free port for it (outbound).
+    NoMapping,
 }
 
 /// Why a host's TCP discarded a segment it received.
@@ -438,6 +440,23 @@ pub enum EventKind {
         /// The SYN's TSval.
         tsval: u32,
     },
+    /// A NAT rewrote a segment: `seg` is it after the translation (the public source going out,
+    /// the host's own address coming in).
+    Translated {
+        /// The segment.
+        id: SegId,
+        /// The segment as the NAT passed it on.
+        seg: Segment,
+    },
+    /// A NAT's mapping expired: its public port is free again.
+    NatExpired {
+        /// The host's address and port.
+        inside: Endpoint,
+        /// The public address and port.
+        public: Endpoint,
+        /// The peer.
+        remote: Endpoint,
+    },
     /// The host crashed: every socket, request, TIME-WAIT entry and timer is gone, and nothing
     /// was sent about it.
     Crashed,
@@ -470,6 +489,7 @@ impl fmt::Display for EventKind {
                 LossReason::Expired => {
                     write!(f, "{id} dropped by the router: held longer than its MSL")
                 }
+                LossReason::NoMapping => write!(f, "{id} dropped by the NAT: no mapping for it"),
             },
             EventKind::Discarded { id, reason } => {
                 write!(f, "{id} discarded: {reason}  [{}]", reason.cite())
@@ -548,6 +568,14 @@ impl fmt::Display for EventKind {
                 f,
                 "peer {peer}: SYN TSval {tsval} < {cached} from {age_s} s ago  [tcp_peer_is_proven]"
             ),
+            EventKind::Translated { id, seg } => {
+                write!(f, "{id} rewritten by the NAT: {} > {}", seg.src, seg.dst)
+            }
+            EventKind::NatExpired {
+                inside,
+                public,
+                remote,
+            } => write!(f, "NAT mapping {inside} to {public} (for {remote}) expired"),
             EventKind::Crashed => write!(f, "host crashed: all TCP state lost, nothing sent"),
             EventKind::Restarted => write!(f, "host restarted with no sockets"),
         }

@@ -192,6 +192,7 @@ fn build(w: &World) -> Sim {
                     skip_time_wait: false,
                     max_sockets: 1000,
                     isn: w.isn,
+                    ts_clock: Default::default(),
                 },
                 threads: threads
                     .iter()
@@ -224,6 +225,7 @@ fn build(w: &World) -> Sim {
             until: Instant(300_000_000),
         },
         attack: None,
+        nat: None,
     })
 }
 

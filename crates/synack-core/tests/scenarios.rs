@@ -719,3 +719,76 @@ fn time_wait_server_load_plateaus_at_rate_times_60_s_or_the_bucket_limit() {
     assert!(overflows > 5000, "{overflows}");
     insta::assert_snapshot!("time-wait-server-load-max-buckets", text);
 }
+
+#[test]
+fn nat_port_reuse_fails_paws_then_a_rst_clears_the_time_wait() {
+    // B's clock behind A's, the NAT reuses A's expired port: PAWS rejects B's SYN in the
+    // server's TIME-WAIT (the old ACK), B's RST ends it, B's second SYN connects.
+    let (o, text) = run("nat-port-reuse", &[]);
+    assert_eq!(get(&o, "b_got_a_public_port"), "true");
+    assert_eq!(get(&o, "server_paws_timewait"), "1");
+    assert_eq!(get(&o, "server_time_wait_reused"), "false");
+    assert_eq!(get(&o, "b_resets_sent"), "1");
+    // The SYN again after TCP_TIMEOUT_MIN, not after a 1 s RTO.
+    assert_eq!(get(&o, "b_syns"), "2");
+    assert_eq!(get(&o, "b_connected_after_s"), "0.026");
+    assert_eq!(get(&o, "server_time_wait_for_a_left"), "false");
+    // The server answers with the old connection's ACK, and restarts its TIME-WAIT timer
+    // (`inet_twsk_reschedule` on a PAWS reject).
+    assert!(text.contains("[tcp_v4_timewait_ack]"));
+    // On the server's side of the NAT every segment has the public address.
+    let server_lines = text
+        .lines()
+        .filter(|l| l.contains(" server ") && l.contains(" sent "));
+    assert!(server_lines.clone().count() > 3);
+    assert!(server_lines.into_iter().all(|l| !l.contains("192.168.")));
+    insta::assert_snapshot!("nat-port-reuse", text);
+
+    // B's clock ahead of A's: the SYN is newer, the TIME-WAIT is reused at once (TCP_TW_SYN).
+    let (o, _) = run("nat-port-reuse", &[("b.nat_ts_offset_ms", "7200000")]);
+    assert_eq!(get(&o, "b_got_a_public_port"), "true");
+    assert_eq!(get(&o, "server_paws_timewait"), "0");
+    assert_eq!(get(&o, "server_time_wait_reused"), "true");
+    assert_eq!(get(&o, "b_resets_sent"), "0");
+    assert_eq!(get(&o, "b_syns"), "1");
+    assert_eq!(get(&o, "b_connected_after_s"), "0.01");
+
+    // A NAT that picks another port (sequential, random), or keeps A's mapping longer than B
+    // waits: no conflict, A's TIME-WAIT stays.
+    for sets in [
+        [("nat_ports", "sequential")],
+        [("nat_ports", "random")],
+        [("nat_timeout_s", "120")],
+    ] {
+        let (o, _) = run("nat-port-reuse", &sets);
+        assert_eq!(get(&o, "b_got_a_public_port"), "false", "{sets:?}");
+        assert_eq!(get(&o, "server_paws_timewait"), "0", "{sets:?}");
+        assert_eq!(get(&o, "server_time_wait_for_a_left"), "true", "{sets:?}");
+        assert_eq!(get(&o, "b_syns"), "1", "{sets:?}");
+        assert_eq!(get(&o, "b_connected_after_s"), "0.01", "{sets:?}");
+    }
+
+    // tcp_rfc1337=1 on the server: B's RST is ignored, every SYN fails PAWS again.
+    let (o, _) = run("nat-port-reuse", &[("server.tcp_rfc1337", "1")]);
+    assert_eq!(get(&o, "b_connected_after_s"), "blocked");
+    assert_eq!(get(&o, "server_time_wait_for_a_left"), "true");
+}
+
+#[test]
+fn three_host_settings_name_the_scenarios_hosts() {
+    let sc = scenario::find("nat-port-reuse").unwrap();
+    let mut p = sc.params(1);
+    let err = sc.set(&mut p, "client.tcp_rfc1337", "1").unwrap_err();
+    assert!(err.to_string().contains("a, b, server"), "{err}");
+    // NAME=VALUE sets every host, HOST.NAME=VALUE one.
+    sc.set(&mut p, "ts_drift_ppm", "5").unwrap();
+    sc.set(&mut p, "b.nat_ts_offset_ms", "9").unwrap();
+    let clocks: Vec<(u32, u32)> = p
+        .hosts
+        .iter()
+        .map(|h| (h.ts_clock.offset_ms, h.ts_clock.drift_ppm))
+        .collect();
+    assert_eq!(clocks, [(3_600_000, 5), (9, 5), (0, 5)]);
+    let names: Vec<&str> = p.hosts.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names, ["a", "b", "server"]);
+}

@@ -28,7 +28,7 @@ use core::fmt::Write;
 use serde::Serialize;
 use synack_core::socket::{Call, CallResult};
 use synack_core::tcp::State;
-use synack_core::trace::{Event, EventKind, LossReason, TimerKind};
+use synack_core::trace::{Event, EventKind, LossReason, SegId, TimerKind};
 use synack_core::wire::{Endpoint, Segment};
 
 /// Pixels per millisecond of simulated time within an active stretch.
@@ -213,13 +213,43 @@ pub struct Diagram {
     pub items: Vec<Item>,
 }
 
-/// Per-direction ISNs, for relative sequence numbers as Wireshark shows them.
+/// Per-direction ISNs, for relative sequence numbers as Wireshark shows them (keyed as on the
+/// outside wire); and the public endpoint a NAT gave each inside one, so that both ends of a
+/// translated connection count from the same ISNs, as a capture at the server would.
 #[derive(Default)]
-struct Isns(BTreeMap<(Endpoint, Endpoint), u32>);
+struct Isns(
+    BTreeMap<(Endpoint, Endpoint), u32>,
+    Vec<(Endpoint, Endpoint)>,
+);
 
 impl Isns {
+    /// A NAT rewrote a segment sent as `before` into `after`: the inside endpoint appears
+    /// outside as the public one.
+    fn translated(&mut self, before: &Segment, after: &Segment) {
+        let (inside, public) = if before.src != after.src {
+            // A SYN's ISN was noted before the NAT gave it its public endpoint.
+            if let Some(isn) = self.0.get(&(before.src, before.dst)).copied() {
+                self.0.insert((after.src, after.dst), isn);
+            }
+            (before.src, after.src)
+        } else {
+            (after.dst, before.dst)
+        };
+        // (A short list: one entry per inside endpoint, a few per run.)
+        match self.1.iter_mut().find(|(i, _)| *i == inside) {
+            Some(entry) => entry.1 = public,
+            None => self.1.push((inside, public)),
+        }
+    }
+
     fn label(&mut self, seg: &Segment) -> String {
-        let key = (seg.src, seg.dst);
+        let outside = |ep: Endpoint| {
+            self.1
+                .iter()
+                .find(|(i, _)| *i == ep)
+                .map_or(ep, |(_, p)| *p)
+        };
+        let key = (outside(seg.src), outside(seg.dst));
         if seg.flags.syn() {
             self.0.insert(key, seg.seq.0);
         }
@@ -245,7 +275,7 @@ impl Isns {
         }
         let _ = write!(s, " Seq={seq}");
         if seg.flags.ack() {
-            let ack = match self.0.get(&(seg.dst, seg.src)) {
+            let ack = match self.0.get(&(key.1, key.0)) {
                 Some(isn) => seg.ack.0.wrapping_sub(*isn),
                 None => seg.ack.0,
             };
@@ -391,7 +421,18 @@ fn lay(trace: &[Event], hosts: &[&str], addrs: &[synack_core::wire::Ipv4], g: Ge
     let mut rows: Vec<u32> = alloc::vec![0; lanes.len()];
     let mut row_h = LINE_PX;
 
+    // The last segment sent: a NAT's translation of it comes right after.
+    let mut last_sent: Option<(SegId, &Segment)> = None;
     for (step, e) in trace.iter().enumerate() {
+        match &e.kind {
+            EventKind::Sent { id, seg, .. } => last_sent = Some((*id, seg)),
+            EventKind::Translated { id, seg } => {
+                if let Some((_, before)) = last_sent.filter(|(sent, _)| sent == id) {
+                    isns.translated(before, seg);
+                }
+            }
+            _ => {}
+        }
         if !drawn(&e.kind) {
             continue;
         }
@@ -745,9 +786,11 @@ impl Diagram {
         s
     }
 
-    /// Where a fold's label goes: between the first two lifelines.
+    /// Where a fold's label goes: between the first and the last host's lifelines (the
+    /// injected lane aside).
     pub fn fold_x(&self) -> u32 {
-        match (self.lanes.first(), self.lanes.get(1)) {
+        let last = self.lanes.iter().rev().find(|l| l.name != "injected");
+        match (self.lanes.first(), last.filter(|_| self.lanes.len() > 1)) {
             (Some(a), Some(b)) => (a.x + b.x) / 2,
             (Some(a), None) => a.x,
             _ => self.width / 2,

@@ -220,6 +220,7 @@ impl World {
             skip_time_wait: false,
             max_sockets: 200_000,
             isn: IsnStrategy::Rfc6528,
+            ts_clock: Default::default(),
         };
         World {
             host: Host::new(HostId(0), cfg, secrets),

@@ -147,6 +147,9 @@ struct SettingInfo {
     choices: &'static [&'static str],
     /// `client.NAME` and `server.NAME` may differ.
     per_host: bool,
+    /// Per host, as this scenario sets it, where it sets hosts apart (`a.nat_ts_offset_ms`);
+    /// empty otherwise.
+    defaults: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -194,6 +197,7 @@ pub fn scenarios() -> Result<JsValue, JsError> {
                         max: x.max,
                         choices: x.choices,
                         per_host: scenario::PER_HOST.contains(&x.name),
+                        defaults: params.host_settings(x.name),
                     })
                     .collect(),
                 knobs: KNOBS
@@ -308,7 +312,6 @@ impl Playground {
         let seed = parse_seed(seed)?;
         let mut params = scenario.params(seed);
         apply_settings(scenario, &mut params, set)?;
-        let actions = parse_actions(acts)?;
         let start = scenario.start(&params);
         let hosts: Vec<String> = start
             .sim()
@@ -316,6 +319,7 @@ impl Playground {
             .iter()
             .map(|h| h.name().into())
             .collect();
+        let actions = parse_actions(acts, &hosts)?;
         let mut p = Playground {
             scenario,
             params,
@@ -442,6 +446,12 @@ impl Playground {
                     EventKind::Duplicated { id: d, copy } if *d == id => {
                         ("duplicated", Some(format!("{}", copy.0)), None)
                     }
+                    // The addresses it has between the NAT and the outside.
+                    EventKind::Translated { id: d, seg } if *d == id => (
+                        "translated",
+                        Some(format!("{} > {}", seg.src, seg.dst)),
+                        None,
+                    ),
                     _ => return None,
                 };
                 Some(Fate {
@@ -788,7 +798,8 @@ enum ActionKind {
     /// `socket()` then `connect()` to the other host's port 8080 on the new descriptor.
     Connect {
         host: HostId,
-        peer: Endpoint,
+        /// The host it connects to, on the scenario's port.
+        peer: HostId,
     },
     /// `SO_LINGER {on, 0}` then `close()`.
     Abort {
@@ -801,6 +812,10 @@ fn apply_action(run: &mut Run, a: &Action) -> Result<(), InputError> {
     match &a.kind {
         ActionKind::Input(i) => run.apply(i).map(|_| ()),
         ActionKind::Connect { host, peer } => {
+            let peer = Endpoint::new(
+                run.sim().host(*peer).map_or(scenario::SERVER, |h| h.addr()),
+                scenario::PORT,
+            );
             let r = run.apply(&Input::Call {
                 host: *host,
                 call: Call::Socket,
@@ -810,7 +825,7 @@ fn apply_action(run: &mut Run, a: &Action) -> Result<(), InputError> {
                     host: *host,
                     call: Call::Connect {
                         fd: i32::try_from(value).unwrap_or(-1),
-                        addr: *peer,
+                        addr: peer,
                     },
                 })?;
             }
@@ -837,7 +852,7 @@ fn apply_action(run: &mut Run, a: &Action) -> Result<(), InputError> {
 /// The most actions a URL may carry.
 const MAX_ACTIONS: usize = 200;
 
-fn parse_actions(text: &str) -> Result<Vec<(usize, Action)>, JsError> {
+fn parse_actions(text: &str, hosts: &[String]) -> Result<Vec<(usize, Action)>, JsError> {
     if text.len() > MAX_SET_LEN {
         return Err(problem(PageProblem::TooLong { max: MAX_SET_LEN }));
     }
@@ -854,8 +869,8 @@ fn parse_actions(text: &str) -> Result<Vec<(usize, Action)>, JsError> {
         if out.last().is_some_and(|(s, _)| *s > step) || out.len() >= MAX_ACTIONS {
             return Err(bad());
         }
-        // Hosts are named by the scenario; every scenario has a client and a server.
-        let a = parse_action(action, &[String::from("client"), String::from("server")])?;
+        // Hosts are named by the scenario.
+        let a = parse_action(action, hosts)?;
         out.push((step, a));
     }
     Ok(out)
@@ -905,17 +920,12 @@ fn parse_action(text: &str, hosts: &[String]) -> Result<Action, JsError> {
         "crash" => ActionKind::Input(Input::Crash { host: host(1)? }),
         "restart" => ActionKind::Input(Input::Restart { host: host(1)? }),
         "connect" => {
+            // To the server, the last host; the server connects to the first.
             let h = host(1)?;
+            let last = u16::try_from(hosts.len().saturating_sub(1)).unwrap_or(0);
             ActionKind::Connect {
                 host: h,
-                peer: Endpoint::new(
-                    if h.0 == 0 {
-                        scenario::SERVER
-                    } else {
-                        scenario::CLIENT
-                    },
-                    scenario::PORT,
-                ),
+                peer: HostId(if h.0 == last { 0 } else { last }),
             }
         }
         "accept" => call(host(1)?, Call::Accept { fd: fd(2)? }),
@@ -1052,6 +1062,27 @@ fn parse_options(text: &str) -> Option<Vec<TcpOption>> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn a_three_host_scenario_names_its_hosts_in_actions() {
+        // nat-port-reuse: hosts a, b, server. B connects from the reader's action at once, to
+        // the server (the last host), through the NAT.
+        let p = Playground::new("nat-port-reuse", "", "1", "0@connect:b")
+            .ok()
+            .unwrap();
+        assert_eq!(p.hosts, ["a", "b", "server"]);
+        let first_syn = p.trace.iter().find_map(|e| match &e.kind {
+            EventKind::Sent { seg, .. } if seg.flags.syn() => Some((e.host, seg.dst)),
+            _ => None,
+        });
+        assert_eq!(
+            first_syn,
+            Some((
+                Some(HostId(1)),
+                Endpoint::new(scenario::SERVER, scenario::PORT)
+            ))
+        );
+    }
 
     #[test]
     fn stepping_back_restores_the_same_state_as_stepping_forward() {

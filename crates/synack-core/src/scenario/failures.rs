@@ -216,6 +216,7 @@ pub fn synack_timeout_build(_: &Params) -> Build {
         machine: alloc::vec![alloc::vec![machine(13, Op::Crash)]],
         rules: Vec::new(),
         attack: None,
+        nat: None,
     }
 }
 
@@ -268,6 +269,7 @@ pub fn syn_retries_build(_: &Params) -> Build {
         machine: alloc::vec![Vec::new(), alloc::vec![machine(0, Op::Crash)]],
         rules: Vec::new(),
         attack: None,
+        nat: None,
     }
 }
 
@@ -382,6 +384,7 @@ pub fn half_open_build(p: &Params) -> Build {
         machine: alloc::vec![reboot],
         rules: Vec::new(),
         attack: None,
+        nat: None,
     }
 }
 
@@ -481,6 +484,7 @@ pub fn isn_fixed_build(p: &Params) -> Build {
         machine: alloc::vec![reboot],
         rules,
         attack: None,
+        nat: None,
     }
 }
 
@@ -542,6 +546,7 @@ pub fn stale_data_build(p: &Params) -> Build {
         machine: Vec::new(),
         rules,
         attack: None,
+        nat: None,
     }
 }
 

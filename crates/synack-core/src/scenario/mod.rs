@@ -23,6 +23,28 @@ pub const PORT: u16 = 8080;
 /// One-way delay of the default links (RTT 10 ms).
 pub const LINK_DELAY: Duration = Duration::from_millis(5);
 
+/// A host a scenario declares: its name (`--set NAME.KNOB=VALUE`, the diagram's lane) and
+/// address.
+#[derive(Clone, Copy, Debug)]
+pub struct HostDecl {
+    /// Its name.
+    pub name: &'static str,
+    /// Its address.
+    pub addr: Ipv4,
+}
+
+/// The hosts of most scenarios: a client and a server.
+pub const CLIENT_SERVER: &[HostDecl] = &[
+    HostDecl {
+        name: "client",
+        addr: CLIENT,
+    },
+    HostDecl {
+        name: "server",
+        addr: SERVER,
+    },
+];
+
 /// A scenario setting (not a sysctl).
 #[derive(Clone, Copy, Debug)]
 pub struct Setting {
@@ -94,23 +116,46 @@ const COMMON: &[Setting] = &[
         default: 0,
         ..failures::ISN
     },
+    // u32::MAX as u64: a TSval clock wraps at 2^32 ms.
+    Setting::number(
+        "nat_ts_offset_ms",
+        "ms this host's TSval clock runs ahead (as if booted earlier): the smaller value is behind",
+        0,
+        0,
+        4_294_967_295,
+    ),
+    Setting::number(
+        "ts_drift_ppm",
+        "ppm this host's TSval clock runs fast",
+        0,
+        0,
+        1_000_000,
+    ),
 ];
 
-/// Settings that belong to each host (`client.NAME=VALUE` sets one, `NAME=VALUE` both).
-pub const PER_HOST: &[&str] = &["skip_time_wait", "isn", "profile"];
+/// Settings that belong to each host (`client.NAME=VALUE` sets one, `NAME=VALUE` every host).
+pub const PER_HOST: &[&str] = &[
+    "skip_time_wait",
+    "isn",
+    "profile",
+    "nat_ts_offset_ms",
+    "ts_drift_ppm",
+];
 
 /// One row of the catalogue.
 pub struct Scenario {
     /// Its id.
     pub id: &'static str,
+    /// Its hosts, in order: `HostId(0)` first.
+    pub hosts: &'static [HostDecl],
     /// One line for `synack list`.
     pub summary: &'static str,
     /// Its own settings.
     pub settings: &'static [Setting],
     /// How long the run lasts.
     pub until: Duration,
-    /// Sysctls this scenario sets on every host before the reader's settings (its story needs
-    /// them: timestamps off, say).
+    /// Sysctls (and per-host settings) this scenario sets before the reader's settings, on every
+    /// host or, as `HOST.NAME`, on one (its story needs them: timestamps off, say).
     pub sysctls: &'static [(&'static str, &'static str)],
     build: fn(&Params) -> Build,
     outcome: fn(&Sim, &Params) -> Vec<Fact>,
@@ -119,7 +164,7 @@ pub struct Scenario {
 /// What a scenario is built from.
 #[derive(Default)]
 pub struct Build {
-    /// The application's thread per host (client first, then server).
+    /// The application's thread per host, in the order of the scenario's hosts.
     pub threads: Vec<Vec<Step>>,
     /// Per host, the machine's own script: crashes, reboots, and what runs after a reboot (a
     /// crash kills the host's other threads, not this one).
@@ -128,6 +173,8 @@ pub struct Build {
     pub rules: Vec<Rule>,
     /// An attacker (`syn-flood`, `isn-predict`).
     pub attack: Option<crate::attack::Attack>,
+    /// A NAT in front of some hosts (`nat-port-reuse`).
+    pub nat: Option<crate::nat::NatConfig>,
 }
 
 impl Build {
@@ -143,7 +190,7 @@ impl Build {
 /// The knobs and settings of a run.
 #[derive(Clone, Debug)]
 pub struct Params {
-    /// Each host's configuration (client, server).
+    /// Each host's configuration, in the order of the scenario's hosts.
     pub hosts: Vec<HostConfig>,
     /// Scenario settings by name.
     pub settings: Vec<(&'static str, u64)>,
@@ -158,6 +205,23 @@ impl Params {
             .iter()
             .find(|(n, _)| *n == name)
             .map_or(0, |(_, v)| *v)
+    }
+
+    /// A per-host setting's value on each host, for the settings a scenario may set apart per
+    /// host (the TSval clock's); empty for the others.
+    pub fn host_settings(&self, name: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for h in &self.hosts {
+            out.push(
+                match name {
+                    "nat_ts_offset_ms" => h.ts_clock.offset_ms,
+                    "ts_drift_ppm" => h.ts_clock.drift_ppm,
+                    _ => return Vec::new(),
+                }
+                .to_string(),
+            );
+        }
+        out
     }
 }
 
@@ -230,6 +294,7 @@ fn connector() -> Vec<Step> {
 pub const SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "handshake",
+        hosts: CLIENT_SERVER,
         summary: "SYN, SYN-ACK, ACK: the request in the SYN queue, the child in the accept queue, accept()",
         settings: &[],
         until: Duration::from_secs(2),
@@ -247,6 +312,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "rst-closed-port",
+        hosts: CLIENT_SERVER,
         summary: "a SYN to a port with no listener: RST/ACK, connect() fails with ECONNREFUSED",
         settings: &[Setting::number(
             "listen",
@@ -280,6 +346,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "close-four-way",
+        hosts: CLIENT_SERVER,
         summary: "FIN, ACK, FIN, ACK: FIN-WAIT-1, FIN-WAIT-2, TIME-WAIT / CLOSE-WAIT, LAST-ACK",
         settings: &[Setting::number(
             "close_delay_ms",
@@ -295,6 +362,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "close-three-way",
+        hosts: CLIENT_SERVER,
         summary: "data has flowed, so the ACK of the FIN is delayed and rides on the passive side's FIN",
         settings: &[Setting::number(
             "close_delay_ms",
@@ -310,6 +378,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "close-simultaneous",
+        hosts: CLIENT_SERVER,
         summary: "both ends send FIN before seeing the other's: FIN-WAIT-1, CLOSING, TIME-WAIT on both",
         settings: &[Setting::number(
             "offset_ms",
@@ -356,6 +425,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "time-wait-lost-ack",
+        hosts: CLIENT_SERVER,
         summary: "the last ACK is lost; the FIN comes again; TIME-WAIT acknowledges it and restarts its 60 s",
         settings: &[],
         until: Duration::from_secs(70),
@@ -390,6 +460,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "time-wait-syn",
+        hosts: CLIENT_SERVER,
         summary: "a new SYN meets the server's TIME-WAIT: an old one gets the old ACK, a newer one reuses the 4-tuple",
         settings: &[Setting::number(
             "isn_fixed",
@@ -489,6 +560,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "time-wait-rst",
+        hosts: CLIENT_SERVER,
         summary: "a RST reaches TIME-WAIT (RFC 1337's assassination): tcp_rfc1337 decides",
         settings: &[Setting::number(
             "rst_offset",
@@ -504,6 +576,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "synack-timeout",
+        hosts: CLIENT_SERVER,
         summary: "the client sends a SYN and vanishes: SYN-ACK retransmitted at 1, 3, 7, 15, 31 s, the request dropped at 63 s",
         settings: &[],
         until: Duration::from_secs(600),
@@ -513,6 +586,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "syn-retries",
+        hosts: CLIENT_SERVER,
         summary: "the server's host is down: SYNs at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, connect() fails with ETIMEDOUT at 131 s",
         settings: &[],
         until: Duration::from_secs(600),
@@ -522,6 +596,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "fin-wait-2-timeout",
+        hosts: CLIENT_SERVER,
         summary: "the peer never sends its FIN: the orphaned FIN-WAIT-2 ends after tcp_fin_timeout; a late FIN gets a RST",
         settings: &[Setting::number(
             "late_fin_s",
@@ -537,6 +612,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "half-open-crash",
+        hosts: CLIENT_SERVER,
         summary: "the client crashes and reboots; its new SYN from the same port meets a challenge ACK, its RST clears the old connection, its next SYN connects",
         settings: &[Setting::number(
             "server_writes",
@@ -552,6 +628,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "isn-fixed",
+        hosts: CLIENT_SERVER,
         summary: "with a fixed ISN, delayed copies of a dead connection's data land in the next connection from the same port",
         settings: &[
             failures::ISN,
@@ -573,6 +650,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "time-wait-stale-data",
+        hosts: CLIENT_SERVER,
         summary: "TIME-WAIT keeps the 4-tuple until a delayed duplicate has expired; without it, the next connection accepts the stale data",
         settings: &[
             failures::ISN,
@@ -598,6 +676,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "close-unread-data",
+        hosts: CLIENT_SERVER,
         summary: "the server closes with data it never read: a RST instead of a FIN, and the client's read fails with ECONNRESET",
         settings: &[Setting::number(
             "read_first",
@@ -613,6 +692,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "so-linger-rst",
+        hosts: CLIENT_SERVER,
         summary: "SO_LINGER {on, 0}, the usual fix for TIME-WAIT: close() sends a RST, no TIME-WAIT is left, and data in flight is lost",
         settings: &[Setting::number(
             "linger",
@@ -628,6 +708,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "syn-flood",
+        hosts: CLIENT_SERVER,
         summary: "spoofed SYNs fill the SYN queue: without SYN cookies a real client cannot connect; with them it connects through a cookie",
         settings: &[load::SYN_RATE, load::FLOOD_BACKLOG],
         until: load::FLOOD_UNTIL,
@@ -637,6 +718,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "accept-overflow",
+        hosts: CLIENT_SERVER,
         summary: "the application never calls accept(): the handshake's ACK finds the accept queue full, and is dropped (the SYN-ACK goes again) or answered with a RST",
         settings: &[load::OVERFLOW_BACKLOG],
         until: Duration::from_secs(10),
@@ -646,6 +728,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "isn-predict",
+        hosts: CLIENT_SERVER,
         summary: "RFC 793's 4 µs clock makes the next ISN guessable: an off-path attacker completes a handshake spoofed from a trusted host",
         settings: &[load::PREDICT_ISN],
         until: Duration::from_secs(3),
@@ -655,6 +738,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "tw-reuse",
+        hosts: CLIENT_SERVER,
         summary: "tcp_tw_reuse lets connect() take a 4-tuple in TIME-WAIT once timestamps were seen and it is older than tcp_tw_reuse_delay",
         settings: &[ports::REUSE_DELAY, ports::REUSE_BIND],
         until: Duration::from_secs(5),
@@ -664,6 +748,7 @@ pub const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "so-reuseaddr",
+        hosts: CLIENT_SERVER,
         summary: "a server restarts while its port has TIME-WAIT entries: bind() succeeds only if the old and the new socket both set SO_REUSEADDR",
         settings: &[
             ports::OLD_REUSEADDR,
@@ -674,6 +759,26 @@ pub const SCENARIOS: &[Scenario] = &[
         sysctls: &[],
         build: ports::reuseaddr_build,
         outcome: ports::reuseaddr_outcome,
+    },
+    Scenario {
+        id: "nat-port-reuse",
+        hosts: behind_nat::NAT_HOSTS,
+        summary: "a NAT gives B the port of A's connection in the server's TIME-WAIT: B's older TSval fails PAWS, B's RST ends the TIME-WAIT, its next SYN connects",
+        settings: &[
+            behind_nat::NAT_PORTS,
+            behind_nat::NAT_TIMEOUT,
+            behind_nat::B_CONNECT,
+        ],
+        until: Duration::from_secs(55),
+        // The clients' TSval is their clock alone (tcp_timestamps=2: no per-connection
+        // `secure_tcp_ts_off`), and A has been up an hour longer than B: B's clock is behind.
+        sysctls: &[
+            ("a.tcp_timestamps", "2"),
+            ("b.tcp_timestamps", "2"),
+            ("a.nat_ts_offset_ms", "3600000"),
+        ],
+        build: behind_nat::port_reuse_build,
+        outcome: behind_nat::port_reuse_outcome,
     },
 ];
 
@@ -818,6 +923,7 @@ fn close_facts(sim: &Sim) -> Vec<Fact> {
     ]
 }
 
+pub mod behind_nat;
 mod failures;
 mod load;
 mod ports;
@@ -830,6 +936,7 @@ pub use failures::FIXED_ISN;
 pub const OFF_PAGE_SCENARIOS: &[Scenario] = &[
     Scenario {
         id: "time-wait-server-load",
+        hosts: CLIENT_SERVER,
         summary: "a server that closes first piles up TIME-WAIT entries: rate x 60 s of them, or tcp_max_tw_buckets and overflows",
         settings: &[ports::LOAD_RATE],
         until: ports::LOAD_UNTIL,
@@ -841,6 +948,7 @@ pub const OFF_PAGE_SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         id: "port-exhaustion",
+        hosts: CLIENT_SERVER,
         summary: "short connections to one server leave every ephemeral port in TIME-WAIT: connect() fails with EADDRNOTAVAIL after 28,232",
         settings: &[ports::RATE, ports::CONNECTIONS],
         until: ports::EXHAUSTION_UNTIL,
@@ -867,8 +975,6 @@ pub fn find(id: &str) -> Result<&'static Scenario, ConfigError> {
         })
 }
 
-const HOST_NAMES: [&str; 2] = ["client", "server"];
-
 impl Scenario {
     /// The scenario's own settings, then those every scenario accepts (where the scenario has
     /// its own setting of that name, its own wins: its default differs).
@@ -883,17 +989,18 @@ impl Scenario {
 
     /// The default parameters.
     pub fn params(&self, seed: u64) -> Params {
-        let hosts: Vec<HostConfig> = [CLIENT, SERVER]
+        let hosts: Vec<HostConfig> = self
+            .hosts
             .iter()
-            .zip(HOST_NAMES)
-            .map(|(addr, name)| HostConfig {
-                name: String::from(name),
-                addr: *addr,
+            .map(|d| HostConfig {
+                name: String::from(d.name),
+                addr: d.addr,
                 profile: Profile::Linux6_18,
                 sysctl: Profile::Linux6_18.defaults(),
                 skip_time_wait: false,
                 max_sockets: 200_000,
                 isn: IsnStrategy::Rfc6528,
+                ts_clock: crate::tcp::TsClock::default(),
             })
             .collect();
         let settings: Vec<(&'static str, u64)> =
@@ -918,22 +1025,24 @@ impl Scenario {
     /// Applies `--set [HOST.]NAME=VALUE`. A `profile` resets the host's sysctls to that
     /// profile's defaults and the scenario's own: set it first, or use `set_all`.
     pub fn set(&self, p: &mut Params, name: &str, value: &str) -> Result<(), ConfigError> {
+        let index = |h: &str| self.hosts.iter().position(|d| d.name == h);
         let (host, name) = match name.split_once('.') {
-            Some((h, n)) if HOST_NAMES.contains(&h) => (Some(h), n),
+            Some((h, n)) if index(h).is_some() => (index(h), n),
             Some((h, _)) if !h.starts_with("net") => {
                 return Err(ConfigError::UnknownHost {
                     host: String::from(h),
-                    accepted: HOST_NAMES.join(", "),
+                    accepted: self
+                        .hosts
+                        .iter()
+                        .map(|d| d.name)
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 });
             }
             _ => (None, name),
         };
         let targets: Vec<usize> = match host {
-            Some(h) => HOST_NAMES
-                .iter()
-                .position(|n| *n == h)
-                .into_iter()
-                .collect(),
+            Some(i) => alloc::vec![i],
             None => (0..p.hosts.len()).collect(),
         };
         if name == "profile" {
@@ -950,8 +1059,8 @@ impl Scenario {
                 h.sysctl = profile.defaults();
                 for (name, value) in self.sysctls {
                     let knob = match name.split_once('.') {
-                        Some((host, n)) if HOST_NAMES.contains(&host) => {
-                            (HOST_NAMES.get(i) == Some(&host)).then_some(n)
+                        Some((host, n)) if self.hosts.iter().any(|d| d.name == host) => {
+                            (self.hosts.get(i).map(|d| d.name) == Some(host)).then_some(n)
                         }
                         _ => Some(*name),
                     };
@@ -978,6 +1087,17 @@ impl Scenario {
                 for i in targets {
                     if let Some(h) = p.hosts.get_mut(i) {
                         h.isn = failures::isn_strategy(v);
+                    }
+                }
+            } else if s.name == "nat_ts_offset_ms" || s.name == "ts_drift_ppm" {
+                let v = u32::try_from(v).unwrap_or(u32::MAX);
+                for i in targets {
+                    if let Some(h) = p.hosts.get_mut(i) {
+                        if s.name == "ts_drift_ppm" {
+                            h.ts_clock.drift_ppm = v;
+                        } else {
+                            h.ts_clock.offset_ms = v;
+                        }
                     }
                 }
             } else if let Some(slot) = p.settings.iter_mut().find(|(n, _)| *n == s.name) {
@@ -1057,10 +1177,14 @@ impl Scenario {
                 HostSpec { cfg, threads }
             })
             .collect();
-        let links = alloc::vec![
-            Link::new(HostId(0), HostId(1), LINK_DELAY),
-            Link::new(HostId(1), HostId(0), LINK_DELAY),
-        ];
+        // A link each way between every two hosts (for two: client to server, then back).
+        let n = u16::try_from(p.hosts.len()).unwrap_or(u16::MAX);
+        let mut links = Vec::new();
+        for a in 0..n {
+            for b in (0..n).filter(|b| *b != a) {
+                links.push(Link::new(HostId(a), HostId(b), LINK_DELAY));
+            }
+        }
         let limits = Limits {
             until: Instant::ZERO + self.until,
             ..Limits::default()
@@ -1078,6 +1202,7 @@ impl Scenario {
             router_msl,
             limits,
             attack: b.attack,
+            nat: b.nat,
         });
         let mut interventions = Vec::new();
         if self.id == "time-wait-rst" {
@@ -1226,6 +1351,7 @@ mod tests {
     fn recycling_server() -> Scenario {
         let handshake = find("handshake").unwrap();
         Scenario {
+            hosts: CLIENT_SERVER,
             id: "recycling-server",
             summary: "",
             settings: &[],

@@ -341,7 +341,7 @@ impl Host {
         let tsval_base = if req.tstamp_ok {
             mark!(syncookie_timestamp_options);
             syncookies::init_timestamp(
-                self.now.millis(),
+                u64::from(self.ts_clock()),
                 syncookies::CookieOptions {
                     wscale: req.wscale_ok.then_some(req.snd_wscale),
                     sack: req.sack_ok,

@@ -498,6 +498,18 @@ pub struct HostConfig {
     pub max_sockets: usize,
     /// How initial sequence numbers are chosen.
     pub isn: IsnStrategy,
+    /// Its TSval clock's offset and drift (scenario settings, not sysctls).
+    pub ts_clock: TsClock,
+}
+
+/// A host's TSval clock against the simulated time: hosts booted at different times have
+/// different clocks, and a clock may run fast.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TsClock {
+    /// Milliseconds the clock is ahead of the simulated time (wraps at 2^32 like TSval).
+    pub offset_ms: u32,
+    /// Parts per million the clock runs fast.
+    pub drift_ppm: u32,
 }
 
 /// How a host picks initial sequence numbers. Linux has only `Rfc6528`; the others are the
@@ -782,23 +794,34 @@ impl Host {
         self.emit(EventKind::State { conn, from, to });
     }
 
-    /// A TSval: the host's TCP timestamp clock plus a connection's offset. The one place where
-    /// TSvals are computed.
+    /// The host's TCP timestamp clock, before a connection's offset. The one place where the
+    /// clock behind every TSval is read.
     ///
-    /// linux-6.18: `tcp_clock_ts` (milliseconds since boot) + `tsoffset` (`secure_tcp_ts_off`).
-    /// linux-3.10: `tcp_time_stamp`, `(__u32)(jiffies)` (include/net/tcp.h), one clock per host at
-    /// HZ 1000 with no per-connection offset; `jiffies` starts at `INITIAL_JIFFIES`, -300 s
-    /// (include/linux/jiffies.h), so a 3.10 host's TSvals wrap 5 minutes after boot.
-    fn tsval(&self, tsoffset: u32) -> u32 {
-        // Truncation to 32 bits is the TSval's wrap-around (RFC 7323 §5.4).
-        let clock = match self.cfg.profile {
-            Profile::Linux6_18 => self.now.millis() as u32,
+    /// linux-6.18: `tcp_clock_ts`, milliseconds since boot (the connection adds `tsoffset`,
+    /// `secure_tcp_ts_off`). linux-3.10: `tcp_time_stamp`, `(__u32)(jiffies)`
+    /// (include/net/tcp.h), one clock per host at HZ 1000 with no per-connection offset;
+    /// `jiffies` starts at `INITIAL_JIFFIES`, -300 s (include/linux/jiffies.h), so a 3.10 host's
+    /// TSvals wrap 5 minutes after boot. On either, the host's `ts_clock` settings: the clock
+    /// runs `drift_ppm` fast and is `offset_ms` ahead (how much longer the host has been up:
+    /// hosts behind one NAT differ here).
+    pub(super) fn ts_clock(&self) -> u32 {
+        let (ms, start) = match self.cfg.profile {
+            Profile::Linux6_18 => (self.now.millis(), 0),
             Profile::Linux3_10 => {
                 let since_boot = Instant::ZERO + (self.now - self.booted_at);
-                (self.clock.jiffies(since_boot) as u32).wrapping_add(INITIAL_JIFFIES_3_10)
+                (self.clock.jiffies(since_boot), INITIAL_JIFFIES_3_10)
             }
         };
-        clock.wrapping_add(tsoffset)
+        let drift = ms.saturating_mul(u64::from(self.cfg.ts_clock.drift_ppm)) / 1_000_000;
+        // Truncation to 32 bits is the TSval's wrap-around (RFC 7323 §5.4).
+        (ms.wrapping_add(drift)
+            .wrapping_add(u64::from(self.cfg.ts_clock.offset_ms)) as u32)
+            .wrapping_add(start)
+    }
+
+    /// A TSval: the host's clock plus a connection's offset.
+    fn tsval(&self, tsoffset: u32) -> u32 {
+        self.ts_clock().wrapping_add(tsoffset)
     }
 
     /// `get_seconds()`: the wall clock in whole seconds (linux-3.10's timestamp stamps).

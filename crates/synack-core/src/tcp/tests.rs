@@ -390,6 +390,11 @@ impl TestHost {
 
 /// A host with no socket, linux-6.18 defaults but timestamps off (`sysctls` changes more).
 fn host_with(sysctls: impl FnOnce(&mut Sysctls)) -> TestHost {
+    host_with_clock(super::TsClock::default(), sysctls)
+}
+
+/// As [`host_with`], with a TSval clock ahead of the simulated time or running fast.
+fn host_with_clock(ts_clock: super::TsClock, sysctls: impl FnOnce(&mut Sysctls)) -> TestHost {
     let mut sysctl = Profile::Linux6_18.defaults();
     sysctl.tcp_timestamps = 0;
     sysctls(&mut sysctl);
@@ -401,6 +406,7 @@ fn host_with(sysctls: impl FnOnce(&mut Sysctls)) -> TestHost {
         skip_time_wait: false,
         max_sockets: 64,
         isn: IsnStrategy::Fixed(LOCAL_SEQ.0),
+        ts_clock,
     };
     let secrets = Secrets {
         isn: (1, 2),
@@ -663,6 +669,39 @@ fn listen_syn_gets_syn_ack_with_options_in_tcp_options_write_order() {
             ..syn_ack()
         }]
     );
+}
+
+// A host's TSval clock (`tcp_clock_ts`) is its own: one booted 5 s earlier sends TSvals 5000
+// higher, and a clock running 1000 ppm fast gains 1 ms a second (scenario settings
+// `nat_ts_offset_ms` and `ts_drift_ppm`, for hosts behind one NAT).
+#[test]
+fn tsval_moves_by_the_hosts_clock_offset_and_drift() {
+    let tsval_at_1000_ms = |offset_ms, drift_ppm| {
+        let clock = super::TsClock {
+            offset_ms,
+            drift_ppm,
+        };
+        let mut h = listening(host_with_clock(clock, |s| s.tcp_timestamps = 2));
+        send!(h, time 1000, syn_offering_all(7));
+        let out: Vec<Segment> = core::iter::from_fn(|| h.host.poll_output())
+            .filter_map(|o| match o {
+                super::Output::Segment(seg, _) => Some(seg),
+                super::Output::Event(_) => None,
+            })
+            .collect();
+        out.iter()
+            .flat_map(|s| s.options.iter())
+            .find_map(|o| match o {
+                TcpOption::Timestamp { val, .. } => Some(*val),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert_eq!(tsval_at_1000_ms(0, 0), 1000);
+    assert_eq!(tsval_at_1000_ms(5000, 0), 6000);
+    assert_eq!(tsval_at_1000_ms(0, 1000), 1001);
+    // The clock wraps at 2^32 ms like any TSval.
+    assert_eq!(tsval_at_1000_ms(u32::MAX, 0), 999);
 }
 
 // =============================================================================================

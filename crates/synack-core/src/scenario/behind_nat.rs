@@ -1,0 +1,163 @@
+//! The catalogue's NAT rows (core 4): clients `a` and `b` behind one NAT (one public address),
+//! a server outside. `nat-port-reuse` today; the layout is ready for `tw-recycle-nat`.
+
+use super::failures::{connect_at, counter, result_of, secs, sent_at, show};
+use super::{Build, CLIENT, Fact, HostDecl, Params, SERVER, Setting, fact, listener, step};
+use crate::counters::Counter;
+use crate::nat::{IDLE_TIMEOUT, NatConfig, PortChoice};
+use crate::sim::{Sim, Step};
+use crate::socket::{Call, CallResult};
+use crate::time::Duration;
+use crate::trace::{EventKind, HostId};
+use crate::wire::Ipv4;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Client A's private address.
+pub const A: Ipv4 = Ipv4::new(192, 168, 0, 2);
+/// Client B's private address.
+pub const B: Ipv4 = Ipv4::new(192, 168, 0, 3);
+/// The NAT's public address: the address the server sees for both clients (the two-host
+/// scenarios' client address).
+pub const PUBLIC: Ipv4 = CLIENT;
+
+/// Two clients behind one NAT, and the server: `HostId(0)`, `HostId(1)`, `HostId(2)`.
+pub const NAT_HOSTS: &[HostDecl] = &[
+    HostDecl { name: "a", addr: A },
+    HostDecl { name: "b", addr: B },
+    HostDecl {
+        name: "server",
+        addr: SERVER,
+    },
+];
+const HA: u16 = 0;
+const HB: u16 = 1;
+const HSERVER: u16 = 2;
+
+/// How the NAT picks public ports.
+pub const NAT_PORTS: Setting = Setting {
+    name: "nat_ports",
+    help: "the NAT's port for a new connection: the next, a random one, or an expired mapping's",
+    default: 2,
+    min: 0,
+    max: 2,
+    choices: &["sequential", "random", "reuse"],
+};
+
+/// How long the NAT keeps a closed connection's mapping.
+pub const NAT_TIMEOUT: Setting = Setting::number(
+    "nat_timeout_s",
+    "s the NAT keeps a closed connection's mapping (conntrack: CLOSE 10, TIME_WAIT 120)",
+    10,
+    1,
+    600,
+);
+
+/// When B connects.
+pub const B_CONNECT: Setting = Setting::number(
+    "b_connect_s",
+    "when client b connects (s; a's connection closes at 0.1 s)",
+    15,
+    1,
+    50,
+);
+
+/// The NAT of these rows: `a` and `b` behind [`PUBLIC`], ports and timeout from the settings
+/// [`NAT_PORTS`] and [`NAT_TIMEOUT`] (their defaults when the scenario does not declare them).
+pub fn nat_config(p: &Params) -> NatConfig {
+    let get = |s: &Setting| {
+        p.settings
+            .iter()
+            .find(|(n, _)| *n == s.name)
+            .map_or(s.default, |(_, v)| *v)
+    };
+    NatConfig {
+        public: PUBLIC,
+        inside: &[A, B],
+        ports: match get(&NAT_PORTS) {
+            0 => PortChoice::Sequential,
+            1 => PortChoice::Random,
+            _ => PortChoice::Reuse,
+        },
+        close_timeout: Duration::from_secs(get(&NAT_TIMEOUT)),
+        idle_timeout: IDLE_TIMEOUT,
+    }
+}
+
+/// A and B behind one NAT, the server closes first: A connects at 10 ms and the server closes
+/// the accepted connection 100 ms later (so the server holds A's 4-tuple in TIME-WAIT, as seen
+/// through the NAT: the public address and port); A reads the end and closes; B connects at
+/// `b_connect` and the server accepts it. The reusable layout of the NAT rows: a scenario with
+/// [`NAT_HOSTS`] as its hosts builds with it (`tw-recycle-nat` next, with a linux-3.10 server).
+pub fn behind_nat_build(p: &Params, b_connect: Duration) -> Build {
+    let mut a = connect_at(10);
+    a.extend([
+        step(0, Call::Read { fd: 3, len: 1000 }),
+        step(0, Call::Close { fd: 3 }),
+    ]);
+    let b: Vec<Step> = connect_at(b_connect.millis());
+    let mut server = listener(128);
+    server.extend([
+        step(0, Call::Accept { fd: 3 }),
+        step(100, Call::Close { fd: 4 }),
+        step(0, Call::Accept { fd: 3 }),
+    ]);
+    Build {
+        threads: alloc::vec![a, b, server],
+        nat: Some(nat_config(p)),
+        ..Build::default()
+    }
+}
+
+/// `nat-port-reuse`'s build.
+pub fn port_reuse_build(p: &Params) -> Build {
+    behind_nat_build(p, Duration::from_secs(p.get("b_connect_s")))
+}
+
+/// The public port host `h`'s first segment left with (the segments hold it as on the wire).
+fn public_port(sim: &Sim, h: u16) -> Option<u16> {
+    let id = sim.trace().iter().find_map(|e| match e.kind {
+        EventKind::Sent { id, .. } if e.host == Some(HostId(h)) => Some(id),
+        _ => None,
+    })?;
+    let (_, _, seg) = sim.segments().iter().find(|(i, _, _)| *i == id)?;
+    Some(seg.src.port)
+}
+
+/// Whether B got A's public port; what the server's TIME-WAIT did with B's SYN; what B sent;
+/// how long after its first SYN B's connect() returned; whether A's TIME-WAIT is still there.
+pub fn port_reuse_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
+    let pa = public_port(sim, HA);
+    let reused = sim.trace().iter().any(|e| {
+        e.host == Some(HostId(HSERVER)) && matches!(e.kind, EventKind::TimeWaitReused { .. })
+    });
+    let b_syns = sent_at(sim, HB, |s| s.flags.syn());
+    let b_connect = match (
+        b_syns.first(),
+        result_of(sim, HB, |c| matches!(c, Call::Connect { .. })),
+    ) {
+        (Some(first), Some((at, CallResult::Ok { .. }))) => secs(at - *first),
+        (_, Some((_, r))) => show(&r),
+        _ => String::from("blocked"),
+    };
+    let a_tw_left = sim.host(HostId(HSERVER)).is_some_and(|h| {
+        h.time_wait_entries()
+            .iter()
+            .any(|(_, remote, _)| Some(remote.port) == pa)
+    });
+    alloc::vec![
+        fact(
+            "b_got_a_public_port",
+            pa.is_some() && pa == public_port(sim, HB)
+        ),
+        fact(
+            "server_paws_timewait",
+            counter(sim, HSERVER, Counter::PawsTimewait)
+        ),
+        fact("server_time_wait_reused", reused),
+        fact("b_resets_sent", counter(sim, HB, Counter::OutRsts)),
+        fact("b_syns", b_syns.len()),
+        fact("b_connected_after_s", b_connect),
+        fact("server_time_wait_for_a_left", a_tw_left),
+    ]
+}
