@@ -176,6 +176,7 @@ export default {
     NoSocketRst: 'a RST for no socket is not answered', ListenRst: 'a listener ignores a RST', NoFlags: 'no SYN, ACK or RST',
     SynQueueFull: 'the SYN queue is full', AcceptQueueFullSyn: 'the accept queue is full',
     AcceptQueueFullAck: 'the accept queue is full: the handshake’s ACK is dropped', MaxSynBacklog: 'less than a quarter of tcp_max_syn_backlog is left',
+    PawsPassive: 'an older TSval than the one remembered for its address (tcp_tw_recycle)', 
     OutOfWindow: 'outside the receive window', Paws: 'its timestamp is older than the last one seen (PAWS)', RstNotExact: 'a RST in the window but not at rcv_nxt',
     SynOnEstablished: 'a SYN on an open connection', SynSentIgnored: 'SYN-SENT cannot use it', AckOfUnsent: 'it acknowledges data never sent',
     AckTooOld: 'its acknowledgment is too old', TimeWaitIgnored: 'TIME-WAIT ignores it', TimeWaitRstIgnored: 'TIME-WAIT ignores RSTs (tcp_rfc1337=1)',
@@ -211,6 +212,9 @@ export default {
     Restarted: '{host} boots again',
     Translated: 'the NAT rewrites #{id}: {seg}',
     NatExpired: 'the NAT’s mapping of {inside} to {public} (for {remote}) expires',
+    PeerStamp: '{host} remembers TSval {tsval} for peer {peer} as the connection closes (tcp_remember_stamp): TIME-WAIT lasts 3.5 RTO',
+    PeerStampKept: '{host} keeps the newer TSval {cached} of peer {peer} ({age_s} s old) over {tsval} (tcp_remember_stamp): TIME-WAIT lasts 3.5 RTO',
+    PeerPawsReject: '{host} drops a SYN from {peer}: its TSval {tsval} is below {cached}, remembered {age_s} s ago (tcp_peer_is_proven, TcpExtPAWSPassive)',
   },
   // The chart of counts over time, for runs with many connections.
   chart: {
@@ -543,6 +547,29 @@ export default {
         synack_retransmitted_at: 'SYN-ACK sent again at',
         client_read: 'the client’s read()',
         listen_overflows: 'TcpExtListenOverflows',
+      },
+    },
+    'tw-recycle-nat': {
+      title: 'tcp_tw_recycle behind a NAT',
+      story: [
+        'An old tuning guide said: set net.ipv4.tcp_tw_recycle=1 and TIME-WAIT stops piling up. The server here runs CentOS 7’s kernel (linux-3.10) with that setting. Clients a and b sit behind one NAT, so the server sees both as 10.0.0.1.',
+        'Client a connects every 5 seconds and the server closes each connection first. Because of tcp_tw_recycle, the server’s TIME-WAIT lasts only 3.5 RTO (under a second here), and on the way it remembers the last TSval it saw from 10.0.0.1 (tcp_remember_stamp). The cache is per IP address, not per connection.',
+        'At 10 s client b connects. b’s TSval clock is an hour behind a’s (a has been up longer), so to the server b’s SYN looks like an old duplicate from 10.0.0.1: tcp_peer_is_proven drops it silently, within 60 s (TCP_PAWS_MSL) of the remembered TSval. No RST, no SYN-ACK: b retransmits, a keeps refreshing the stamp, and b’s connect() fails with ETIMEDOUT after 131 s.',
+      ],
+      notice: [
+        'Every dropped SYN counts in TcpExtPAWSPassive on the server: on a real machine that counter, and `netstat -s` saying “passive connections rejected because of time stamp”, are how this is found.',
+        'Set server.tcp_tw_recycle=0: TIME-WAIT lasts 60 s again, nothing is remembered, and b connects at once. This is what Linux 4.12 did for everyone: it removed tcp_tw_recycle.',
+        'Set b.nat_ts_offset_ms=3600000 (b’s clock equal to a’s): b’s SYN is not older, and it connects.',
+        'Set a_connections=1: a connects once. b’s SYNs are dropped until the stamp is 60 s old, and its retransmission at 67 s gets in. With b_connect_s=65 as well, b connects at once.',
+        'Set server.profile=linux-6.18: that kernel has no tcp_tw_recycle, so the story’s setting does not apply, and b connects.',
+        'TIME-WAIT on linux-3.10 without tcp_tw_recycle ends in 7.5 s steps of its death row (52.5 to 60 s), not at exactly 60 s; linux-3.10 timestamps are its jiffies, one clock for the whole host.',
+      ],
+      facts: {
+        b_connect: 'b’s connect()',
+        b_syns: 'SYNs b sent',
+        server_paws_passive: 'TcpExtPAWSPassive',
+        a_connections: 'a’s connections made',
+        server_time_wait_armed_s: 'the server’s TIME-WAIT (s)',
       },
     },
     'nat-port-reuse': {

@@ -176,6 +176,7 @@ export default {
     NoSocketRst: '发往不存在套接字的 RST 不予回应', ListenRst: '监听套接字忽略 RST', NoFlags: '既没有 SYN、ACK，也没有 RST',
     SynQueueFull: 'SYN 队列已满', AcceptQueueFullSyn: 'accept 队列已满',
     AcceptQueueFullAck: 'accept 队列已满：握手的 ACK 被丢弃', MaxSynBacklog: 'tcp_max_syn_backlog 剩余不足四分之一',
+    PawsPassive: '比为该地址记住的 TSval 更旧（tcp_tw_recycle）', 
     OutOfWindow: '在接收窗口之外', Paws: '它的时间戳比见过的最新时间戳还旧（PAWS）', RstNotExact: 'RST 在窗口内但不在 rcv_nxt',
     SynOnEstablished: '已建立连接上的 SYN', SynSentIgnored: 'SYN-SENT 无法使用它', AckOfUnsent: '它确认了从未发送的数据',
     AckTooOld: '它的确认号太旧', TimeWaitIgnored: 'TIME-WAIT 忽略了它', TimeWaitRstIgnored: 'TIME-WAIT 忽略 RST（tcp_rfc1337=1）',
@@ -211,6 +212,9 @@ export default {
     Restarted: '{host} 重新启动',
     Translated: 'NAT 改写 #{id}：{seg}',
     NatExpired: 'NAT 对 {inside} 到 {public} 的映射（对端 {remote}）过期',
+    PeerStamp: '{host} 在连接关闭时记住对端 {peer} 的 TSval {tsval}（tcp_remember_stamp）：TIME-WAIT 只持续 3.5 个 RTO',
+    PeerStampKept: '{host} 保留对端 {peer} 更新的 TSval {cached}（{age_s} 秒前），而不是 {tsval}（tcp_remember_stamp）：TIME-WAIT 只持续 3.5 个 RTO',
+    PeerPawsReject: '{host} 丢弃来自 {peer} 的 SYN：它的 TSval {tsval} 小于 {age_s} 秒前记住的 {cached}（tcp_peer_is_proven，TcpExtPAWSPassive）',
   },
   // 连接较多的运行：各项计数随时间的变化。
   chart: {
@@ -599,6 +603,29 @@ export default {
         synack_retransmitted_at: 'SYN-ACK 再次发送于',
         client_read: '客户端的 read()',
         listen_overflows: 'TcpExtListenOverflows',
+      },
+    },
+    'tw-recycle-nat': {
+      title: 'NAT 后面的 tcp_tw_recycle',
+      story: [
+        '一份旧的调优指南说：设置 net.ipv4.tcp_tw_recycle=1，TIME-WAIT 就不会堆积。这里的服务器运行 CentOS 7 的内核（linux-3.10），并且打开了这个设置。客户端 a 和 b 在同一个 NAT 后面，所以服务器看到的两者都是 10.0.0.1。',
+        '客户端 a 每 5 秒连接一次，服务器每次都先关闭连接。由于 tcp_tw_recycle，服务器的 TIME-WAIT 只持续 3.5 个 RTO（这里不到一秒），同时它记住从 10.0.0.1 看到的最后一个 TSval（tcp_remember_stamp）。这个缓存按 IP 地址记录，而不是按连接。',
+        '10 秒时客户端 b 发起连接。b 的 TSval 时钟比 a 慢一小时（a 开机更久），所以在服务器看来，b 的 SYN 像是来自 10.0.0.1 的旧重复报文：在记住的 TSval 之后 60 秒（TCP_PAWS_MSL）内，tcp_peer_is_proven 会悄悄丢弃它。没有 RST，也没有 SYN-ACK：b 不断重传，a 不断刷新记录，131 秒后 b 的 connect() 以 ETIMEDOUT 失败。',
+      ],
+      notice: [
+        '每个被丢弃的 SYN 都计入服务器的 TcpExtPAWSPassive：在真实机器上，正是这个计数器以及 `netstat -s` 中的“passive connections rejected because of time stamp”让人发现了这个问题。',
+        '设置 server.tcp_tw_recycle=0：TIME-WAIT 又持续 60 秒，什么都不记住，b 立刻连上。Linux 4.12 为所有人做了这件事：它删除了 tcp_tw_recycle。',
+        '设置 b.nat_ts_offset_ms=3600000（b 的时钟与 a 相同）：b 的 SYN 不再更旧，于是连上。',
+        '设置 a_connections=1：a 只连接一次。在记录满 60 秒之前 b 的 SYN 都被丢弃，67 秒时的重传才得以进入。再加上 b_connect_s=65，b 立刻连上。',
+        '设置 server.profile=linux-6.18：这个内核没有 tcp_tw_recycle，故事里的设置不适用，b 能连上。',
+        '在 linux-3.10 上不开 tcp_tw_recycle 时，TIME-WAIT 按 death row 的 7.5 秒一格结束（52.5 到 60 秒），而不是正好 60 秒；linux-3.10 的时间戳就是它的 jiffies，整台主机一个时钟。',
+      ],
+      facts: {
+        b_connect: 'b 的 connect()',
+        b_syns: 'b 发送的 SYN',
+        server_paws_passive: 'TcpExtPAWSPassive',
+        a_connections: 'a 建立的连接数',
+        server_time_wait_armed_s: '服务器的 TIME-WAIT（秒）',
       },
     },
     'nat-port-reuse': {

@@ -66,6 +66,10 @@ export function eventText(dict, e, hosts) {
     case 'Held': vars.until = `${(e.until / 1e6).toFixed(3)} s`; break;
     case 'Translated': vars.seg = `${endpoint(e.seg.src)} > ${endpoint(e.seg.dst)}`; break;
     case 'NatExpired': Object.assign(vars, { inside: endpoint(e.inside), public: endpoint(e.public), remote: endpoint(e.remote) }); break;
+    case 'PeerStamp': case 'PeerPawsReject':
+      vars.peer = endpoint({ ip: e.peer, port: 0 }).replace(/:0$/, '');
+      if (e.type === 'PeerStamp' && e.cached !== e.tsval) vars.type = 'PeerStampKept';
+      return fill(t[vars.type], vars);
     default: break;
   }
   return fill(t[e.type] ?? e.type, vars);

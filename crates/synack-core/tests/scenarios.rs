@@ -792,3 +792,53 @@ fn three_host_settings_name_the_scenarios_hosts() {
     let names: Vec<&str> = p.hosts.iter().map(|h| h.name.as_str()).collect();
     assert_eq!(names, ["a", "b", "server"]);
 }
+
+#[test]
+fn tw_recycle_nat_drops_the_lagging_clients_syns_while_the_stamp_is_young() {
+    // linux-3.10 with tcp_tw_recycle, A refreshing the NAT address's stamp every 5 s: every SYN
+    // of B (TSval an hour behind) is dropped by tcp_peer_is_proven, connect() times out.
+    let (o, text) = run("tw-recycle-nat", &[]);
+    assert_eq!(get(&o, "b_connect"), "ETIMEDOUT");
+    assert_eq!(get(&o, "b_syns"), "11");
+    assert_eq!(get(&o, "server_paws_passive"), "11");
+    assert_eq!(get(&o, "a_connections"), "30");
+    // 3.5 RTO: the RTO of a 10 ms path is 200 ms (TCP_RTO_MIN) + rounding, 768 ms in all.
+    assert_eq!(get(&o, "server_time_wait_armed_s"), "0.768");
+    assert!(text.contains("[tcp_peer_is_proven]"));
+    assert!(text.contains("[tcp_remember_stamp]"));
+    insta::assert_snapshot!("tw-recycle-nat", text);
+    // Giving the reader's `--set server.profile=linux-3.10` again changes nothing.
+    let (o2, _) = run("tw-recycle-nat", &[("server.profile", "linux-3.10")]);
+    assert_eq!(o2, o);
+
+    let connects_at_once = |sets: &[(&str, &str)]| {
+        let (o, _) = run("tw-recycle-nat", sets);
+        assert_eq!(
+            get(&o, "b_connect"),
+            "connected 0.01 s after its first SYN",
+            "{sets:?}"
+        );
+        assert_eq!(get(&o, "server_paws_passive"), "0", "{sets:?}");
+        o
+    };
+    // Recycle off: a TIME-WAIT of 60 s (the death row), no stamps, no drops.
+    let o = connects_at_once(&[("server.tcp_tw_recycle", "0")]);
+    assert_eq!(get(&o, "server_time_wait_armed_s"), "60");
+    // Equal clocks behind the NAT.
+    connects_at_once(&[("b.nat_ts_offset_ms", "3600000")]);
+    // No timestamps on the server: nothing to remember.
+    connects_at_once(&[("server.tcp_timestamps", "0")]);
+    // linux-6.18 has no tcp_tw_recycle: the story's knob does not apply there.
+    connects_at_once(&[("server.profile", "linux-6.18")]);
+    // A connects once and B comes more than 60 s (TCP_PAWS_MSL) after A's stamp.
+    connects_at_once(&[("a_connections", "1"), ("b_connect_s", "65")]);
+
+    // A connects once, B within 60 s: dropped until the stamp is 60 s old, then the SYN
+    // retransmitted at 67 s gets in.
+    let (o, _) = run("tw-recycle-nat", &[("a_connections", "1")]);
+    assert_eq!(
+        get(&o, "b_connect"),
+        "connected 67.01 s after its first SYN"
+    );
+    assert_eq!(get(&o, "server_paws_passive"), "10");
+}

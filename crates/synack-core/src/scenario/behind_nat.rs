@@ -161,3 +161,135 @@ pub fn port_reuse_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
         fact("server_time_wait_for_a_left", a_tw_left),
     ]
 }
+
+// ============================================================================
+// tw-recycle-nat
+// ============================================================================
+
+/// How many connections A makes (one every [`A_INTERVAL`]).
+pub const A_CONNECTIONS: Setting = Setting::number(
+    "a_connections",
+    "how many connections client a makes, one every a_interval_s (each refreshes the server's stamp of the NAT's address)",
+    30,
+    1,
+    1000,
+);
+
+/// How often A connects.
+pub const A_INTERVAL: Setting = Setting::number(
+    "a_interval_s",
+    "seconds between client a's connections",
+    5,
+    1,
+    120,
+);
+
+/// When B connects, in `tw-recycle-nat`.
+pub const B_CONNECT_RECYCLE: Setting =
+    Setting::number("b_connect_s", "when client b connects (s)", 10, 1, 300);
+
+/// `tw-recycle-nat`: A connects every `a_interval_s`, `a_connections` times; the server
+/// accepts and closes each connection first, 100 ms later (so it holds the TIME-WAIT, and with
+/// `tcp_tw_recycle` remembers the NAT address's last TSval, `tcp_remember_stamp`); A reads the
+/// end and closes. B, behind the same NAT, connects at `b_connect_s` with its one try of
+/// `connect()` (the SYN retransmissions of `tcp_syn_retries`).
+pub fn recycle_build(p: &Params) -> Build {
+    let interval = p.get("a_interval_s").saturating_mul(1000);
+    let times = u32::try_from(p.get("a_connections").saturating_sub(1)).unwrap_or(u32::MAX);
+    let connection = |after| {
+        let mut s = connect_at(after);
+        s.extend([
+            step(0, Call::Read { fd: 3, len: 1000 }),
+            step(0, Call::Close { fd: 3 }),
+        ]);
+        s
+    };
+    let mut a = connection(10);
+    let from = a.len();
+    a.extend(connection(interval));
+    a.push(Step {
+        after: Duration::ZERO,
+        op: crate::sim::Op::Repeat {
+            from,
+            times: times.saturating_sub(1),
+        },
+        retry: None,
+    });
+    if times == 0 {
+        a.truncate(from);
+    }
+    let b = connect_at(p.get("b_connect_s").saturating_mul(1000));
+    let mut server = listener(128);
+    let from = server.len();
+    server.extend([
+        step(0, Call::Accept { fd: 3 }),
+        step(100, Call::Close { fd: 4 }),
+        Step {
+            after: Duration::ZERO,
+            op: crate::sim::Op::Repeat {
+                from,
+                times: u32::MAX,
+            },
+            retry: None,
+        },
+    ]);
+    Build {
+        threads: alloc::vec![a, b, server],
+        nat: Some(nat_config(p)),
+        ..Build::default()
+    }
+}
+
+/// B's `connect()` (its result and how long after B's first SYN it came), B's SYNs, the SYNs
+/// the server dropped by `tcp_peer_is_proven` (`TcpExtPAWSPassive`), A's connections made, and
+/// how long the server's first TIME-WAIT lasted (3.5 RTO when the stamp was remembered).
+pub fn recycle_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
+    let b_syns = sent_at(sim, HB, |s| s.flags.syn());
+    let b_connect = match (
+        b_syns.first(),
+        result_of(sim, HB, |c| matches!(c, Call::Connect { .. })),
+    ) {
+        (Some(first), Some((at, CallResult::Ok { .. }))) => {
+            alloc::format!("connected {} s after its first SYN", secs(at - *first))
+        }
+        (_, Some((_, r))) => show(&r),
+        _ => String::from("blocked"),
+    };
+    let a_made = sim
+        .trace()
+        .iter()
+        .filter(|e| e.host == Some(HostId(HA)))
+        .filter(|e| {
+            matches!(
+                &e.kind,
+                EventKind::Returned {
+                    call: Call::Connect { .. },
+                    result: CallResult::Ok { .. },
+                    ..
+                }
+            )
+        })
+        .count();
+    // How long the server's first TIME-WAIT was armed for (a later SYN may end it sooner).
+    let tw_len = sim.trace().iter().find_map(|e| match &e.kind {
+        EventKind::TimerArmed {
+            timer: crate::trace::TimerKind::TimeWait,
+            at,
+            ..
+        } if e.host == Some(HostId(HSERVER)) => Some(secs(*at - e.at)),
+        _ => None,
+    });
+    alloc::vec![
+        fact("b_connect", b_connect),
+        fact("b_syns", b_syns.len()),
+        fact(
+            "server_paws_passive",
+            counter(sim, HSERVER, Counter::PawsPassive)
+        ),
+        fact("a_connections", a_made),
+        fact(
+            "server_time_wait_armed_s",
+            tw_len.unwrap_or_else(|| String::from("none"))
+        ),
+    ]
+}

@@ -780,6 +780,28 @@ pub const SCENARIOS: &[Scenario] = &[
         build: behind_nat::port_reuse_build,
         outcome: behind_nat::port_reuse_outcome,
     },
+    Scenario {
+        id: "tw-recycle-nat",
+        hosts: behind_nat::NAT_HOSTS,
+        summary: "a linux-3.10 server with tcp_tw_recycle remembers the NAT address's last TSval as it closes A's connections; B behind the same NAT, with a clock behind A's, has its SYNs dropped for 60 s",
+        settings: &[
+            behind_nat::A_CONNECTIONS,
+            behind_nat::A_INTERVAL,
+            behind_nat::B_CONNECT_RECYCLE,
+        ],
+        until: Duration::from_secs(150),
+        // CentOS 7's kernel with the knob the old tuning guides recommended. The clients' TSval
+        // is their clock alone (tcp_timestamps=2), and A has been up an hour longer than B.
+        sysctls: &[
+            ("server.profile", "linux-3.10"),
+            ("server.tcp_tw_recycle", "1"),
+            ("a.tcp_timestamps", "2"),
+            ("b.tcp_timestamps", "2"),
+            ("a.nat_ts_offset_ms", "3600000"),
+        ],
+        build: behind_nat::recycle_build,
+        outcome: behind_nat::recycle_outcome,
+    },
 ];
 
 /// The client connects, both close: the client first (at 1 s), the server `close_delay_ms` after
