@@ -1,7 +1,7 @@
 //! `synack`: the terminal front end on the same core the page uses.
 //!
 //! `synack list`, `synack run ID [--set [HOST.]NAME=VALUE]... [--seed N]
-//! [--format text|json|pcap|svg] [--out FILE]`, `synack pkt FILE.pkt...`. Bad input exits 2 with one
+//! [--format text|json|pcap|svg|mermaid] [--out FILE]`, `synack pkt FILE.pkt...`. Bad input exits 2 with one
 //! line saying what was wrong and what is accepted; nothing panics. `pkt` exits 0 when every
 //! script passed and 1 when one failed, as packetdrill does.
 
@@ -9,7 +9,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use synack_core::scenario::{self, SCENARIOS};
 
-const USAGE: &str = "usage: synack list | synack knobs | synack run ID [--set [HOST.]NAME=VALUE]... [--seed N] [--format text|json|pcap|svg] [--out FILE] | synack pkt [--seed N] [--trace] FILE.pkt...";
+const USAGE: &str = "usage: synack list | synack knobs | synack run ID [--set [HOST.]NAME=VALUE]... [--seed N] [--format text|json|pcap|svg|mermaid] [--out FILE] | synack pkt [--seed N] [--trace] FILE.pkt...";
 
 /// What `run` prints.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,7 @@ enum Format {
     Json,
     Pcap,
     Svg,
+    Mermaid,
 }
 
 fn main() -> ExitCode {
@@ -93,9 +94,10 @@ fn run(args: &[String]) -> Result<(), String> {
                     "json" => Format::Json,
                     "pcap" => Format::Pcap,
                     "svg" => Format::Svg,
+                    "mermaid" => Format::Mermaid,
                     other => {
                         return Err(format!(
-                            "bad format `{other}`; accepted: text, json, pcap, svg"
+                            "bad format `{other}`; accepted: text, json, pcap, svg, mermaid"
                         ));
                     }
                 }
@@ -125,6 +127,9 @@ fn run(args: &[String]) -> Result<(), String> {
         Format::Pcap => synack_core::pcap::write(sim.segments().iter().map(|(_, at, s)| (*at, s))),
         Format::Svg => synack_diagram::layout_of(&sim, synack_diagram::Geometry::WIDE)
             .to_svg()
+            .into_bytes(),
+        Format::Mermaid => synack_diagram::layout_of(&sim, synack_diagram::Geometry::WIDE)
+            .to_mermaid()
             .into_bytes(),
     };
     match out_path {
