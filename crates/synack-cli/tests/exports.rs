@@ -1,7 +1,7 @@
 //! The exports a reader takes away, as the CLI writes them (the page downloads the same bytes,
 //! `tests/browser/exports.test.mjs`): the pcap read back by `tshark` with Wireshark's relative
 //! sequence numbers equal to the diagram's, the SVG a well-formed XML document with one arrow
-//! per segment, the Mermaid text one message per segment.
+//! per segment, the Mermaid text one message per segment, the PNG that SVG at twice its size.
 
 #![allow(
     clippy::unwrap_used,
@@ -202,5 +202,31 @@ fn the_mermaid_text_has_one_message_per_segment() {
         }
         assert!(participants >= lanes, "{}", sc.id);
         assert_eq!(messages, on_the_wire(&sim).len(), "{}", sc.id);
+    }
+}
+
+#[test]
+fn the_png_is_the_svg_at_twice_its_size() {
+    for id in ["close-four-way", "accept-overflow"] {
+        let svg = String::from_utf8(synack(&["run", id, "--format", "svg"])).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let view: Vec<u32> = doc
+            .root_element()
+            .attribute("viewBox")
+            .unwrap()
+            .split(' ')
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let png = synack(&["run", id, "--format", "png"]);
+        assert_eq!(
+            png[..8],
+            [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a],
+            "{id}"
+        );
+        assert_eq!(&png[12..16], b"IHDR");
+        let be = |i: usize| u32::from_be_bytes(png[i..i + 4].try_into().unwrap());
+        assert_eq!((be(16), be(20)), (2 * view[2], 2 * view[3]), "{id}");
+        // Drawn, not blank: a blank picture of that size compresses to a few KB.
+        assert!(png.len() > 40_000, "{id}: {} bytes", png.len());
     }
 }

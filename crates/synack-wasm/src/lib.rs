@@ -1186,7 +1186,7 @@ mod tools {
 
     use super::{JsError, JsValue, Serialize, to_js, wasm_bindgen};
     use synack_core::trace::EventKind;
-    use synack_diagram::{Diagram, Geometry, layout_with};
+    use synack_diagram::{Diagram, Geometry, Item, layout_with};
 
     /// The longest script accepted (packetdrill scripts are a few KB).
     const MAX_SCRIPT_LEN: usize = 256 * 1024;
@@ -1232,6 +1232,21 @@ mod tools {
             for lane in &mut d.lanes {
                 if lane.name == "injected" {
                     lane.name = String::from("packetdrill (192.0.2.1)");
+                }
+            }
+            // What the host sends goes to the tun device, where packetdrill reads it at once
+            // (the runner records no delivery for it): drawn arriving one row down.
+            for item in &mut d.items {
+                if let Item::Arrow {
+                    step,
+                    end_step: end @ None,
+                    y0,
+                    y1,
+                    ..
+                } = item
+                {
+                    *end = Some(*step);
+                    *y1 = *y0 + synack_diagram::LINE_PX;
                 }
             }
             d
