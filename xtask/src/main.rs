@@ -10,8 +10,8 @@
 //!   wasm32, the page's wasm within its size budget, and the browser tests in real Chromium.
 //! - `cargo xtask dist`: the page as a self-contained static site in `dist/` (relative URLs
 //!   only, `.nojekyll`), as GitHub Pages serves it; `.github/workflows/pages.yml` deploys it.
-//! - `cargo xtask screenshots`: the page in both languages, wide and narrow, and embedded, into
-//!   `docs/screenshots/`.
+//! - `cargo xtask screenshots`: the page in both languages, wide and narrow, and embedded (alone
+//!   and in a plain article page), into `docs/screenshots/`.
 
 mod dist;
 mod page;
