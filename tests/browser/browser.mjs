@@ -102,3 +102,33 @@ export async function dropOnTheWire(page, label) {
   await page.click('#inspector button[data-action^="drop:"]');
   await page.waitForFunction(() => /act=\d+@drop:\d+/.test(location.search));
 }
+
+/**
+ * Serves tests/browser/article.html, a plain article with an iframe of `embedUrl`, from another
+ * origin than the page's (http://localhost:PORT/, where the page is at 127.0.0.1), as a blog
+ * embeds synack from another host. Returns its address and a function that stops it.
+ * @param {string} embedUrl
+ * @returns {Promise<{url: string, close: () => Promise<void>}>}
+ */
+export async function serveArticle(embedUrl) {
+  const { createServer } = await import('node:http');
+  const { readFile } = await import('node:fs/promises');
+  const html = (await readFile(new URL('./article.html', import.meta.url), 'utf8'))
+    .replace('{{EMBED}}', embedUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;'));
+  const server = createServer((req, res) => {
+    if (req.url === '/' || req.url === '/index.html') {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(html);
+    } else {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise((ok) => { server.listen(0, '127.0.0.1', () => ok(undefined)); });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    url: `http://localhost:${port}/`,
+    close: () => new Promise((ok) => { server.close(() => ok()); }),
+  };
+}

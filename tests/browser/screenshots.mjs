@@ -1,8 +1,10 @@
 // `cargo xtask screenshots`: the page as a reader sees it, in English and Chinese, on a wide and
-// a narrow (phone) window, and embedded, into docs/screenshots/ (OUT_DIR).
+// a narrow (phone) window, and embedded (alone, and in a plain article page served from another
+// origin), the packetdrill box with a mismatch, into docs/screenshots/ (OUT_DIR).
 
 import { join } from 'node:path';
-import { launch, load, openPage } from './browser.mjs';
+import { BASE, launch, load, openPage, serveArticle } from './browser.mjs';
+import { EXAMPLE } from '../../www/src/packetdrill.js';
 
 const OUT = process.env.OUT_DIR ?? 'docs/screenshots';
 const shots = [
@@ -44,5 +46,46 @@ for (const s of shots) {
   }
   await context.close();
 }
+// A plain article (tests/browser/article.html, from another origin) with the embed in its column.
+for (const lang of ['en', 'zh']) {
+  const article = await serveArticle(`${BASE}embed.html?scenario=close-four-way&lang=${lang}`);
+  const { page, errors, context } = await openPage(browser, { width: 1000, height: 1250, locale: lang === 'zh' ? 'zh-CN' : 'en-US' });
+  await page.goto(article.url, { waitUntil: 'domcontentloaded' });
+  await page.locator('iframe').scrollIntoViewIfNeeded();
+  const frame = page.frameLocator('iframe');
+  await frame.locator('#diagram svg.diagram').waitFor();
+  for (let i = 0; i < 12; i++) await frame.locator('#btn-step').click();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(1000);
+  const path = join(OUT, `article-${lang}.png`);
+  await page.screenshot({ path });
+  console.log(`wrote ${path}`);
+  if (errors.length) {
+    console.error(`article-${lang}: console errors: ${errors.join('; ')}`);
+    failed = true;
+  }
+  await context.close();
+  await article.close();
+}
+
+// The packetdrill box: the example with the SYN-ACK's window scale wrong, the mismatch marked.
+{
+  const { page, errors, context } = await openPage(browser, { width: 1280, height: 1000 });
+  await load(page, '?scenario=handshake&lang=en');
+  await page.fill('#pkt-src', EXAMPLE.replace('nop,wscale 10>', 'nop,wscale 7>'));
+  await page.click('#pkt-run');
+  await page.waitForSelector('#pkt-diagram svg');
+  await page.locator('#exports').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  await page.waitForTimeout(500);
+  const path = join(OUT, 'packetdrill-en.png');
+  await page.screenshot({ path });
+  console.log(`wrote ${path}`);
+  if (errors.length) {
+    console.error(`packetdrill-en: console errors: ${errors.join('; ')}`);
+    failed = true;
+  }
+  await context.close();
+}
+
 await browser.close();
 process.exit(failed ? 1 : 0);

@@ -18,6 +18,8 @@ import { onRender, state, update } from './state.js';
 import { readUrl, writeUrl } from './url.js';
 import { embedHref, renderEmbedShare, snippetFor } from './embed-code.js';
 import { announce, keepingFocus, labelPage } from './access.js';
+import { renderExports } from './exports.js';
+import { renderPacketdrill } from './packetdrill.js';
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const PLAY_EVERY_MS = 450;
@@ -52,6 +54,10 @@ function drawChrome() {
   }));
   renderStory($('story'), d, state.scenario);
   renderEmbedShare($('embed-share'), d, () => snippetFor(state, lang, location.href));
+  renderExports($('exports'), d, () => ({
+    scenario: state.scenario, set: state.set, seed: state.seed, acts: state.acts,
+  }));
+  renderPacketdrill($('packetdrill'), d);
   drawSettings();
 }
 

@@ -117,3 +117,48 @@ export function openLenient(id, set, seed, acts, fallback) {
   }
   return { playground: r.playground, id, set, seed, acts, problems };
 }
+
+/** @type {Promise<any> | null} */
+let toolsReady = null;
+
+/**
+ * The second module (`../pkg/synack_tools.js`: the same binding with the reader's exports and
+ * the packetdrill runner), loaded the first time the reader asks for one of them.
+ * @returns {Promise<any>}
+ */
+export function loadTools() {
+  toolsReady ??= import('../pkg/synack_tools.js').then(async (m) => {
+    await m.default();
+    return m;
+  });
+  // A failed load (the network went away) may be tried again.
+  toolsReady.catch(() => { toolsReady = null; });
+  return toolsReady;
+}
+
+/**
+ * One export of a run, made by the tools module from the same inputs (runs are deterministic,
+ * so it is the run the page shows): `pcap` (bytes), `svg`, `mermaid`, `text` (strings).
+ * @param {'pcap' | 'svg' | 'mermaid' | 'text'} kind
+ * @param {{scenario: string, set: string, seed: string, acts: string}} run
+ * @returns {Promise<Uint8Array | string>}
+ */
+export async function exportRun(kind, run) {
+  const t = await loadTools();
+  const p = new t.Playground(run.scenario, run.set, run.seed, run.acts);
+  try {
+    return p[kind]();
+  } finally {
+    p.free();
+  }
+}
+
+/**
+ * Runs a packetdrill script with the runner crate (see `run_packetdrill` in the binding).
+ * @param {string} name @param {string} src
+ * @returns {Promise<any>}
+ */
+export async function runPacketdrill(name, src) {
+  const t = await loadTools();
+  return t.run_packetdrill(name, src);
+}

@@ -1,15 +1,19 @@
 //! Build, test and serve automation for synack, in Rust (matklad's cargo-xtask pattern).
 //!
-//! - `cargo xtask serve [--port N]`: builds the page (the wasm binding into `www/pkg`) and serves
-//!   `www/` at http://127.0.0.1:8000.
+//! - `cargo xtask serve [--port N] [--dist]`: builds the page (the wasm binding into `www/pkg`)
+//!   and serves `www/` at http://127.0.0.1:8000 (`--dist`: `dist/` at /synack/, as GitHub Pages
+//!   serves a project site).
 //! - `cargo xtask test`: installs what it needs on a fresh Debian machine (the wasm32 target,
 //!   tshark, the pinned wasm-bindgen-cli and wasm-pack from crates.io, npm's tools, Debian's
 //!   chromium when no Chromium is present) and runs every check: rustfmt, clippy `-D warnings`,
 //!   all tests (the packetdrill conformance scripts among them), the no_std crates built for
 //!   wasm32, the page's wasm within its size budget, and the browser tests in real Chromium.
-//! - `cargo xtask screenshots`: the page in both languages, wide and narrow, and embedded, into
-//!   `docs/screenshots/`.
+//! - `cargo xtask dist`: the page as a self-contained static site in `dist/` (relative URLs
+//!   only, `.nojekyll`), as GitHub Pages serves it; `.github/workflows/pages.yml` deploys it.
+//! - `cargo xtask screenshots`: the page in both languages, wide and narrow, and embedded (alone
+//!   and in a plain article page), into `docs/screenshots/`.
 
+mod dist;
 mod page;
 mod serve;
 mod tools;
@@ -17,7 +21,7 @@ mod tools;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask test | cargo xtask serve [--port N] | cargo xtask build | cargo xtask screenshots";
+const USAGE: &str = "usage: cargo xtask test | cargo xtask serve [--port N] [--dist] | cargo xtask build | cargo xtask dist | cargo xtask screenshots";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,6 +29,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("serve") => serve(args.get(1..).unwrap_or(&[])),
         Some("build") => page::build(&root()).map(|_| ()),
+        Some("dist") => dist::dist(&root()),
         Some("screenshots") => screenshots(),
         _ => Err(String::from(USAGE)),
     };
@@ -37,6 +42,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// Where `serve --dist` and the browser tests serve `dist/`: a project site's sub-path.
+const SITE_PREFIX: &str = "/synack/";
+
 /// The repository's root (xtask's parent).
 fn root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -47,9 +55,11 @@ fn root() -> PathBuf {
 
 fn serve(args: &[String]) -> Result<(), String> {
     let mut port: u16 = 8000;
+    let mut site = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
+            "--dist" => site = true,
             "--port" => {
                 let v = it.next().ok_or("`--port` needs a value")?;
                 port = v
@@ -60,9 +70,17 @@ fn serve(args: &[String]) -> Result<(), String> {
         }
     }
     let root = root();
-    page::build(&root)?;
-    let (port, handle) = serve::start(root.join("www"), port)?;
-    println!("synack: serving the playground at http://127.0.0.1:{port}/ (Ctrl-C stops)");
+    let (port, handle, path) = if site {
+        // As GitHub Pages serves a project site: dist/ under /synack/.
+        dist::dist(&root)?;
+        let (port, handle) = serve::start_at(root.join("dist"), port, SITE_PREFIX)?;
+        (port, handle, SITE_PREFIX)
+    } else {
+        page::build(&root)?;
+        let (port, handle) = serve::start(root.join("www"), port)?;
+        (port, handle, "/")
+    };
+    println!("synack: serving the playground at http://127.0.0.1:{port}{path} (Ctrl-C stops)");
     handle
         .join()
         .map_err(|_| String::from("the server thread stopped"))
@@ -105,8 +123,8 @@ fn count(text: &str, success: bool) -> (u64, u64, bool) {
     (passed, failed, success)
 }
 
-/// Writes every scenario's trace as the CLI's `--format json` gives it, for the browser test
-/// that compares the page's trace with the CLI's.
+/// Writes every scenario's trace as the CLI's `--format json` gives it, and its exports (pcap,
+/// SVG, Mermaid, text), for the browser tests that compare the page's with the CLI's.
 fn cli_traces(root: &Path) -> Result<PathBuf, String> {
     let dir = root.join("target/browser-fixtures");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -120,14 +138,24 @@ fn cli_traces(root: &Path) -> Result<PathBuf, String> {
         let Some(id) = line.split_whitespace().next() else {
             continue;
         };
-        let out = dir.join(format!("{id}.json"));
-        let status = Command::new(&synack)
-            .args(["run", id, "--format", "json", "--out"])
-            .arg(&out)
-            .status()
-            .map_err(|e| e.to_string())?;
-        if !status.success() {
-            return Err(format!("synack run {id} --format json failed"));
+        // The trace for the trace test; the exports for the test that downloads them from
+        // the page and compares them byte for byte.
+        for (format, ext) in [
+            ("json", "json"),
+            ("pcap", "pcap"),
+            ("svg", "svg"),
+            ("mermaid", "mmd"),
+            ("text", "txt"),
+        ] {
+            let out = dir.join(format!("{id}.{ext}"));
+            let status = Command::new(&synack)
+                .args(["run", id, "--format", format, "--out"])
+                .arg(&out)
+                .status()
+                .map_err(|e| e.to_string())?;
+            if !status.success() {
+                return Err(format!("synack run {id} --format {format} failed"));
+            }
         }
     }
     Ok(dir)
@@ -140,11 +168,16 @@ fn browser_tests(
     fixtures: &Path,
 ) -> Result<(u64, u64, bool), String> {
     let (port, _server) = serve::start(root.join("www"), 0)?;
+    let (site_port, _site) = serve::start_at(root.join("dist"), 0, SITE_PREFIX)?;
     eprintln!("xtask: node --test tests/browser/ (page at http://127.0.0.1:{port}/)");
     let out = Command::new("node")
         .args(["--test", "--test-reporter=tap", "--test-concurrency=1"])
         .arg(root.join("tests/browser"))
         .env("SYNACK_URL", format!("http://127.0.0.1:{port}/"))
+        .env(
+            "SYNACK_SITE_URL",
+            format!("http://127.0.0.1:{site_port}{SITE_PREFIX}"),
+        )
         .env("CHROMIUM", chromium)
         .env("SYNACK_FIXTURES", fixtures)
         .current_dir(root)
@@ -189,6 +222,7 @@ fn test() -> Result<(), String> {
         ],
     )?;
     let (gz, budget) = page::build(&root)?;
+    dist::write(&root)?;
     let chromium = tools::chromium()?;
     let fixtures = cli_traces(&root)?;
     let (p, f, s) = browser_tests(&root, &chromium, &fixtures)?;

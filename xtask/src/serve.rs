@@ -19,9 +19,11 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-/// The file a request path names under `root`, refusing anything that climbs out of it.
-fn resolve(root: &Path, url: &str) -> Option<PathBuf> {
+/// The file a request path names under `root` (served at `prefix`, `/` or `/synack/`), refusing
+/// anything outside the prefix or that climbs out of the root.
+fn resolve(root: &Path, prefix: &str, url: &str) -> Option<PathBuf> {
     let path = url.split(['?', '#']).next().unwrap_or("/");
+    let path = path.strip_prefix(prefix)?;
     let mut out = root.to_path_buf();
     for c in Path::new(path.trim_start_matches('/')).components() {
         match c {
@@ -39,6 +41,16 @@ fn resolve(root: &Path, url: &str) -> Option<PathBuf> {
 /// Serves `root` on `127.0.0.1:port` (0 for any free port) from a background thread. Returns
 /// the port it listens on and the thread.
 pub fn start(root: PathBuf, port: u16) -> Result<(u16, JoinHandle<()>), String> {
+    start_at(root, port, "/")
+}
+
+/// Serves `root` at `prefix` (`/synack/`, as GitHub Pages serves a project site); every other
+/// path is 404.
+pub fn start_at(
+    root: PathBuf,
+    port: u16,
+    prefix: &'static str,
+) -> Result<(u16, JoinHandle<()>), String> {
     let server = tiny_http::Server::http(("127.0.0.1", port))
         .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
     let port = server
@@ -51,15 +63,15 @@ pub fn start(root: PathBuf, port: u16) -> Result<(u16, JoinHandle<()>), String> 
             // One thread per request: a response the browser is slow to read (the wasm, to a
             // page in a background iframe) must not hold up the others.
             let root = root.clone();
-            std::thread::spawn(move || respond(&root, req));
+            std::thread::spawn(move || respond(&root, prefix, req));
         }
     });
     Ok((port, handle))
 }
 
 /// Answers one request with the file it names, or 404.
-fn respond(root: &Path, req: tiny_http::Request) {
-    let response = match resolve(root, req.url()).and_then(|p| {
+fn respond(root: &Path, prefix: &str, req: tiny_http::Request) {
+    let response = match resolve(root, prefix, req.url()).and_then(|p| {
         let body = std::fs::read(&p).ok()?;
         Some((p, body))
     }) {

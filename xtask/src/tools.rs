@@ -69,18 +69,37 @@ pub fn apt_install(packages: &[&str]) -> Result<(), String> {
     )
 }
 
-/// The wasm32 target and tshark: what `cargo test` and the core's wasm check need.
+/// The wasm32 target, tshark and a font: what `cargo test` and the core's wasm check need.
 pub fn base() -> Result<(), String> {
+    wasm_target()?;
+    if !found("tshark") {
+        // tshark's package asks whether non-root users may capture; the default (no) is fine.
+        apt_install(&["tshark"])?;
+    }
+    // `synack run --format png` draws text with a font of the machine's.
+    let fonts = Command::new("sh")
+        .args([
+            "-c",
+            "find /usr/share/fonts -name '*.ttf' 2>/dev/null | head -1",
+        ])
+        .output()
+        .map(|o| !o.stdout.is_empty())
+        .unwrap_or(false);
+    if !fonts {
+        apt_install(&["fonts-dejavu-core"])?;
+    }
+    Ok(())
+}
+
+/// The wasm32 target, for the page's build (`cargo xtask dist` needs no more, so that it runs
+/// where apt-get cannot, as on GitHub's runners).
+pub fn wasm_target() -> Result<(), String> {
     let targets = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
         .map_err(|e| e.to_string())?;
     if !String::from_utf8_lossy(&targets.stdout).contains("wasm32-unknown-unknown") {
         run("rustup", &["target", "add", "wasm32-unknown-unknown"])?;
-    }
-    if !found("tshark") {
-        // tshark's package asks whether non-root users may capture; the default (no) is fine.
-        apt_install(&["tshark"])?;
     }
     Ok(())
 }

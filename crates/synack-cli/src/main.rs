@@ -1,7 +1,7 @@
 //! `synack`: the terminal front end on the same core the page uses.
 //!
 //! `synack list`, `synack run ID [--set [HOST.]NAME=VALUE]... [--seed N]
-//! [--format text|json|pcap|svg] [--out FILE]`, `synack pkt FILE.pkt...`. Bad input exits 2 with one
+//! [--format text|json|pcap|svg|png|mermaid] [--out FILE]`, `synack pkt FILE.pkt...`. Bad input exits 2 with one
 //! line saying what was wrong and what is accepted; nothing panics. `pkt` exits 0 when every
 //! script passed and 1 when one failed, as packetdrill does.
 
@@ -9,7 +9,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use synack_core::scenario::{self, SCENARIOS};
 
-const USAGE: &str = "usage: synack list [--page] | synack knobs | synack run ID [--set [HOST.]NAME=VALUE]... [--seed N] [--format text|json|pcap|svg] [--out FILE] | synack pkt [--seed N] [--trace] FILE.pkt...";
+const USAGE: &str = "usage: synack list [--page] | synack knobs | synack run ID [--set [HOST.]NAME=VALUE]... [--seed N] [--format text|json|pcap|svg|png|mermaid] [--out FILE] | synack pkt [--seed N] [--trace] FILE.pkt...";
 
 /// What `run` prints.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,8 @@ enum Format {
     Json,
     Pcap,
     Svg,
+    Png,
+    Mermaid,
 }
 
 fn main() -> ExitCode {
@@ -100,9 +102,11 @@ fn run(args: &[String]) -> Result<(), String> {
                     "json" => Format::Json,
                     "pcap" => Format::Pcap,
                     "svg" => Format::Svg,
+                    "png" => Format::Png,
+                    "mermaid" => Format::Mermaid,
                     other => {
                         return Err(format!(
-                            "bad format `{other}`; accepted: text, json, pcap, svg"
+                            "bad format `{other}`; accepted: text, json, pcap, svg, png, mermaid"
                         ));
                     }
                 }
@@ -132,6 +136,13 @@ fn run(args: &[String]) -> Result<(), String> {
         Format::Svg => synack_diagram::layout_of(&sim, synack_diagram::Geometry::WIDE)
             .to_svg()
             .into_bytes(),
+        Format::Png => png(
+            &synack_diagram::layout_of(&sim, synack_diagram::Geometry::WIDE).to_svg(),
+            PNG_SCALE,
+        )?,
+        Format::Mermaid => synack_diagram::layout_of(&sim, synack_diagram::Geometry::WIDE)
+            .to_mermaid()
+            .into_bytes(),
     };
     match out_path {
         Some(p) => std::fs::write(&p, bytes).map_err(|e| format!("cannot write `{p}`: {e}")),
@@ -140,6 +151,61 @@ fn run(args: &[String]) -> Result<(), String> {
             .write_all(&bytes)
             .map_err(|e| e.to_string()),
     }
+}
+
+/// The PNG's pixels per diagram pixel, as the page's PNG download (`www/src/exports.js`).
+const PNG_SCALE: f32 = 2.0;
+
+/// The diagram's SVG drawn as PNG, `scale` times its size, with resvg (the page draws the same
+/// SVG on a canvas). Text needs a font on the machine: the SVG asks for `sans-serif` and
+/// `monospace`, mapped to the first of a few common families that is installed.
+fn png(svg: &str, scale: f32) -> Result<Vec<u8>, String> {
+    use resvg::{tiny_skia, usvg};
+    let mut opt = usvg::Options::default();
+    let db = opt.fontdb_mut();
+    db.load_system_fonts();
+    if db.is_empty() {
+        return Err(String::from(
+            "`--format png` needs a font and this machine has none; install one (Debian: fonts-dejavu-core)",
+        ));
+    }
+    let has = |db: &usvg::fontdb::Database, name: &str| {
+        db.faces()
+            .any(|f| f.families.iter().any(|(n, _)| n == name))
+    };
+    let sans = [
+        "DejaVu Sans",
+        "Liberation Sans",
+        "Noto Sans",
+        "Arial",
+        "Helvetica",
+    ];
+    let mono = [
+        "DejaVu Sans Mono",
+        "Liberation Mono",
+        "Noto Sans Mono",
+        "Courier New",
+    ];
+    if let Some(n) = sans.iter().find(|n| has(db, n)) {
+        db.set_sans_serif_family(*n);
+    }
+    if let Some(n) = mono.iter().find(|n| has(db, n)) {
+        db.set_monospace_family(*n);
+    }
+    let tree = usvg::Tree::from_str(svg, &opt).map_err(|e| format!("the diagram's SVG: {e}"))?;
+    let size = tree
+        .size()
+        .to_int_size()
+        .scale_by(scale)
+        .ok_or("the diagram is too large for a PNG")?;
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or("the diagram is too large for a PNG")?;
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().map_err(|e| e.to_string())
 }
 
 /// The error `pkt` returns when a script failed (its messages are already printed).

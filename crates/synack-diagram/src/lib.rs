@@ -18,6 +18,7 @@
 
 extern crate alloc;
 
+pub mod mermaid;
 pub mod series;
 
 use alloc::collections::BTreeMap;
@@ -723,6 +724,21 @@ pub fn tick_text(us: u64) -> String {
     format!("{}.{:03} s", us / 1_000_000, (us % 1_000_000) / 1000)
 }
 
+/// How far a segment to its own host (loopback) loops out from the lifeline (the page's
+/// `SELF_LOOP_PX`).
+pub const SELF_LOOP_PX: i64 = 26;
+
+/// The dash pattern of a held or retransmitted segment's line.
+fn arrow_dash(held: bool, retransmit: bool) -> &'static str {
+    if held {
+        " stroke-dasharray=\"1 3\""
+    } else if retransmit {
+        " stroke-dasharray=\"5 3\""
+    } else {
+        ""
+    }
+}
+
 fn escape(s: &str) -> String {
     let mut out = String::new();
     for c in s.chars() {
@@ -824,24 +840,38 @@ impl Diagram {
                 if lost.is_some() {
                     x1 = x0 + (x1 - x0) / 2;
                 }
-                let dash = if *held {
-                    " stroke-dasharray=\"1 3\""
-                } else if *retransmit {
-                    " stroke-dasharray=\"5 3\""
-                } else {
-                    ""
-                };
+                let (y0, y1) = (i64::from(*y0), i64::from(*y1));
+                let dash = arrow_dash(*held, *retransmit);
                 let head = if lost.is_some() {
                     ""
                 } else {
                     " marker-end=\"url(#head)\""
                 };
+                // A segment to its own host (loopback) is drawn as the page draws it
+                // (`www/src/diagram.js`): a bracket out to the left of the lifeline and back,
+                // its label left of the bracket.
+                let (shape, tx, ty, anchor) = if from == to {
+                    let bx = x0 - SELF_LOOP_PX;
+                    (
+                        format!(
+                            "<polyline points=\"{x0},{y0} {bx},{y0} {bx},{y1} {x0},{y1}\" fill=\"none\""
+                        ),
+                        bx - 4,
+                        (y0 + y1) / 2 + 4,
+                        "end",
+                    )
+                } else {
+                    (
+                        format!("<line x1=\"{x0}\" y1=\"{y0}\" x2=\"{x1}\" y2=\"{y1}\""),
+                        (x0 + x1) / 2,
+                        (y0 + y1) / 2 - 4,
+                        "middle",
+                    )
+                };
                 let _ = write!(
                     s,
-                    "<g class=\"arrow\" data-seg=\"{seg}\"><line x1=\"{x0}\" y1=\"{y0}\" x2=\"{x1}\" y2=\"{y1}\" stroke=\"#333\"{dash}{head}/>\
-                     <text x=\"{mx}\" y=\"{my}\" text-anchor=\"middle\" paint-order=\"stroke\" stroke=\"#fff\" stroke-width=\"4\">{label}</text>",
-                    mx = (x0 + x1) / 2,
-                    my = (i64::from(*y0) + i64::from(*y1)) / 2 - 4,
+                    "<g class=\"arrow\" data-seg=\"{seg}\">{shape} stroke=\"#333\"{dash}{head}/>\
+                     <text x=\"{tx}\" y=\"{ty}\" text-anchor=\"{anchor}\" paint-order=\"stroke\" stroke=\"#fff\" stroke-width=\"4\">{label}</text>",
                     label = escape(label)
                 );
                 if lost.is_some() {

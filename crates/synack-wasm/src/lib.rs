@@ -10,6 +10,13 @@
 //! step runs the simulation on to the next visible change; `back` and `seek` restore the nearest
 //! periodic snapshot and replay from there, so going back stays instant on long runs.
 //!
+//! Two modules are built from this crate (`wasm-pack.toml`): the page's, which it loads at once
+//! and which must stay small, and with the `tools` feature a second one that the page loads only
+//! when the reader asks for it: the same [`Playground`] plus the exports a reader takes away
+//! (pcap, SVG, Mermaid, the text trace: the CLI's bytes, made by the same functions) and the
+//! packetdrill runner ([`run_packetdrill`]). The page makes a `Playground` there with the same
+//! scenario, settings, seed and actions, which runs the same run (runs are deterministic).
+//!
 //! Errors are JSON objects in `JsError`'s message, `{"code": "unknown_setting", "name": ...}`,
 //! so that the page can say what was wrong in the reader's language.
 
@@ -281,6 +288,11 @@ pub struct Playground {
     /// The complete run's trace.
     trace: Vec<Event>,
     outcome: Vec<Fact>,
+    /// The complete run as a pcap file and as text, for the reader's downloads.
+    #[cfg(feature = "tools")]
+    pcap: Vec<u8>,
+    #[cfg(feature = "tools")]
+    text: String,
     diagram: Diagram,
     compact: Diagram,
     /// Counts over time of the complete run, for the chart.
@@ -329,6 +341,10 @@ impl Playground {
             actions,
             trace: Vec::new(),
             outcome: Vec::new(),
+            #[cfg(feature = "tools")]
+            pcap: Vec::new(),
+            #[cfg(feature = "tools")]
+            text: String::new(),
             diagram: Diagram::default(),
             compact: Diagram::default(),
             series: Vec::new(),
@@ -685,6 +701,32 @@ impl Playground {
         to_js(&self.outcome)
     }
 
+    /// The complete run as a pcap file (what `synack run ID --format pcap` writes): every
+    /// segment as it left its sender, stamped with simulated time.
+    #[cfg(feature = "tools")]
+    pub fn pcap(&self) -> Result<Vec<u8>, JsError> {
+        Ok(self.pcap.clone())
+    }
+
+    /// The diagram of the complete run as a standalone SVG document, in English (what `synack
+    /// run ID --format svg` writes).
+    #[cfg(feature = "tools")]
+    pub fn svg(&self) -> Result<String, JsError> {
+        Ok(self.diagram.to_svg())
+    }
+
+    /// The diagram of the complete run as Mermaid `sequenceDiagram` text (`--format mermaid`).
+    #[cfg(feature = "tools")]
+    pub fn mermaid(&self) -> Result<String, JsError> {
+        Ok(self.diagram.to_mermaid())
+    }
+
+    /// The complete run's trace as text, in English, as `synack run ID` prints it.
+    #[cfg(feature = "tools")]
+    pub fn text(&self) -> Result<String, JsError> {
+        Ok(self.text.clone())
+    }
+
     /// The diagram of the complete run; every item says at which trace index it appears.
     /// `compact`: laid out for a phone-sized column.
     pub fn diagram(&self, compact: bool) -> Result<JsValue, JsError> {
@@ -750,6 +792,11 @@ impl Playground {
         self.compact = synack_diagram::layout_of(sim, Geometry::COMPACT);
         self.series = synack_diagram::series::series(sim.trace());
         self.outcome = self.scenario.outcome(sim, &self.params);
+        #[cfg(feature = "tools")]
+        {
+            self.pcap = synack_core::pcap::write(sim.segments().iter().map(|(_, at, s)| (*at, s)));
+            self.text = scenario::render_text(sim, &self.outcome);
+        }
         self.trace = sim.trace().to_vec();
         Ok(())
     }
@@ -1164,5 +1211,88 @@ mod tests {
         p.go(0);
         p.go(end);
         assert_eq!(p.live.sim().now(), at_end);
+    }
+}
+
+#[cfg(feature = "tools")]
+mod tools {
+    //! The packetdrill runner, for the page's script box.
+
+    use super::{JsError, JsValue, Serialize, to_js, wasm_bindgen};
+    use synack_core::trace::EventKind;
+    use synack_diagram::{Diagram, Geometry, Item, layout_with};
+
+    /// The longest script accepted (packetdrill scripts are a few KB).
+    const MAX_SCRIPT_LEN: usize = 256 * 1024;
+
+    /// What a script did: whether it passed, packetdrill's messages, the line that failed, and
+    /// the run drawn (wide and compact), with the segment of the first mismatch if a packet
+    /// did not match.
+    #[derive(Serialize)]
+    struct ScriptRun {
+        passed: bool,
+        errors: Vec<String>,
+        failed_line: Option<u32>,
+        mismatch_seg: Option<u64>,
+        events: usize,
+        diagram: Diagram,
+        compact: Diagram,
+    }
+
+    /// Runs a packetdrill script (its text, `name` for the messages) against the simulated
+    /// linux-6.18 host, as `synack pkt` does (helper files it names are not available: a line
+    /// that reads one fails with packetdrill's message). Returns `{passed, errors, failed_line,
+    /// mismatch_seg, events, diagram, compact}`.
+    #[wasm_bindgen]
+    pub fn run_packetdrill(name: &str, src: &str) -> Result<JsValue, JsError> {
+        if src.len() > MAX_SCRIPT_LEN {
+            return Err(super::problem(super::PageProblem::TooLong {
+                max: MAX_SCRIPT_LEN,
+            }));
+        }
+        let report = synack_pkt::run(name, src, &synack_pkt::NoFiles, 1);
+        // The runner stops at the first failure: a packet that did not match is the last
+        // segment on the wire.
+        let mismatch_seg = if report.passed || report.errors.iter().all(|e| !e.contains("packet")) {
+            None
+        } else {
+            report.trace.iter().rev().find_map(|e| match e.kind {
+                EventKind::Sent { id, .. } => Some(id.0),
+                _ => None,
+            })
+        };
+        let hosts = ["linux-6.18 (192.168.0.2)"];
+        let name_peer = |mut d: Diagram| {
+            for lane in &mut d.lanes {
+                if lane.name == "injected" {
+                    lane.name = String::from("packetdrill (192.0.2.1)");
+                }
+            }
+            // What the host sends goes to the tun device, where packetdrill reads it at once
+            // (the runner records no delivery for it): drawn arriving one row down.
+            for item in &mut d.items {
+                if let Item::Arrow {
+                    step,
+                    end_step: end @ None,
+                    y0,
+                    y1,
+                    ..
+                } = item
+                {
+                    *end = Some(*step);
+                    *y1 = *y0 + synack_diagram::LINE_PX;
+                }
+            }
+            d
+        };
+        to_js(&ScriptRun {
+            passed: report.passed,
+            failed_line: report.failed_line,
+            mismatch_seg,
+            events: report.trace.len(),
+            diagram: name_peer(layout_with(&report.trace, &hosts, Geometry::WIDE)),
+            compact: name_peer(layout_with(&report.trace, &hosts, Geometry::COMPACT)),
+            errors: report.errors,
+        })
     }
 }
