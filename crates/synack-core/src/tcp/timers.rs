@@ -170,6 +170,14 @@ impl Host {
 
     fn fire(&mut self, at: Instant, r: TimerRef) {
         match r {
+            TimerRef::Sock(key, _) | TimerRef::Linger(key) => self.touch(key),
+            TimerRef::Request(key) => {
+                if let Some(l) = self.requests.get(key).map(|r| r.listener) {
+                    self.touch(l);
+                }
+            }
+        }
+        match r {
             TimerRef::Sock(key, kind) => {
                 if self.timer_at(key, kind) != Some(at) {
                     return;
