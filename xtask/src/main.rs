@@ -9,7 +9,10 @@
 //!   wasm32, the page's wasm within its size budget, and the browser tests in real Chromium.
 //! - `cargo xtask screenshots`: the page in both languages, wide and narrow, and embedded, into
 //!   `docs/screenshots/`.
+//! - `cargo xtask bench [--quick]`: the benchmarks (`crates/synack-bench`), synack against
+//!   smoltcp in the same run, printed as one table of medians and ratios.
 
+mod bench;
 mod page;
 mod serve;
 mod tools;
@@ -17,7 +20,7 @@ mod tools;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask test | cargo xtask serve [--port N] | cargo xtask build | cargo xtask screenshots";
+const USAGE: &str = "usage: cargo xtask test | cargo xtask serve [--port N] | cargo xtask build | cargo xtask screenshots | cargo xtask bench [--quick]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,6 +29,7 @@ fn main() -> ExitCode {
         Some("serve") => serve(args.get(1..).unwrap_or(&[])),
         Some("build") => page::build(&root()).map(|_| ()),
         Some("screenshots") => screenshots(),
+        Some("bench") => bench::bench(&root(), args.get(1..).unwrap_or(&[])),
         _ => Err(String::from(USAGE)),
     };
     match result {
