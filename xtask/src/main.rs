@@ -13,6 +13,10 @@
 //! - `cargo xtask screenshots`: the page in both languages, wide and narrow, and embedded (alone
 //!   and in a plain article page), into `docs/screenshots/`.
 
+//! - `cargo xtask bench [--quick]`: the benchmarks (`crates/synack-bench`), synack against
+//!   smoltcp in the same run, printed as one table of medians and ratios.
+
+mod bench;
 mod dist;
 mod page;
 mod serve;
@@ -21,7 +25,7 @@ mod tools;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const USAGE: &str = "usage: cargo xtask test | cargo xtask serve [--port N] [--dist] | cargo xtask build | cargo xtask dist | cargo xtask screenshots";
+const USAGE: &str = "usage: cargo xtask test | cargo xtask serve [--port N] [--dist] | cargo xtask build | cargo xtask dist | cargo xtask screenshots | cargo xtask bench [--quick]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +35,7 @@ fn main() -> ExitCode {
         Some("build") => page::build(&root()).map(|_| ()),
         Some("dist") => dist::dist(&root()),
         Some("screenshots") => screenshots(),
+        Some("bench") => bench::bench(&root(), args.get(1..).unwrap_or(&[])),
         _ => Err(String::from(USAGE)),
     };
     match result {

@@ -112,6 +112,12 @@ fn tshark_sees_the_diagrams_flags_and_relative_sequence_numbers() {
             // SYN was never seen counts from the first segment's number less one, as Wireshark
             // does for a capture started mid-connection (the diagram shows those absolute).
             let key = (seg.src, seg.dst);
+            // A SYN on a 4-tuple seen before (a NAT reusing a port, a reused TIME-WAIT) starts a
+            // new conversation for Wireshark ("TCP Port numbers reused"): the other direction
+            // counts afresh from its next segment.
+            if seg.flags.syn() && !seg.flags.ack() && isn.contains_key(&key) {
+                isn.remove(&(seg.dst, seg.src));
+            }
             if seg.flags.syn() {
                 isn.insert(key, (seg.seq.0, true));
             }

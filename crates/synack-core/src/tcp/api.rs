@@ -13,6 +13,7 @@ use crate::time::Duration;
 use crate::trace::{EventKind, SendCause, TimerKind};
 use crate::wire::{Endpoint, Ipv4};
 use alloc::vec::Vec;
+use core::cmp::Reverse;
 use core::hash::Hasher;
 use serde::Serialize;
 use siphasher::sip::SipHasher24;
@@ -94,18 +95,20 @@ impl Host {
             Call::Close { fd } => self.sock_of(fd),
             _ => None,
         };
+        let on = closing.or_else(|| call.fd().and_then(|fd| self.sock_of(fd)));
         let result = self.try_call(&call, false);
         self.emit(EventKind::Call {
             thread,
             call: call.clone(),
             result: result.clone(),
         });
-        if result == CallResult::Blocked {
-            self.blocked.push(super::Blocked {
-                thread,
-                call,
-                closing,
-            });
+        if let Some(key) = on {
+            self.touch(key);
+        }
+        if result == CallResult::Blocked
+            && let Some(key) = on
+        {
+            self.block(thread, call, key, closing);
         }
         self.wake_blocked();
         result
@@ -211,23 +214,17 @@ impl Host {
         }
     }
 
-    /// The lowest free descriptor, as `get_unused_fd_flags` gives it. The search starts at the
-    /// lowest one that may be free (`fd_hint`), so that a host holding 100,000 sockets does not
-    /// scan them all for each new one.
+    /// The lowest free descriptor from 3 (`alloc_fd`'s `find_next_zero_bit`): the smallest
+    /// closed one, kept in a heap, or the next after the highest.
     fn alloc_fd(&mut self, key: Key) -> Fd {
-        let from = self.fd_hint.max(3);
-        let slot = self
-            .fds
-            .iter()
-            .enumerate()
-            .skip(from)
-            .find(|(_, k)| k.is_none())
-            .map(|(i, _)| i);
-        let i = match slot {
-            Some(i) => i,
-            None => self.fds.len().max(3),
-        };
-        self.fd_hint = i + 1;
+        let mut slot = None;
+        while let Some(Reverse(i)) = self.free_fds.pop() {
+            if self.fds.get(i).is_some_and(Option::is_none) {
+                slot = Some(i);
+                break;
+            }
+        }
+        let i = slot.unwrap_or_else(|| self.fds.len().max(3));
         while self.fds.len() <= i {
             self.fds.push(None);
         }
@@ -721,11 +718,11 @@ impl Host {
     /// data, or `SO_LINGER {on, 0}`) or closed with a FIN, and with `SO_LINGER {on, N}` the call
     /// waits for the FIN's acknowledgment, at most N seconds (`sk_stream_wait_close`).
     fn sys_close(&mut self, fd: Fd, key: Key) -> CallResult {
-        if let Some(i) = usize::try_from(fd).ok()
+        if let Ok(i) = usize::try_from(fd)
             && let Some(slot) = self.fds.get_mut(i)
         {
             *slot = None;
-            self.fd_hint = self.fd_hint.min(i);
+            self.free_fds.push(Reverse(i));
         }
         let Some(s) = self.socks.get_mut(key) else {
             return ok(0);

@@ -92,11 +92,22 @@ impl Host {
         self.current = id;
         self.counters.inc(Counter::InSegs);
         match self.ehash.get(&(seg.dst, seg.src)).copied() {
-            Some(Conn::Full(key)) => self.full_input(key, seg),
-            Some(Conn::Request(key)) => self.check_req(key, seg),
+            Some(Conn::Full(key)) => {
+                self.touch(key);
+                self.full_input(key, seg);
+            }
+            Some(Conn::Request(key)) => {
+                if let Some(l) = self.requests.get(key).map(|r| r.listener) {
+                    self.touch(l);
+                }
+                self.check_req(key, seg);
+            }
             Some(Conn::TimeWait(key)) => self.time_wait_input(key, seg),
             None => match self.find_listener(seg.dst) {
-                Some(l) => self.listen_input(l, seg, None),
+                Some(l) => {
+                    self.touch(l);
+                    self.listen_input(l, seg, None);
+                }
                 None => self.no_socket(seg),
             },
         }

@@ -453,6 +453,8 @@ struct Blocked {
     call: Call,
     /// A lingering `close()`: the socket it waits on (its descriptor is already gone).
     closing: Option<Key>,
+    /// The order the calls blocked in: woken calls return in this order.
+    seq: u64,
 }
 
 /// Keys for the run's hashes, derived from the seed (Linux draws them at boot).
@@ -536,8 +538,8 @@ pub struct Host {
     secrets: Secrets,
     now: Instant,
     fds: Vec<Option<Key>>,
-    /// No descriptor below this one is free (`alloc_fd` starts here).
-    fd_hint: usize,
+    /// Closed descriptors below `fds.len()`, smallest first.
+    free_fds: BinaryHeap<Reverse<usize>>,
     socks: Slab<Sock>,
     requests: Slab<Request>,
     time_waits: Slab<TimeWait>,
@@ -558,7 +560,12 @@ pub struct Host {
     time_wait_fifo: VecDeque<(Instant, Key)>,
     counters: Counters,
     out: VecDeque<Output>,
-    blocked: Vec<Blocked>,
+    /// Blocked calls by the socket they wait on (a listener for `accept()`).
+    blocked: BTreeMap<Key, Vec<Blocked>>,
+    blocked_seq: u64,
+    /// Sockets whose state a segment, a timer or a call may have changed since the last
+    /// `wake_blocked`: only calls blocked on them are checked again.
+    touched: Vec<Key>,
     /// The segment being processed, for `Discarded` events.
     current: SegId,
     /// Set when a limit was passed.
@@ -620,7 +627,7 @@ impl Host {
             secrets,
             now: Instant::ZERO,
             fds: Vec::new(),
-            fd_hint: 0,
+            free_fds: BinaryHeap::new(),
             socks: Slab::default(),
             requests: Slab::default(),
             time_waits: Slab::default(),
@@ -635,7 +642,9 @@ impl Host {
             time_wait_fifo: VecDeque::new(),
             counters: Counters::default(),
             out: VecDeque::new(),
-            blocked: Vec::new(),
+            blocked: BTreeMap::new(),
+            blocked_seq: 0,
+            touched: Vec::new(),
             current: SegId(0),
             over_limit: false,
             isn_draws: 0,
@@ -843,33 +852,91 @@ impl Host {
         true
     }
 
-    /// Completes blocked calls whose condition now holds (`sk_wait_event` waking up).
+    /// Records that `key` (and so the listener it may be queued on) may have changed.
+    pub(super) fn touch(&mut self, key: Key) {
+        self.touched.push(key);
+        if let Some(parent) = self.socks.get(key).and_then(|s| s.parent) {
+            self.touched.push(parent);
+        }
+    }
+
+    /// Blocks `thread`'s call on the socket it waits for.
+    pub(super) fn block(&mut self, thread: u16, call: Call, on: Key, closing: Option<Key>) {
+        self.blocked_seq += 1;
+        let b = Blocked {
+            thread,
+            call,
+            closing,
+            seq: self.blocked_seq,
+        };
+        self.blocked.entry(on).or_default().push(b);
+    }
+
+    /// Completes blocked calls whose condition now holds (`sk_wait_event` waking up). Only the
+    /// calls blocked on a touched socket are checked again: a wake-up is per socket in Linux too
+    /// (`sk->sk_wq`), and checking every blocked call after every event would cost
+    /// O(connections) per event.
     fn wake_blocked(&mut self) {
-        let mut i = 0;
-        while i < self.blocked.len() {
-            let Some(b) = self.blocked.get(i).cloned() else {
-                break;
+        let mut keys = core::mem::take(&mut self.touched);
+        keys.sort_unstable();
+        keys.dedup();
+        let mut woken: Vec<(u64, Key, Blocked, CallResult)> = Vec::new();
+        for key in &keys {
+            let Some(list) = self.blocked.remove(key) else {
+                continue;
             };
-            let result = match b.closing {
-                Some(key) => self.linger_wait(key),
-                None => self.try_call(&b.call, true),
-            };
-            match result {
-                CallResult::Blocked => i += 1,
-                result => {
-                    self.blocked.remove(i);
-                    self.emit(EventKind::Returned {
-                        thread: b.thread,
-                        call: b.call,
-                        result,
-                    });
+            let mut still = Vec::new();
+            for b in list {
+                match self.recheck(&b) {
+                    CallResult::Blocked => still.push(b),
+                    result => woken.push((b.seq, *key, b, result)),
                 }
             }
+            if !still.is_empty() {
+                self.blocked.insert(*key, still);
+            }
+        }
+        #[cfg(debug_assertions)]
+        self.check_no_missed_wake();
+        woken.sort_by_key(|w| w.0);
+        for (_, _, b, result) in woken {
+            self.emit(EventKind::Returned {
+                thread: b.thread,
+                call: b.call,
+                result,
+            });
+        }
+        keys.clear();
+        self.touched = keys;
+    }
+
+    fn recheck(&mut self, b: &Blocked) -> CallResult {
+        match b.closing {
+            Some(key) => self.linger_wait(key),
+            None => self.try_call(&b.call, true),
+        }
+    }
+
+    /// Debug builds (every test): a call blocked on a socket nobody touched must still be
+    /// blocked, or `touch` missed a path. Checked while few calls are blocked (it is O(blocked)).
+    #[cfg(debug_assertions)]
+    fn check_no_missed_wake(&mut self) {
+        if self.blocked.values().map(Vec::len).sum::<usize>() > 64 {
+            return;
+        }
+        let all: Vec<Blocked> = self.blocked.values().flatten().cloned().collect();
+        for b in all {
+            let r = self.recheck(&b);
+            debug_assert!(
+                r == CallResult::Blocked,
+                "a blocked call completed without a wake-up: {:?} -> {r:?}",
+                b.call
+            );
         }
     }
 
     /// A thread's call is blocked.
     pub fn is_blocked(&self, thread: u16) -> bool {
-        self.blocked.iter().any(|b| b.thread == thread)
+        self.blocked.values().flatten().any(|b| b.thread == thread)
     }
 }

@@ -175,6 +175,16 @@ impl Host {
 
     fn fire(&mut self, at: Instant, r: TimerRef) {
         match r {
+            TimerRef::Sock(key, _) | TimerRef::Linger(key) => self.touch(key),
+            TimerRef::Request(key) => {
+                if let Some(l) = self.requests.get(key).map(|r| r.listener) {
+                    self.touch(l);
+                }
+            }
+            // A TIME-WAIT entry has no descriptor: no call waits on it.
+            TimerRef::TimeWait(_) => {}
+        }
+        match r {
             TimerRef::Sock(key, kind) => {
                 if self.timer_at(key, kind) != Some(at) {
                     return;

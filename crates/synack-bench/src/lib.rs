@@ -1,0 +1,192 @@
+//! Benchmark drivers: the same workload, connection lifecycles (handshake and close), run by
+//! synack's core and by smoltcp in one process, over the same in-memory network (a fixed one-way
+//! delay, time jumped to the next thing either stack or the wire needs), losing the same segments.
+//!
+//! **Architecture invariant:** nothing here is part of the page or the CLI; this crate only
+//! measures. It reads no clock of its own: the benches (criterion) time calls into it.
+//!
+//! One lifecycle is client i (port `FIRST_PORT + i`) connecting to the server's port 80 and
+//! closing first; the server closes when it reads the end of the stream; the run ends when every
+//! socket on both sides is gone, TIME-WAIT included. Segment `n` of connection `i` in direction
+//! `d` is lost when a hash of `(i, d, n)` says so ([`lost`]), so both stacks lose the same
+//! segments as long as they send the same ones.
+
+use std::collections::VecDeque;
+
+pub mod smol;
+pub mod synack;
+
+/// The client's first local port; connection `i` uses `FIRST_PORT + i`.
+pub const FIRST_PORT: u16 = 10_000;
+/// The most concurrent connections one client address can carry with these ports.
+pub const MAX_CONNECTIONS: usize = (u16::MAX - FIRST_PORT) as usize;
+/// The server's port.
+pub const SERVER_PORT: u16 = 80;
+/// How long the server's application waits after the end of stream before it closes: longer
+/// than either stack's delayed ACK, so that both send the ACK of the FIN on its own (seven
+/// segments per lifecycle).
+pub const CLOSE_DELAY_US: u64 = 20_000;
+/// One-way delay of the wire, microseconds (RTT 10 ms, as synack's scenarios).
+pub const DELAY_US: u64 = 5_000;
+
+/// A workload.
+#[derive(Clone, Copy, Debug)]
+pub struct Workload {
+    /// Connections opened at once and closed once established.
+    pub connections: usize,
+    /// Segments lost, per mille.
+    pub loss_permille: u32,
+}
+
+/// What a run did, to check that both stacks did the whole workload.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// Lifecycles completed (both ends closed).
+    pub lifecycles: usize,
+    /// Segments put on the wire.
+    pub segments: u64,
+    /// Segments the wire lost.
+    pub lost: u64,
+    /// Simulated time at the end, microseconds.
+    pub end_us: u64,
+}
+
+/// Which way a segment goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dir {
+    /// Client to server.
+    ToServer,
+    /// Server to client.
+    ToClient,
+}
+
+/// Whether segment `n` (counted from 0) of connection `conn` in direction `dir` is lost:
+/// splitmix64 of the three, compared with the loss rate.
+pub fn lost(conn: usize, dir: Dir, n: u32, loss_permille: u32) -> bool {
+    if loss_permille == 0 {
+        return false;
+    }
+    let mut z = (conn as u64) << 33 ^ u64::from(dir == Dir::ToClient) << 32 ^ u64::from(n);
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    z % 1000 < u64::from(loss_permille)
+}
+
+/// The connection a port pair belongs to, and its direction.
+pub fn classify(src_port: u16, dst_port: u16) -> Option<(usize, Dir)> {
+    if dst_port == SERVER_PORT {
+        Some((
+            usize::from(src_port.checked_sub(FIRST_PORT)?),
+            Dir::ToServer,
+        ))
+    } else if src_port == SERVER_PORT {
+        Some((
+            usize::from(dst_port.checked_sub(FIRST_PORT)?),
+            Dir::ToClient,
+        ))
+    } else {
+        None
+    }
+}
+
+/// One direction of the wire: segments in the order sent, each delivered `DELAY_US` later, the
+/// lost ones never.
+#[derive(Debug)]
+pub struct Wire<T> {
+    queue: VecDeque<(u64, T)>,
+    sent: Vec<[u32; 2]>,
+    loss_permille: u32,
+    /// Segments put on the wire.
+    pub segments: u64,
+    /// Segments lost.
+    pub lost: u64,
+}
+
+impl<T> Wire<T> {
+    /// An empty wire for `connections` connections.
+    pub fn new(connections: usize, loss_permille: u32) -> Wire<T> {
+        Wire {
+            queue: VecDeque::new(),
+            sent: vec![[0; 2]; connections],
+            loss_permille,
+            segments: 0,
+            lost: 0,
+        }
+    }
+
+    /// Sends `seg` at `now` (µs), unless the loss hash drops it.
+    pub fn send(&mut self, now: u64, ports: (u16, u16), seg: T) {
+        self.segments += 1;
+        if let Some((conn, dir)) = classify(ports.0, ports.1)
+            && let Some(slot) = self
+                .sent
+                .get_mut(conn)
+                .and_then(|c| c.get_mut(usize::from(dir == Dir::ToClient)))
+        {
+            let n = *slot;
+            *slot += 1;
+            if lost(conn, dir, n, self.loss_permille) {
+                self.lost += 1;
+                return;
+            }
+        }
+        self.queue.push_back((now + DELAY_US, seg));
+    }
+
+    /// When the next segment arrives.
+    pub fn next_at(&self) -> Option<u64> {
+        self.queue.front().map(|(at, _)| *at)
+    }
+
+    /// The next segment if it has arrived by `now`.
+    pub fn pop_due(&mut self, now: u64) -> Option<T> {
+        if self.next_at()? <= now {
+            self.queue.pop_front().map(|(_, s)| s)
+        } else {
+            None
+        }
+    }
+}
+
+/// The earliest of some optional times.
+pub fn earliest(times: impl IntoIterator<Item = Option<u64>>) -> Option<u64> {
+    times.into_iter().flatten().min()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loss_rate_is_close_to_what_was_asked() {
+        let n = (0..100_000u32)
+            .filter(|i| lost(*i as usize % 97, Dir::ToServer, *i, 10))
+            .count();
+        assert!((800..1200).contains(&n), "{n} of 100000 lost at 1%");
+        assert!(!(0..1000).any(|i| lost(i, Dir::ToClient, 3, 0)));
+    }
+
+    #[test]
+    fn both_stacks_do_the_whole_workload_and_lose_the_same_segments() {
+        for loss in [0, 10] {
+            let w = Workload {
+                connections: 64,
+                loss_permille: loss,
+            };
+            let a = synack::run(w);
+            let b = smol::run(w);
+            assert_eq!(a.lifecycles, 64, "synack {a:?}");
+            assert_eq!(b.lifecycles, 64, "smoltcp {b:?}");
+            if loss == 0 {
+                assert_eq!(a.lost, 0);
+                // Seven segments per lifecycle in both: SYN, SYN-ACK, ACK, FIN, ACK, FIN, ACK.
+                assert_eq!(a.segments, 7 * 64, "synack {a:?} smoltcp {b:?}");
+                assert_eq!(b.segments, 7 * 64, "smoltcp {b:?}");
+            } else {
+                assert!(a.lost > 0 && b.lost > 0, "{a:?} {b:?}");
+            }
+        }
+    }
+}
