@@ -1,4 +1,5 @@
-// The only module that imports the wasm binding (../pkg, built by `cargo xtask build`).
+// The only module that imports the wasm binding (../pkg, built by `cargo xtask build`): the
+// page's module at once, the tools module (exports, packetdrill runner) on first use.
 
 import init, * as wasm from '../pkg/synack.js';
 
