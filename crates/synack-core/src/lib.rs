@@ -38,6 +38,7 @@ pub mod scenario;
 pub mod seq;
 pub mod sim;
 mod slab;
+pub mod small_sort;
 pub mod socket;
 pub mod tcp;
 pub mod time;

@@ -293,7 +293,8 @@ pub struct Sim {
     /// Segments on the wire or held by the router, with when they were sent and are due.
     in_flight: alloc::collections::BTreeMap<u64, Flight>,
     /// Segments the reader holds: their scheduled delivery is skipped until released.
-    held: alloc::collections::BTreeSet<u64>,
+    /// Segments the router holds (a few: a small list, not a set's code in the page's wasm).
+    held: Vec<u64>,
     /// Each host's configuration, to boot it again.
     configs: Vec<HostConfig>,
     /// Hosts that crashed and have not booted again.
@@ -358,7 +359,7 @@ impl Sim {
             down: alloc::vec![false; n],
             queue: BinaryHeap::new(),
             in_flight: alloc::collections::BTreeMap::new(),
-            held: alloc::collections::BTreeSet::new(),
+            held: Vec::new(),
             seq: 0,
             next_seg: 1,
             registered: alloc::vec![None; n],
@@ -518,12 +519,14 @@ impl Sim {
                 match input {
                     Input::Drop { .. } => {
                         self.in_flight.remove(&seg.0);
-                        self.held.remove(&seg.0);
+                        self.held.retain(|h| *h != seg.0);
                         self.lose(*seg, LossReason::Chosen);
                     }
                     Input::Hold { millis, .. } => {
                         let until = now.max(f.due) + Duration::from_millis(*millis);
-                        self.held.insert(seg.0);
+                        if !self.held.contains(&seg.0) {
+                            self.held.push(seg.0);
+                        }
                         if let Some(fl) = self.in_flight.get_mut(&seg.0) {
                             fl.due = until;
                         }
@@ -651,7 +654,7 @@ impl Sim {
                 self.after_nat();
             }
             Item::Release(id, to) => {
-                self.held.remove(&id);
+                self.held.retain(|h| *h != id);
                 let age = self.in_flight.get(&id).map(|f| at.saturating_since(f.sent));
                 if age.is_some_and(|a| a > self.router_msl) {
                     self.in_flight.remove(&id);
@@ -963,7 +966,9 @@ impl Sim {
             self.next_seg += 1;
             self.record(None, EventKind::Duplicated { id, copy });
             let until = now + delay + gap;
-            self.held.insert(copy.0);
+            if !self.held.contains(&copy.0) {
+                self.held.push(copy.0);
+            }
             self.record(None, EventKind::Held { id: copy, until });
             self.in_flight.insert(
                 copy.0,
@@ -989,7 +994,9 @@ impl Sim {
         );
         if let Some(RuleAction::Hold(span)) = rule {
             let until = now + delay + span;
-            self.held.insert(id.0);
+            if !self.held.contains(&id.0) {
+                self.held.push(id.0);
+            }
             self.record(None, EventKind::Held { id, until });
             self.push(until, Item::Release(id.0, to.0));
             return;

@@ -12,6 +12,13 @@ pub struct Key {
     generation: u32,
 }
 
+impl Key {
+    /// The slot's number: dense from 0, so a vector indexed by it can hang data on a handle.
+    pub(crate) fn slot(self) -> usize {
+        self.index as usize
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Slot<T> {
     generation: u32,

@@ -389,11 +389,12 @@ fn lay(trace: &[Event], hosts: &[&str], addrs: &[synack_core::wire::Ipv4], g: Ge
     }
     let injected_lane = lanes.len().saturating_sub(1);
     // Each host's addresses: as given, else from the segments its stack sent.
-    let mut lane_of_ip: BTreeMap<synack_core::wire::Ipv4, usize> = addrs
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (*a, i.min(injected_lane)))
-        .collect();
+    // Inserted one by one: `collect()` into a BTreeMap sorts first, and a stable sort is a few
+    // kilobytes of the page's wasm.
+    let mut lane_of_ip: BTreeMap<synack_core::wire::Ipv4, usize> = BTreeMap::new();
+    for (i, a) in addrs.iter().enumerate() {
+        lane_of_ip.insert(*a, i.min(injected_lane));
+    }
     for e in trace {
         if let (Some(h), EventKind::Sent { seg, .. }) = (e.host, &e.kind) {
             lane_of_ip
@@ -414,7 +415,7 @@ fn lay(trace: &[Event], hosts: &[&str], addrs: &[synack_core::wire::Ipv4], g: Ge
     };
     let mut isns = Isns::default();
     // Open arrows by segment id: (item index).
-    let mut arrows: BTreeMap<u64, usize> = BTreeMap::new();
+    let mut arrows = ArrowIndex::default();
     // Running timers by (lane, connection, timer).
     let mut timers: BTreeMap<(usize, String, TimerKind), Open> = BTreeMap::new();
     let mut y = TOP_PX;
@@ -499,7 +500,7 @@ fn lay(trace: &[Event], hosts: &[&str], addrs: &[synack_core::wire::Ipv4], g: Ge
             }
             EventKind::Duplicated { id, copy } => {
                 // The copy leaves with the original, from the same place.
-                let original = arrows.get(&id.0).and_then(|i| d.items.get(*i)).cloned();
+                let original = arrows.get(id.0).and_then(|i| d.items.get(i)).cloned();
                 if let Some(Item::Arrow {
                     from,
                     to,
@@ -530,7 +531,7 @@ fn lay(trace: &[Event], hosts: &[&str], addrs: &[synack_core::wire::Ipv4], g: Ge
             }
             EventKind::Held { id, .. } => {
                 if let Some(Item::Arrow { held, .. }) =
-                    arrows.get(&id.0).and_then(|i| d.items.get_mut(*i))
+                    arrows.get(id.0).and_then(|i| d.items.get_mut(i))
                 {
                     *held = true;
                 }
@@ -564,7 +565,7 @@ fn lay(trace: &[Event], hosts: &[&str], addrs: &[synack_core::wire::Ipv4], g: Ge
             EventKind::Delivered { id } => {
                 if let Some(Item::Arrow {
                     end_step, to, y1, ..
-                }) = arrows.remove(&id.0).and_then(|i| d.items.get_mut(i))
+                }) = arrows.remove(id.0).and_then(|i| d.items.get_mut(i))
                 {
                     *end_step = Some(step);
                     *to = lane;
@@ -574,7 +575,7 @@ fn lay(trace: &[Event], hosts: &[&str], addrs: &[synack_core::wire::Ipv4], g: Ge
             EventKind::Lost { id, reason } => {
                 if let Some(Item::Arrow {
                     end_step, lost, y1, ..
-                }) = arrows.remove(&id.0).and_then(|i| d.items.get_mut(i))
+                }) = arrows.remove(id.0).and_then(|i| d.items.get_mut(i))
                 {
                     *end_step = Some(step);
                     *lost = Some(*reason);
@@ -956,5 +957,43 @@ impl Diagram {
                 );
             }
         }
+    }
+}
+
+/// The item index of each segment's arrow, by segment id: a run numbers its segments 1, 2, 3...,
+/// so a vector indexed by id does what a map would, in O(1) and without a map's code in the
+/// page's wasm.
+#[derive(Default)]
+struct ArrowIndex(Vec<usize>);
+
+impl ArrowIndex {
+    const NONE: usize = usize::MAX;
+
+    fn insert(&mut self, id: u64, item: usize) {
+        let Ok(k) = usize::try_from(id) else {
+            return;
+        };
+        if self.0.len() <= k {
+            self.0.resize(k + 1, Self::NONE);
+        }
+        if let Some(slot) = self.0.get_mut(k) {
+            *slot = item;
+        }
+    }
+
+    fn get(&self, id: u64) -> Option<usize> {
+        let i = *self.0.get(usize::try_from(id).ok()?)?;
+        (i != Self::NONE).then_some(i)
+    }
+
+    fn remove(&mut self, id: u64) -> Option<usize> {
+        let slot = self.0.get_mut(usize::try_from(id).ok()?)?;
+        let i = core::mem::replace(slot, Self::NONE);
+        (i != Self::NONE).then_some(i)
+    }
+
+    /// The open arrows' items, in segment order.
+    fn into_values(self) -> impl Iterator<Item = usize> {
+        self.0.into_iter().filter(|i| *i != Self::NONE)
     }
 }

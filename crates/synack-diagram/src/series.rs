@@ -145,7 +145,7 @@ pub fn series(trace: &[Event]) -> Vec<Series> {
             _ => {}
         }
     }
-    out.sort_by_key(|a| (a.host, a.metric));
+    synack_core::small_sort::sort_by_key(&mut out, |a| (a.host, a.metric));
     let end = trace.last().map_or(0, |e| e.at.micros());
     for s in &mut out {
         thin(&mut s.points, end);

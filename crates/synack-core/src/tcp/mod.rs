@@ -453,6 +453,8 @@ struct Blocked {
     call: Call,
     /// A lingering `close()`: the socket it waits on (its descriptor is already gone).
     closing: Option<Key>,
+    /// The socket it waits on (a listener for `accept()`).
+    on: Key,
     /// The order the calls blocked in: woken calls return in this order.
     seq: u64,
 }
@@ -561,7 +563,9 @@ pub struct Host {
     counters: Counters,
     out: VecDeque<Output>,
     /// Blocked calls by the socket they wait on (a listener for `accept()`).
-    blocked: BTreeMap<Key, Vec<Blocked>>,
+    /// Blocked calls by the slot of the socket they wait on (`Blocked::on`; a slot's next
+    /// occupant has another generation).
+    blocked: Vec<Vec<Blocked>>,
     blocked_seq: u64,
     /// Sockets whose state a segment, a timer or a call may have changed since the last
     /// `wake_blocked`: only calls blocked on them are checked again.
@@ -642,7 +646,7 @@ impl Host {
             time_wait_fifo: VecDeque::new(),
             counters: Counters::default(),
             out: VecDeque::new(),
-            blocked: BTreeMap::new(),
+            blocked: Vec::new(),
             blocked_seq: 0,
             touched: Vec::new(),
             current: SegId(0),
@@ -867,9 +871,16 @@ impl Host {
             thread,
             call,
             closing,
+            on,
             seq: self.blocked_seq,
         };
-        self.blocked.entry(on).or_default().push(b);
+        let slot = on.slot();
+        if self.blocked.len() <= slot {
+            self.blocked.resize_with(slot + 1, Vec::new);
+        }
+        if let Some(list) = self.blocked.get_mut(slot) {
+            list.push(b);
+        }
     }
 
     /// Completes blocked calls whose condition now holds (`sk_wait_event` waking up). Only the
@@ -878,27 +889,31 @@ impl Host {
     /// O(connections) per event.
     fn wake_blocked(&mut self) {
         let mut keys = core::mem::take(&mut self.touched);
-        keys.sort_unstable();
+        crate::small_sort::sort_by_key(&mut keys, |k| *k);
         keys.dedup();
         let mut woken: Vec<(u64, Key, Blocked, CallResult)> = Vec::new();
         for key in &keys {
-            let Some(list) = self.blocked.remove(key) else {
+            let Some(list) = self.blocked.get_mut(key.slot()).map(core::mem::take) else {
                 continue;
             };
             let mut still = Vec::new();
             for b in list {
+                if b.on != *key {
+                    still.push(b);
+                    continue;
+                }
                 match self.recheck(&b) {
                     CallResult::Blocked => still.push(b),
                     result => woken.push((b.seq, *key, b, result)),
                 }
             }
-            if !still.is_empty() {
-                self.blocked.insert(*key, still);
+            if let Some(list) = self.blocked.get_mut(key.slot()) {
+                list.extend(still);
             }
         }
         #[cfg(debug_assertions)]
         self.check_no_missed_wake();
-        woken.sort_by_key(|w| w.0);
+        crate::small_sort::sort_by_key(&mut woken, |w| w.0);
         for (_, _, b, result) in woken {
             self.emit(EventKind::Returned {
                 thread: b.thread,
@@ -921,10 +936,10 @@ impl Host {
     /// blocked, or `touch` missed a path. Checked while few calls are blocked (it is O(blocked)).
     #[cfg(debug_assertions)]
     fn check_no_missed_wake(&mut self) {
-        if self.blocked.values().map(Vec::len).sum::<usize>() > 64 {
+        if self.blocked.iter().map(Vec::len).sum::<usize>() > 64 {
             return;
         }
-        let all: Vec<Blocked> = self.blocked.values().flatten().cloned().collect();
+        let all: Vec<Blocked> = self.blocked.iter().flatten().cloned().collect();
         for b in all {
             let r = self.recheck(&b);
             debug_assert!(
@@ -937,6 +952,6 @@ impl Host {
 
     /// A thread's call is blocked.
     pub fn is_blocked(&self, thread: u16) -> bool {
-        self.blocked.values().flatten().any(|b| b.thread == thread)
+        self.blocked.iter().flatten().any(|b| b.thread == thread)
     }
 }

@@ -93,7 +93,7 @@ impl Host {
                     .map(|at| (k, at))
             })
             .collect();
-            timers.sort_by_key(|(_, at)| *at);
+            crate::small_sort::sort_by_key(&mut timers, |(_, at)| *at);
             v.push(ConnView {
                 socket: SocketView {
                     state: s.state,
