@@ -125,6 +125,8 @@ export async function serveArticle(embedUrl) {
     }
   });
   await new Promise((ok) => { server.listen(0, '127.0.0.1', () => ok(undefined)); });
+  // A failed test must not leave the process waiting on this server.
+  server.unref();
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {

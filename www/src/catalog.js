@@ -24,7 +24,7 @@ export const featured = {
   'isn-predict': ['isn'],
   'tw-reuse': ['tcp_tw_reuse', 'delay_ms', 'tcp_tw_reuse_delay', 'tcp_timestamps', 'bind'],
   'so-reuseaddr': ['old_reuseaddr', 'new_reuseaddr', 'keep_listener'],
-  'tw-recycle-nat': ['tcp_tw_recycle', 'nat_ts_offset_ms', 'a_connections', 'b_connect_s', 'tcp_timestamps', 'profile'],
+  'tw-recycle-nat': ['tcp_tw_recycle', 'nat_ts_offset_ms', 'a_connections', 'b_connect_s', 'tcp_timestamps'],
   'nat-port-reuse': ['nat_ts_offset_ms', 'nat_ports', 'nat_timeout_s', 'tcp_rfc1337'],
 };
 
