@@ -31,6 +31,10 @@ const FLIPS = [
   ['syn-flood', { 'server.tcp_syncookies': '0' }, { client_connect: 'blocked', client_answered_with: 'nothing' }],
   ['accept-overflow', { 'server.tcp_abort_on_overflow': '1' }, { handshake_ack: 'answered with a RST', client_read: 'ECONNRESET' }],
   ['isn-predict', { 'client.isn': 'rfc6528', 'server.isn': 'rfc6528' }, { spoofed_connection: 'SYN-RECEIVED' }],
+  ['tw-reuse', { 'client.tcp_tw_reuse': '1' }, { tw_recycled: '1' }],
+  ['so-reuseaddr', { old_reuseaddr: '1', new_reuseaddr: '1' }, { new_bind: '0' }],
+  ['nat-port-reuse', { 'b.nat_ts_offset_ms': '7200000' }, { server_paws_timewait: '0', b_resets_sent: '0' }],
+  ['tw-recycle-nat', { 'server.tcp_tw_recycle': '0' }, { server_paws_passive: '0', b_syns: '1' }],
 ];
 
 /** @type {import('playwright-core').Browser} */

@@ -123,6 +123,8 @@ function control(r, name, value, fallback, helpId, host) {
     name, 'data-knob': r.name, 'data-default': fallback, 'aria-describedby': helpId,
     'aria-label': host ? `${r.name} (${host})` : r.name, title: r.accepted,
   };
+  // The host's kernel has no such knob (`tcp_tw_recycle` on linux-6.18): shown, not editable.
+  if (host && fallback === '') Object.assign(attrs, { disabled: '', placeholder: '–' });
   if (r.choices.length > 0) {
     const options = r.choices.includes(value) ? r.choices : [...r.choices, value];
     const select = /** @type {HTMLSelectElement} */ (h('select', attrs, options.map((c) => h('option', { value: c }, [c]))));
@@ -144,7 +146,7 @@ function control(r, name, value, fallback, helpId, host) {
 export function formSettings(form) {
   /** @type {Map<string, {host: string, value: string, changed: boolean}[]>} */
   const byKnob = new Map();
-  for (const el of /** @type {NodeListOf<HTMLInputElement | HTMLSelectElement>} */ (form.querySelectorAll('[data-knob]'))) {
+  for (const el of /** @type {NodeListOf<HTMLInputElement | HTMLSelectElement>} */ (form.querySelectorAll('[data-knob]:not(:disabled)'))) {
     const knob = el.dataset.knob ?? '';
     const dot = el.name.indexOf('.');
     const value = el.value.trim();

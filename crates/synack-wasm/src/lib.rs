@@ -217,7 +217,18 @@ pub fn scenarios() -> Result<JsValue, JsError> {
                             || k.get(&Profile::Linux6_18.defaults()),
                             |h| k.get(&h.sysctl),
                         ),
-                        defaults: params.hosts.iter().map(|h| k.get(&h.sysctl)).collect(),
+                        // Empty where the host's profile lacks the knob (the page disables it).
+                        defaults: params
+                            .hosts
+                            .iter()
+                            .map(|h| {
+                                if k.exists_in(h.profile) {
+                                    k.get(&h.sysctl)
+                                } else {
+                                    String::new()
+                                }
+                            })
+                            .collect(),
                         accepted: k.accepted(),
                     })
                     .collect(),
