@@ -6,7 +6,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, serveArticle } from './browser.mjs';
+import { goto, launch, serveArticle } from './browser.mjs';
 
 const SITE = process.env.SYNACK_SITE_URL ?? 'http://127.0.0.1:8151/synack/';
 
@@ -39,9 +39,9 @@ async function open(allowed) {
 test('the page works from the sub-path, fetching only from under it', async () => {
   const o = await open([SITE]);
   // The bare directory, as a visitor types it: index.html.
-  await o.page.goto(SITE, { waitUntil: 'domcontentloaded' });
+  await goto(o.page, SITE);
   await o.page.waitForSelector('#diagram svg.diagram');
-  await o.page.goto(`${SITE}?scenario=close-four-way&lang=zh`, { waitUntil: 'domcontentloaded' });
+  await goto(o.page, `${SITE}?scenario=close-four-way&lang=zh`);
   await o.page.waitForSelector('#diagram svg.diagram');
   assert.match(await o.page.evaluate(() => document.documentElement.lang), /^zh/);
   await o.page.locator('body').click({ position: { x: 2, y: 2 } });
@@ -63,7 +63,7 @@ test('the page works from the sub-path, fetching only from under it', async () =
 
 test('the embed works from the sub-path', async () => {
   const o = await open([SITE]);
-  await o.page.goto(`${SITE}embed.html?scenario=handshake&lang=en&autoplay=1`, { waitUntil: 'domcontentloaded' });
+  await goto(o.page, `${SITE}embed.html?scenario=handshake&lang=en&autoplay=1`);
   await o.page.waitForFunction(() => document.querySelectorAll('#diagram g.arrow:not(.in-flight)').length === 3, undefined, { timeout: 20000 });
   assert.deepEqual(o.failed, []);
   assert.deepEqual(o.foreign, []);
@@ -96,7 +96,7 @@ test('an article on another origin embeds it with the README snippet', async () 
   const inside = o.page.frameLocator('iframe');
   let drawn = false;
   for (let attempt = 0; attempt < 3 && !drawn; attempt++) {
-    await o.page.goto(article.url, { waitUntil: 'domcontentloaded' });
+    await goto(o.page, article.url);
     await iframe.scrollIntoViewIfNeeded();
     drawn = await inside.locator('#diagram svg.diagram').waitFor({ timeout: 10000 }).then(() => true, () => false);
   }
