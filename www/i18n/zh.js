@@ -285,6 +285,8 @@ export default {
     nat_ports: 'NAT 如何为连接选择公网端口：sequential（下一个）、random（由种子决定）、reuse（优先使用映射已过期的端口）',
     nat_timeout_s: '连接关闭后（双向各一个 FIN，或一个 RST）NAT 保留映射的秒数；conntrack 的 CLOSE 为 10 秒，TIME_WAIT 为 120 秒',
     b_connect_s: '客户端 b 在第几秒发起连接（a 的连接大约在 0.1 秒关闭）',
+    a_connections: '客户端 a 一共建立多少个连接，每隔 a_interval_s 秒一个（每个都会刷新服务器为 NAT 地址记住的时间戳）',
+    a_interval_s: '客户端 a 两次连接之间相隔的秒数',
     read_first: '1：服务器在关闭之前先读取数据',
     linger: '1：客户端在写数据和关闭之前设置 SO_LINGER {on, 0}',
     syn_rate: '每秒伪造的 SYN 数量，从 0 秒一直持续到运行结束',
