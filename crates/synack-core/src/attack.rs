@@ -21,7 +21,7 @@
 
 use crate::seq::SeqNum;
 use crate::time::{Duration, Instant};
-use crate::wire::{Endpoint, Flags, Ipv4, Segment, TcpOption};
+use crate::wire::{Endpoint, Flags, Ipv4, Options, Segment, TcpOption};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use rand::{Rng, RngExt, SeedableRng};
@@ -234,7 +234,7 @@ impl Attacker {
             ack: SeqNum(0),
             flags: Flags::RST,
             window: 0,
-            options: Vec::new(),
+            options: Options::new(),
             payload: Vec::new(),
         });
     }
@@ -259,7 +259,7 @@ impl Attacker {
             ack: SeqNum(0),
             flags: Flags::SYN,
             window: 65535,
-            options: Vec::new(),
+            options: Options::new(),
             payload: Vec::new(),
         });
     }
@@ -296,7 +296,7 @@ impl Attacker {
                     ack: guess + 1,
                     flags: Flags::ACK,
                     window: 65535,
-                    options: Vec::new(),
+                    options: Options::new(),
                     payload: Vec::new(),
                 };
                 let data = Segment {
@@ -345,7 +345,7 @@ fn syn(src: Endpoint, dst: Endpoint, iss: SeqNum) -> Segment {
         ack: SeqNum(0),
         flags: Flags::SYN,
         window: 65535,
-        options: alloc::vec![TcpOption::Mss(1460)],
+        options: Options::of(&[TcpOption::Mss(1460)]).unwrap_or_default(),
         payload: Vec::new(),
     }
 }
@@ -386,7 +386,7 @@ mod tests {
             ack: p.iss + 1,
             flags: Flags::SYN | Flags::ACK,
             window: 65535,
-            options: Vec::new(),
+            options: Options::new(),
             payload: Vec::new(),
         }
     }

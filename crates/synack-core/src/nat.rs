@@ -277,7 +277,7 @@ fn expiry(m: &Mapping, cfg: &NatConfig) -> Instant {
 mod tests {
     use super::*;
     use crate::seq::SeqNum;
-    use crate::wire::Flags;
+    use crate::wire::{Flags, Options};
 
     const PUBLIC: Ipv4 = Ipv4::new(10, 0, 0, 1);
     const A: Endpoint = Endpoint::new(Ipv4::new(192, 168, 0, 2), 40000);
@@ -309,7 +309,7 @@ mod tests {
             ack: SeqNum(0),
             flags,
             window: 0,
-            options: Vec::new(),
+            options: Options::new(),
             payload: Vec::new(),
         }
     }

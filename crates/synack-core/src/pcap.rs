@@ -6,7 +6,7 @@
 //! `std`.
 
 use crate::time::Instant;
-use crate::wire::{Segment, TcpOption};
+use crate::wire::{Options, Segment};
 use alloc::vec::Vec;
 
 /// `LINKTYPE_RAW`: each record is an IPv4 packet.
@@ -37,35 +37,9 @@ pub fn write<'a>(segments: impl IntoIterator<Item = (Instant, &'a Segment)>) -> 
 }
 
 /// The TCP options as bytes, padded with EOL to a multiple of 4 (RFC 9293 §3.1).
-fn option_bytes(options: &[TcpOption]) -> Vec<u8> {
-    let mut b = Vec::new();
-    for o in options {
-        match o {
-            TcpOption::Nop => b.push(1),
-            TcpOption::Mss(m) => {
-                b.extend_from_slice(&[2, 4]);
-                b.extend_from_slice(&m.to_be_bytes());
-            }
-            TcpOption::WindowScale(s) => b.extend_from_slice(&[3, 3, *s]),
-            TcpOption::SackPermitted => b.extend_from_slice(&[4, 2]),
-            TcpOption::Sack(blocks) => {
-                b.push(5);
-                b.push(u8::try_from(2 + 8 * blocks.len()).unwrap_or(u8::MAX));
-                for (l, r) in blocks {
-                    b.extend_from_slice(&l.0.to_be_bytes());
-                    b.extend_from_slice(&r.0.to_be_bytes());
-                }
-            }
-            TcpOption::Timestamp { val, ecr } => {
-                b.extend_from_slice(&[8, 10]);
-                b.extend_from_slice(&val.to_be_bytes());
-                b.extend_from_slice(&ecr.to_be_bytes());
-            }
-        }
-    }
-    while b.len() % 4 != 0 {
-        b.push(0);
-    }
+fn option_bytes(options: &Options) -> Vec<u8> {
+    let mut b = options.as_bytes().to_vec();
+    b.resize(b.len().next_multiple_of(4), 0);
     b
 }
 

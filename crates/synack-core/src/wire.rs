@@ -141,8 +141,48 @@ impl fmt::Display for Flags {
     }
 }
 
+/// The most SACK blocks one option carries (4 fill the 40 option bytes; 3 fit beside timestamps).
+pub const MAX_SACK_BLOCKS: usize = 4;
+
+/// The blocks of a SACK option (RFC 2018 §3), left and right edges, at most [`MAX_SACK_BLOCKS`],
+/// kept inline so that an option is a plain value.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct SackBlocks {
+    len: u8,
+    edges: [(SeqNum, SeqNum); MAX_SACK_BLOCKS],
+}
+
+impl SackBlocks {
+    /// The blocks of `blocks`, or `None` when there are more than [`MAX_SACK_BLOCKS`].
+    pub fn new(blocks: &[(SeqNum, SeqNum)]) -> Option<SackBlocks> {
+        let mut s = SackBlocks::default();
+        for b in blocks {
+            *s.edges.get_mut(usize::from(s.len))? = *b;
+            s.len += 1;
+        }
+        Some(s)
+    }
+
+    /// The blocks, in the order they were given.
+    pub fn as_slice(&self) -> &[(SeqNum, SeqNum)] {
+        self.edges.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+}
+
+impl fmt::Debug for SackBlocks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl Serialize for SackBlocks {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.as_slice())
+    }
+}
+
 /// One TCP option, in the order it appears in the header.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum TcpOption {
     /// No-operation (kind 1), used for alignment.
     Nop,
@@ -153,7 +193,7 @@ pub enum TcpOption {
     /// SACK permitted (kind 4, RFC 2018).
     SackPermitted,
     /// SACK blocks, left and right edges (kind 5, RFC 2018).
-    Sack(Vec<(SeqNum, SeqNum)>),
+    Sack(SackBlocks),
     /// Timestamps (kind 8, RFC 7323 §3).
     Timestamp {
         /// TSval: the sender's clock.
@@ -171,9 +211,69 @@ impl TcpOption {
             TcpOption::Mss(_) => 4,
             TcpOption::WindowScale(_) => 3,
             TcpOption::SackPermitted => 2,
-            TcpOption::Sack(blocks) => 2 + 8 * blocks.len(),
+            TcpOption::Sack(blocks) => 2 + 8 * blocks.as_slice().len(),
             TcpOption::Timestamp { .. } => 10,
         }
+    }
+
+    /// The option's bytes (kind, length, value; RFC 9293 §3.1): the first
+    /// [`TcpOption::wire_len`] of the array.
+    fn encode(&self) -> [u8; 2 + 8 * MAX_SACK_BLOCKS] {
+        let mut b = [0; 2 + 8 * MAX_SACK_BLOCKS];
+        match self {
+            TcpOption::Nop => b[0] = 1,
+            TcpOption::Mss(m) => {
+                let [hi, lo] = m.to_be_bytes();
+                b[..4].copy_from_slice(&[2, 4, hi, lo]);
+            }
+            TcpOption::WindowScale(s) => b[..3].copy_from_slice(&[3, 3, *s]),
+            TcpOption::SackPermitted => b[..2].copy_from_slice(&[4, 2]),
+            TcpOption::Sack(blocks) => {
+                b[0] = 5;
+                b[1] = u8::try_from(self.wire_len()).unwrap_or(u8::MAX);
+                for (e, (l, r)) in b[2..].chunks_exact_mut(8).zip(blocks.as_slice()) {
+                    let (el, er) = e.split_at_mut(4);
+                    el.copy_from_slice(&l.0.to_be_bytes());
+                    er.copy_from_slice(&r.0.to_be_bytes());
+                }
+            }
+            TcpOption::Timestamp { val, ecr } => {
+                b[..2].copy_from_slice(&[8, 10]);
+                b[2..6].copy_from_slice(&val.to_be_bytes());
+                b[6..10].copy_from_slice(&ecr.to_be_bytes());
+            }
+        }
+        b
+    }
+
+    /// The option at the start of `b` (written by [`TcpOption::encode`]) and its length.
+    fn decode(b: &[u8]) -> Option<(TcpOption, usize)> {
+        let u32_at = |i: usize| {
+            let v: [u8; 4] = b.get(i..i + 4)?.try_into().ok()?;
+            Some(u32::from_be_bytes(v))
+        };
+        let o = match *b.first()? {
+            1 => return Some((TcpOption::Nop, 1)),
+            2 => TcpOption::Mss(u16::from_be_bytes([*b.get(2)?, *b.get(3)?])),
+            3 => TcpOption::WindowScale(*b.get(2)?),
+            4 => TcpOption::SackPermitted,
+            5 => {
+                let n = (usize::from(*b.get(1)?).saturating_sub(2)) / 8;
+                let mut s = SackBlocks::default();
+                for i in 0..n.min(MAX_SACK_BLOCKS) {
+                    let at = 2 + 8 * i;
+                    *s.edges.get_mut(i)? = (SeqNum(u32_at(at)?), SeqNum(u32_at(at + 4)?));
+                    s.len += 1;
+                }
+                TcpOption::Sack(s)
+            }
+            8 => TcpOption::Timestamp {
+                val: u32_at(2)?,
+                ecr: u32_at(6)?,
+            },
+            _ => return None,
+        };
+        Some((o, o.wire_len()))
     }
 }
 
@@ -185,14 +285,154 @@ impl fmt::Display for TcpOption {
             TcpOption::WindowScale(s) => write!(f, "wscale {s}"),
             TcpOption::SackPermitted => write!(f, "sackOK"),
             TcpOption::Sack(blocks) => {
-                write!(f, "sack {}", blocks.len())?;
-                for (l, r) in blocks {
+                write!(f, "sack {}", blocks.as_slice().len())?;
+                for (l, r) in blocks.as_slice() {
                     write!(f, " {{{l}:{r}}}")?;
                 }
                 Ok(())
             }
             TcpOption::Timestamp { val, ecr } => write!(f, "TS val {val} ecr {ecr}"),
         }
+    }
+}
+
+/// The most option bytes a TCP header holds (data offset 15 words, less the 20-byte header).
+pub const MAX_OPTION_BYTES: usize = 40;
+
+/// A segment's options, kept as the header carries them: at most 40 bytes, inline, so that a
+/// segment is built, cloned and dropped without an allocation (every segment of a connection
+/// with timestamps has options). Read them as values with [`Options::iter`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Options {
+    len: u8,
+    bytes: [u8; MAX_OPTION_BYTES],
+}
+
+/// Options would not fit in the 40 bytes of a TCP header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OptionsTooLong;
+
+impl Options {
+    /// No options.
+    pub const fn new() -> Options {
+        Options {
+            len: 0,
+            bytes: [0; MAX_OPTION_BYTES],
+        }
+    }
+
+    /// Appends `o`; an error when it would not fit in the 40 bytes.
+    pub fn push(&mut self, o: TcpOption) -> Result<(), OptionsTooLong> {
+        let at = usize::from(self.len);
+        let n = o.wire_len();
+        let bytes = o.encode();
+        let to = self.bytes.get_mut(at..at + n).ok_or(OptionsTooLong)?;
+        to.copy_from_slice(bytes.get(..n).ok_or(OptionsTooLong)?);
+        self.len = u8::try_from(at + n).map_err(|_| OptionsTooLong)?;
+        Ok(())
+    }
+
+    /// The value bytes of the first option of `kind` (after its kind and length bytes), found
+    /// by walking the kinds and lengths without decoding the others.
+    fn value_of(&self, kind: u8) -> Option<&[u8]> {
+        let mut rest = self.as_bytes();
+        loop {
+            match *rest {
+                [] => return None,
+                [1, ref tail @ ..] => rest = tail,
+                [k, len, ..] => {
+                    let len = usize::from(len).max(2);
+                    let (opt, tail) = rest.split_at_checked(len)?;
+                    if k == kind {
+                        return opt.get(2..);
+                    }
+                    rest = tail;
+                }
+                [_] => return None,
+            }
+        }
+    }
+
+    /// The timestamp option's (TSval, TSecr), if present: read on every segment, so without
+    /// decoding the other options.
+    pub fn timestamp(&self) -> Option<(u32, u32)> {
+        let v: [u8; 8] = self.value_of(8)?.try_into().ok()?;
+        let [a, b, c, d, e, f, g, h] = v;
+        Some((
+            u32::from_be_bytes([a, b, c, d]),
+            u32::from_be_bytes([e, f, g, h]),
+        ))
+    }
+
+    /// The options of `list`, in order; an error when they would not fit in 40 bytes.
+    pub fn of(list: &[TcpOption]) -> Result<Options, OptionsTooLong> {
+        let mut o = Options::new();
+        for x in list {
+            o.push(*x)?;
+        }
+        Ok(o)
+    }
+
+    /// The options in header order.
+    pub fn iter(&self) -> OptionsIter<'_> {
+        OptionsIter {
+            rest: self.as_bytes(),
+        }
+    }
+
+    /// The options' bytes as the header carries them, before padding.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// No options.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// `o` is among the options.
+    pub fn contains(&self, o: &TcpOption) -> bool {
+        self.iter().any(|x| x == *o)
+    }
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options::new()
+    }
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Options {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'a> IntoIterator for &'a Options {
+    type Item = TcpOption;
+    type IntoIter = OptionsIter<'a>;
+    fn into_iter(self) -> OptionsIter<'a> {
+        self.iter()
+    }
+}
+
+/// The options of an [`Options`], decoded one at a time.
+pub struct OptionsIter<'a> {
+    rest: &'a [u8],
+}
+
+impl Iterator for OptionsIter<'_> {
+    type Item = TcpOption;
+    fn next(&mut self) -> Option<TcpOption> {
+        let (o, len) = TcpOption::decode(self.rest)?;
+        self.rest = self.rest.get(len..).unwrap_or(&[]);
+        Some(o)
     }
 }
 
@@ -212,7 +452,7 @@ pub struct Segment {
     /// The window field as sent (not scaled).
     pub window: u16,
     /// Options in header order.
-    pub options: Vec<TcpOption>,
+    pub options: Options,
     /// The payload bytes.
     pub payload: Vec<u8>,
 }
@@ -234,7 +474,7 @@ impl Segment {
     /// The MSS option's value, if present.
     pub fn mss(&self) -> Option<u16> {
         self.options.iter().find_map(|o| match o {
-            TcpOption::Mss(m) => Some(*m),
+            TcpOption::Mss(m) => Some(m),
             _ => None,
         })
     }
@@ -242,7 +482,7 @@ impl Segment {
     /// The window-scale option's shift, if present.
     pub fn wscale(&self) -> Option<u8> {
         self.options.iter().find_map(|o| match o {
-            TcpOption::WindowScale(s) => Some(*s),
+            TcpOption::WindowScale(s) => Some(s),
             _ => None,
         })
     }
@@ -254,19 +494,12 @@ impl Segment {
 
     /// The timestamp option's (TSval, TSecr), if present.
     pub fn timestamp(&self) -> Option<(u32, u32)> {
-        self.options.iter().find_map(|o| match o {
-            TcpOption::Timestamp { val, ecr } => Some((*val, *ecr)),
-            _ => None,
-        })
+        self.options.timestamp()
     }
 
     /// Bytes of options, padded to a multiple of 4 as on the wire.
     pub fn options_len(&self) -> usize {
-        self.options
-            .iter()
-            .map(TcpOption::wire_len)
-            .sum::<usize>()
-            .next_multiple_of(4)
+        self.options.as_bytes().len().next_multiple_of(4)
     }
 
     /// The 4-tuple as seen by the receiver: (local, remote).
@@ -306,5 +539,72 @@ impl fmt::Display for Segment {
             write!(f, "]")?;
         }
         write!(f, ", length {len}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use proptest::prelude::*;
+
+    fn option() -> impl Strategy<Value = TcpOption> {
+        let edge = any::<u32>().prop_map(SeqNum);
+        prop_oneof![
+            Just(TcpOption::Nop),
+            any::<u16>().prop_map(TcpOption::Mss),
+            any::<u8>().prop_map(TcpOption::WindowScale),
+            Just(TcpOption::SackPermitted),
+            proptest::collection::vec((edge.clone(), edge), 0..=MAX_SACK_BLOCKS)
+                .prop_map(|b| TcpOption::Sack(SackBlocks::new(&b).unwrap())),
+            (any::<u32>(), any::<u32>()).prop_map(|(val, ecr)| TcpOption::Timestamp { val, ecr }),
+        ]
+    }
+
+    proptest! {
+        // Options read back as they were written, in order, as long as they fit in 40 bytes;
+        // past that `push` refuses and leaves what was there.
+        #[test]
+        fn options_read_back_as_written(list in proptest::collection::vec(option(), 0..12)) {
+            let mut o = Options::new();
+            let mut kept = Vec::new();
+            for x in &list {
+                let fits = kept.iter().map(TcpOption::wire_len).sum::<usize>() + x.wire_len()
+                    <= MAX_OPTION_BYTES;
+                prop_assert_eq!(o.push(*x).is_ok(), fits);
+                if fits {
+                    kept.push(*x);
+                }
+            }
+            prop_assert_eq!(o.iter().collect::<Vec<_>>(), kept.clone());
+            let ts = kept.iter().find_map(|x| match x {
+                TcpOption::Timestamp { val, ecr } => Some((*val, *ecr)),
+                _ => None,
+            });
+            prop_assert_eq!(o.timestamp(), ts);
+            prop_assert_eq!(
+                o.as_bytes().len(),
+                kept.iter().map(TcpOption::wire_len).sum::<usize>()
+            );
+        }
+    }
+
+    #[test]
+    fn options_are_the_headers_bytes() {
+        let o = Options::of(&[
+            TcpOption::Mss(1460),
+            TcpOption::SackPermitted,
+            TcpOption::Timestamp { val: 1, ecr: 2 },
+            TcpOption::Nop,
+            TcpOption::WindowScale(7),
+        ])
+        .unwrap();
+        assert_eq!(
+            o.as_bytes(),
+            [
+                2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 3, 3, 7
+            ]
+        );
+        assert!(SackBlocks::new(&[(SeqNum(0), SeqNum(1)); MAX_SACK_BLOCKS + 1]).is_none());
     }
 }

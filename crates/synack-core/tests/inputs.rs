@@ -13,7 +13,7 @@ use synack_core::sim::{Input, InputError};
 use synack_core::socket::{Call, CallResult};
 use synack_core::tcp::State;
 use synack_core::trace::{EventKind, HostId, LossReason, SegId, SendCause};
-use synack_core::wire::{Flags, Ipv4, Segment};
+use synack_core::wire::{Flags, Ipv4, Options, Segment};
 
 /// The handshake scenario, run until its first segment (the SYN) is on the wire.
 fn at_first_syn() -> Run {
@@ -174,7 +174,7 @@ fn forged_reset(at: u32) -> Run {
         ack: SeqNum(0),
         flags: Flags::RST,
         window: 0,
-        options: Vec::new(),
+        options: Options::new(),
         payload: Vec::new(),
     };
     run.apply(&Input::Inject {

@@ -42,7 +42,9 @@ use synack_core::socket::{Call, CallResult, Errno, How, O_NONBLOCK};
 use synack_core::tcp::{Host, HostConfig, IsnStrategy, Output, Secrets, State, TcpInfo};
 use synack_core::time::{Duration, Instant};
 use synack_core::trace::{Event as TraceEvent, EventKind, HostId, SegId, SendCause};
-use synack_core::wire::{Endpoint, Flags, Ipv4, Segment, TcpOption};
+use synack_core::wire::{
+    Endpoint, Flags, Ipv4, MAX_SACK_BLOCKS, Options, SackBlocks, Segment, TcpOption,
+};
 
 /// The address of the host under test (packetdrill picks a random one in 192.168.0.0/16).
 pub const LOCAL_IP: Ipv4 = Ipv4::new(192, 168, 0, 2);
@@ -876,15 +878,19 @@ impl<'a> Runner<'a> {
                 PktOption::Mss(m) => TcpOption::Mss(*m),
                 PktOption::WindowScale(w) => TcpOption::WindowScale(*w),
                 PktOption::SackOk => TcpOption::SackPermitted,
-                PktOption::Sack(blocks) => TcpOption::Sack(
-                    blocks
+                PktOption::Sack(blocks) => {
+                    let off = s.local_offset(syn);
+                    let edges: Vec<(SeqNum, SeqNum)> = blocks
                         .iter()
-                        .map(|(l, r)| {
-                            let off = s.local_offset(syn);
-                            (SeqNum(l.wrapping_add(off)), SeqNum(r.wrapping_add(off)))
-                        })
-                        .collect(),
-                ),
+                        .map(|(l, r)| (SeqNum(l.wrapping_add(off)), SeqNum(r.wrapping_add(off))))
+                        .collect();
+                    TcpOption::Sack(SackBlocks::new(&edges).ok_or_else(|| {
+                        format!(
+                            "a SACK option holds at most {MAX_SACK_BLOCKS} blocks, not {}",
+                            edges.len()
+                        )
+                    })?)
+                }
                 PktOption::Timestamp { val, ecr } => {
                     let ecr = if ack {
                         match s.ts_map.iter().rev().find(|(sv, _)| sv == ecr) {
@@ -915,7 +921,9 @@ impl<'a> Runner<'a> {
             ack: SeqNum(ack_seq),
             flags: Flags(p.flags & 0x1f),
             window,
-            options,
+            options: Options::of(&options).map_err(|_| {
+                String::from("the TCP options are longer than the 40 bytes a header holds")
+            })?,
             payload: vec![0; usize::from(p.len)],
         };
         if p.flags & !0x1f != 0 {
@@ -1760,7 +1768,7 @@ fn empty_segment() -> Segment {
         ack: SeqNum(0),
         flags: Flags::NONE,
         window: 0,
-        options: Vec::new(),
+        options: Options::new(),
         payload: Vec::new(),
     }
 }
@@ -1929,7 +1937,7 @@ impl ActualPacket {
         } else {
             seg.ack.0
         };
-        let mut options = seg.options.clone();
+        let mut options: Vec<TcpOption> = seg.options.iter().collect();
         let script_ts = script.options.as_deref().and_then(|o| {
             o.iter().find_map(|x| match x {
                 PktOption::Timestamp { val, .. } => Some(*val),
@@ -2006,7 +2014,7 @@ fn live_option_string(o: &TcpOption) -> String {
     match o {
         TcpOption::Sack(blocks) => {
             let mut s = String::from("sack");
-            for (l, r) in blocks {
+            for (l, r) in blocks.as_slice() {
                 s.push_str(&format!(" {}:{}", l.0, r.0));
             }
             s
@@ -2122,6 +2130,7 @@ fn verify_options(
             (PktOption::WindowScale(a), TcpOption::WindowScale(b)) => (3, a == b),
             (PktOption::SackOk, TcpOption::SackPermitted) => continue,
             (PktOption::Sack(a), TcpOption::Sack(b)) => {
+                let b = b.as_slice();
                 if a.len() != b.len() {
                     return Err(format!(
                         "bad length in outbound TCP option (kind=5): expected: {s} actual: {}",

@@ -30,7 +30,7 @@ use synack_core::sim::{Input, InputError};
 use synack_core::socket::{Call, CallResult, How};
 use synack_core::tcp::ConnView;
 use synack_core::trace::{Event, EventKind, HostId, SegId, SendCause};
-use synack_core::wire::{Endpoint, Flags, Segment, TcpOption};
+use synack_core::wire::{Endpoint, Flags, Options, Segment, TcpOption};
 use synack_diagram::series::Series;
 use synack_diagram::{Diagram, Geometry};
 use wasm_bindgen::prelude::*;
@@ -1090,8 +1090,8 @@ fn parse_flags(text: &str) -> Option<Flags> {
 }
 
 /// `mss1460+sackOK+ts100/0+wscale7+nop`: the options in header order, at most 40 bytes.
-fn parse_options(text: &str) -> Option<Vec<TcpOption>> {
-    let mut out = Vec::new();
+fn parse_options(text: &str) -> Option<Options> {
+    let mut out = Options::new();
     for part in text.split('+').filter(|p| !p.is_empty()) {
         let o = if part == "nop" {
             TcpOption::Nop
@@ -1110,10 +1110,9 @@ fn parse_options(text: &str) -> Option<Vec<TcpOption>> {
         } else {
             return None;
         };
-        out.push(o);
+        out.push(o).ok()?;
     }
-    let bytes: usize = out.iter().map(TcpOption::wire_len).sum();
-    (bytes <= 40).then_some(out)
+    Some(out)
 }
 
 #[cfg(test)]

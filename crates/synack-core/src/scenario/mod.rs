@@ -8,7 +8,7 @@ use crate::socket::{Call, CallResult, How};
 use crate::tcp::{HostConfig, IsnStrategy, State};
 use crate::time::{Duration, Instant};
 use crate::trace::{EventKind, HostId, SendCause};
-use crate::wire::{Endpoint, Ipv4};
+use crate::wire::{Endpoint, Ipv4, Options};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -1280,7 +1280,7 @@ fn inject_time_wait_rst(sim: &mut Sim, p: &Params) {
             ack: crate::seq::SeqNum(0),
             flags: crate::wire::Flags::RST,
             window: 0,
-            options: Vec::new(),
+            options: Options::new(),
             payload: Vec::new(),
         };
         sim.inject(HostId(0), rst);

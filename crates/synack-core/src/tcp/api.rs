@@ -3,7 +3,7 @@
 //! of descriptors, ports and hashes they need.
 
 use super::input::fresh_tcb;
-use super::{Conn, Host, Listener, PortOwner, Sock, State};
+use super::{Conn, Host, Listener, Sock, State};
 use crate::config::Profile;
 use crate::counters::Counter;
 use crate::seq::SeqNum;
@@ -58,6 +58,7 @@ impl Sock {
             local: None,
             remote: None,
             bound_explicitly: false,
+            port_slot: 0,
             reuseaddr: false,
             nonblocking: false,
             linger: None,
@@ -254,23 +255,21 @@ impl Host {
         let Some(owners) = self.ports.get(&addr.port) else {
             return false;
         };
-        owners.iter().any(|o| {
-            let (ip, other_reuse, other_listen) = match *o {
-                PortOwner::Sock(k) if k == key => return false,
-                PortOwner::Sock(k) => match self.socks.get(k) {
-                    Some(s) => (
-                        s.local.map_or(Ipv4(0), |l| l.ip),
-                        s.reuseaddr,
-                        s.state == State::Listen,
-                    ),
-                    None => return false,
-                },
-                PortOwner::TimeWaits { ip, reuse, .. } => (ip, reuse, false),
-            };
+        let conflicts = |(ip, other_reuse, other_listen): (Ipv4, bool, bool)| {
             let overlap = ip == addr.ip || ip.is_unspecified() || addr.ip.is_unspecified();
             let _ = listening;
             overlap && !(reuse && other_reuse && !other_listen)
-        })
+        };
+        let socks = owners.socks.iter().filter(|k| **k != key).filter_map(|k| {
+            let s = self.socks.get(*k)?;
+            Some((
+                s.local.map_or(Ipv4(0), |l| l.ip),
+                s.reuseaddr,
+                s.state == State::Listen,
+            ))
+        });
+        let time_waits = owners.time_waits.iter().map(|(ip, r, _)| (*ip, *r, false));
+        socks.chain(time_waits).any(conflicts)
     }
 
     fn sys_bind(&mut self, key: Key, addr: Endpoint) -> CallResult {
@@ -301,7 +300,7 @@ impl Host {
             s.local = Some(ep);
             s.bound_explicitly = true;
         }
-        self.port_add(port, PortOwner::Sock(key), true);
+        self.port_add(port, key, true);
         ok(0)
     }
 
@@ -579,7 +578,7 @@ impl Host {
         // `tcp_connect`: SYN-SENT's time limit counts from the first SYN (`retrans_stamp`).
         t.retrans_stamp = Some(now);
         if !bound_before {
-            self.port_add(port, PortOwner::Sock(key), false);
+            self.port_add(port, key, false);
         }
         self.ehash_insert(local, addr, Conn::Full(key));
         self.set_state(key, State::SynSent);
@@ -910,7 +909,7 @@ impl Host {
             return;
         };
         if let Some(l) = s.local {
-            self.release_port(l.port, PortOwner::Sock(key), s.bound_explicitly);
+            self.release_port(l.port, key, s.port_slot, s.bound_explicitly);
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::counters::Counter;
 use crate::seq::SeqNum;
 use crate::slab::Key;
 use crate::trace::{SendCause, TimerKind};
-use crate::wire::{Endpoint, Flags, Segment, TcpOption};
+use crate::wire::{Endpoint, Flags, Options, SackBlocks, Segment, TcpOption};
 use alloc::vec::Vec;
 
 /// `tcp_full_space`: half of the receive buffer (`tcp_win_from_space` with the default
@@ -39,56 +39,85 @@ pub(super) fn syn_options(
     ts: Option<(u32, u32)>,
     sack: bool,
     wscale: Option<u8>,
-) -> Vec<TcpOption> {
-    let mut o = Vec::with_capacity(7);
-    o.push(TcpOption::Mss(mss));
-    match (ts, sack) {
+) -> Options {
+    let mss = TcpOption::Mss(mss);
+    let ws = wscale.map(TcpOption::WindowScale);
+    let list: [Option<TcpOption>; 7] = match (ts, sack) {
         (Some((val, ecr)), true) => {
             mark!(syn_options_sack_ts);
-            o.push(TcpOption::SackPermitted);
-            o.push(TcpOption::Timestamp { val, ecr });
+            let ts = TcpOption::Timestamp { val, ecr };
+            [
+                Some(mss),
+                Some(TcpOption::SackPermitted),
+                Some(ts),
+                None,
+                None,
+                None,
+                None,
+            ]
         }
         (Some((val, ecr)), false) => {
-            o.extend([
-                TcpOption::Nop,
-                TcpOption::Nop,
-                TcpOption::Timestamp { val, ecr },
-            ]);
+            let ts = TcpOption::Timestamp { val, ecr };
+            [
+                Some(mss),
+                Some(TcpOption::Nop),
+                Some(TcpOption::Nop),
+                Some(ts),
+                None,
+                None,
+                None,
+            ]
         }
-        (None, true) => o.extend([TcpOption::Nop, TcpOption::Nop, TcpOption::SackPermitted]),
-        (None, false) => {}
-    }
-    if let Some(ws) = wscale {
-        o.extend([TcpOption::Nop, TcpOption::WindowScale(ws)]);
-    }
-    o
+        (None, true) => [
+            Some(mss),
+            Some(TcpOption::Nop),
+            Some(TcpOption::Nop),
+            Some(TcpOption::SackPermitted),
+            None,
+            None,
+            None,
+        ],
+        (None, false) => [Some(mss), None, None, None, None, None, None],
+    };
+    let wscale = [ws.map(|_| TcpOption::Nop), ws];
+    options(list.into_iter().chain(wscale).flatten())
 }
 
 /// The options of an established segment (`tcp_established_options`): `nop,nop,TS` when
 /// timestamps were negotiated.
-pub(super) fn ack_options(ts: Option<(u32, u32)>) -> Vec<TcpOption> {
-    match ts {
-        Some((val, ecr)) => alloc::vec![
-            TcpOption::Nop,
-            TcpOption::Nop,
-            TcpOption::Timestamp { val, ecr }
-        ],
-        None => Vec::new(),
-    }
+pub(super) fn ack_options(ts: Option<(u32, u32)>) -> Options {
+    established_options(ts, None)
 }
 
 /// `ack_options` followed, when one is owed, by a D-SACK block as `nop,nop,sack`
 /// (`tcp_options_write` writes the timestamp first, then the SACK blocks).
-fn established_options(ts: Option<(u32, u32)>, dsack: Option<(SeqNum, SeqNum)>) -> Vec<TcpOption> {
-    let mut o = ack_options(ts);
-    if let Some(block) = dsack {
-        o.extend([
-            TcpOption::Nop,
-            TcpOption::Nop,
-            TcpOption::Sack(alloc::vec![block]),
-        ]);
+fn established_options(ts: Option<(u32, u32)>, dsack: Option<(SeqNum, SeqNum)>) -> Options {
+    let ts = ts.map(|(val, ecr)| TcpOption::Timestamp { val, ecr });
+    let sack = dsack
+        .and_then(|b| SackBlocks::new(&[b]))
+        .map(TcpOption::Sack);
+    let mut o = Options::new();
+    for x in [ts, sack].into_iter().flatten() {
+        options_push(&mut o, TcpOption::Nop);
+        options_push(&mut o, TcpOption::Nop);
+        options_push(&mut o, x);
     }
     o
+}
+
+/// The options the stack writes. They fit in 40 bytes by construction (a SYN's take 20, an
+/// established segment's at most 24), so none is ever left out.
+fn options(list: impl Iterator<Item = TcpOption>) -> Options {
+    let mut o = Options::new();
+    for x in list {
+        options_push(&mut o, x);
+    }
+    o
+}
+
+fn options_push(o: &mut Options, x: TcpOption) {
+    let pushed = o.push(x);
+    debug_assert!(pushed.is_ok(), "the stack's own options fit in 40 bytes");
 }
 
 /// Whose `last_oow_ack_time` an answer counts against.
@@ -515,7 +544,7 @@ impl Host {
             ack,
             flags,
             window: 0,
-            options: Vec::new(),
+            options: Options::new(),
             payload: Vec::new(),
         };
         self.transmit(reply, SendCause::ResetNoSocket);

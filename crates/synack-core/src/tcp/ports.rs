@@ -7,7 +7,7 @@
 //! time, so that a client whose ports are all in TIME-WAIT still picks (or fails to pick) a port
 //! in a few hundred word reads rather than one lookup per port.
 
-use super::{Conn, Host, PortOwner};
+use super::{Conn, Host};
 use crate::slab::Key;
 use crate::wire::{Endpoint, Ipv4};
 use alloc::vec;
@@ -117,84 +117,75 @@ impl PortSet {
 }
 
 impl Host {
-    /// Adds a socket to `port`'s bind bucket (`bound`: by `bind()`, which its
+    /// Adds a socket to `port`'s bind bucket (`inet_bind_hash`; `bound`: by `bind()`, which its
     /// `bound_explicitly` says later too).
-    pub(super) fn port_add(&mut self, port: u16, owner: PortOwner, bound: bool) {
-        let _ = bound;
-        self.ports.entry(port).or_default().push(owner);
+    pub(super) fn port_add(&mut self, port: u16, key: Key, bound: bool) {
+        let bucket = self.ports.entry(port).or_default();
+        let slot = u32::try_from(bucket.socks.len()).unwrap_or(u32::MAX);
+        bucket.socks.push(key);
+        bucket.bound += u32::from(bound);
+        if let Some(s) = self.socks.get_mut(key) {
+            s.port_slot = slot;
+        }
     }
 
-    /// Takes a socket off `port`'s bind bucket; the bucket goes with its last owner. (A linear
-    /// search: a listener's port holds every connection accepted on it, which is the cost that
-    /// grows with the number of open connections; their TIME-WAIT entries are counted instead.)
-    pub(super) fn release_port(&mut self, port: u16, owner: PortOwner, bound: bool) {
-        let _ = bound;
-        if let Some(list) = self.ports.get_mut(&port) {
-            if let Some(i) = list.iter().position(|o| *o == owner) {
-                // The counts stay first: the last owner moves here only if it is a socket.
-                list.swap_remove(i);
+    /// Takes the socket at `slot` off `port`'s bind bucket (`__inet_put_port`) in O(1): the last
+    /// socket of the bucket takes its slot. The bucket goes with its last owner.
+    pub(super) fn release_port(&mut self, port: u16, key: Key, slot: u32, bound: bool) {
+        let Some(bucket) = self.ports.get_mut(&port) else {
+            return;
+        };
+        let slot = usize::try_from(slot).unwrap_or(usize::MAX);
+        debug_assert_eq!(
+            bucket.socks.get(slot),
+            Some(&key),
+            "a socket knows its slot"
+        );
+        if bucket.socks.get(slot) == Some(&key) {
+            bucket.socks.swap_remove(slot);
+            bucket.bound -= u32::from(bound);
+            if let Some(moved) = bucket.socks.get(slot).copied()
+                && let Some(s) = self.socks.get_mut(moved)
+            {
+                s.port_slot = u32::try_from(slot).unwrap_or(u32::MAX);
             }
-            if list.is_empty() {
-                self.ports.remove(&port);
-            }
+        }
+        if bucket.is_empty() {
+            self.ports.remove(&port);
         }
     }
 
     /// A TIME-WAIT entry on `port` (`inet_twsk_hashdance` puts it in the bind bucket).
     pub(super) fn port_add_time_wait(&mut self, port: u16, ip: Ipv4, reuse: bool) {
-        let list = self.ports.entry(port).or_default();
-        let found = list
-            .iter_mut()
-            .take_while(|o| matches!(o, PortOwner::TimeWaits { .. }))
-            .find_map(|o| match o {
-                PortOwner::TimeWaits {
-                    ip: i,
-                    reuse: r,
-                    count,
-                } if *i == ip && *r == reuse => Some(count),
-                _ => None,
-            });
-        match found {
-            Some(count) => *count += 1,
-            None => list.insert(
-                0,
-                PortOwner::TimeWaits {
-                    ip,
-                    reuse,
-                    count: 1,
-                },
-            ),
+        let list = &mut self.ports.entry(port).or_default().time_waits;
+        match list.iter_mut().find(|(i, r, _)| *i == ip && *r == reuse) {
+            Some((_, _, count)) => *count += 1,
+            None => list.push((ip, reuse, 1)),
         }
     }
 
     /// A TIME-WAIT entry on `port` ends (`inet_twsk_bind_unhash`).
     pub(super) fn port_drop_time_wait(&mut self, port: u16, ip: Ipv4, reuse: bool) {
-        let Some(list) = self.ports.get_mut(&port) else {
+        let Some(bucket) = self.ports.get_mut(&port) else {
             return;
         };
-        let at = list.iter().position(
-            |o| matches!(o, PortOwner::TimeWaits { ip: i, reuse: r, .. } if *i == ip && *r == reuse),
-        );
-        if let Some(i) = at
-            && let Some(PortOwner::TimeWaits { count, .. }) = list.get_mut(i)
+        let list = &mut bucket.time_waits;
+        if let Some(i) = list.iter().position(|(a, r, _)| *a == ip && *r == reuse)
+            && let Some((_, _, count)) = list.get_mut(i)
         {
             *count -= 1;
             if *count == 0 {
-                list.remove(i);
+                list.swap_remove(i);
             }
         }
-        if list.is_empty() {
+        if bucket.is_empty() {
             self.ports.remove(&port);
         }
     }
 
     /// Whether a socket bound by `bind()` holds `port` (`tb->fastreuse >= 0`).
     fn port_bound(&self, port: u16) -> bool {
-        self.ports.get(&port).is_some_and(|owners| {
-            owners.iter().any(|o| {
-                matches!(o, PortOwner::Sock(k) if self.socks.get(*k).is_some_and(|s| s.bound_explicitly))
-            })
-        })
+        self.ports.get(&port).is_some_and(|b| b.bound > 0)
     }
 
     /// Hashes a 4-tuple's state (`inet_ehash_insert`), and notes its port as used toward its

@@ -21,7 +21,12 @@ use crate::seq::SeqNum;
 use crate::socket::{Call, CallResult, Errno, Fd, How};
 use crate::time::Instant;
 use crate::trace::{Discard, EventKind, HostId, SegId};
-use crate::wire::{Endpoint, Flags, Ipv4, Segment, TcpOption};
+use crate::wire::{Endpoint, Flags, Ipv4, Options, SackBlocks, Segment, TcpOption};
+
+/// Options for a test segment (they fit in 40 bytes).
+fn opts(list: &[TcpOption]) -> Options {
+    Options::of(list).expect("options fit in 40 bytes")
+}
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec;
@@ -53,7 +58,7 @@ const SEND_TEMPL: Segment = Segment {
     ack: SeqNum(0),
     flags: Flags::ACK,
     window: 65535,
-    options: Vec::new(),
+    options: Options::new(),
     payload: Vec::new(),
 };
 
@@ -65,7 +70,7 @@ const RECV_TEMPL: Segment = Segment {
     ack: SeqNum(0),
     flags: Flags::ACK,
     window: WIN,
-    options: Vec::new(),
+    options: Options::new(),
     payload: Vec::new(),
 };
 
@@ -79,7 +84,7 @@ fn syn() -> Segment {
     Segment {
         flags: Flags::SYN,
         seq: REMOTE_SEQ,
-        options: vec![TcpOption::Mss(1460)],
+        options: opts(&[TcpOption::Mss(1460)]),
         ..SEND_TEMPL
     }
 }
@@ -88,12 +93,12 @@ fn syn() -> Segment {
 fn syn_with_ts(seq: SeqNum, tsval: u32) -> Segment {
     Segment {
         seq,
-        options: vec![
+        options: opts(&[
             TcpOption::Mss(1460),
             TcpOption::Nop,
             TcpOption::Nop,
             TcpOption::Timestamp { val: tsval, ecr: 0 },
-        ],
+        ]),
         ..syn()
     }
 }
@@ -101,13 +106,13 @@ fn syn_with_ts(seq: SeqNum, tsval: u32) -> Segment {
 /// The peer's SYN offering everything, as Linux orders it: `mss,sackOK,TS,nop,wscale 7`.
 fn syn_offering_all(tsval: u32) -> Segment {
     Segment {
-        options: vec![
+        options: opts(&[
             TcpOption::Mss(1460),
             TcpOption::SackPermitted,
             TcpOption::Timestamp { val: tsval, ecr: 0 },
             TcpOption::Nop,
             TcpOption::WindowScale(7),
-        ],
+        ]),
         ..syn()
     }
 }
@@ -118,7 +123,7 @@ fn syn_ack() -> Segment {
         flags: SYN_ACK,
         seq: LOCAL_SEQ,
         ack: REMOTE_SEQ + 1,
-        options: vec![TcpOption::Mss(1460)],
+        options: opts(&[TcpOption::Mss(1460)]),
         ..RECV_TEMPL
     }
 }
@@ -137,14 +142,14 @@ fn our_syn() -> Segment {
     Segment {
         flags: Flags::SYN,
         seq: LOCAL_SEQ,
-        options: vec![
+        options: opts(&[
             TcpOption::Mss(1460),
             TcpOption::Nop,
             TcpOption::Nop,
             TcpOption::SackPermitted,
             TcpOption::Nop,
             TcpOption::WindowScale(10),
-        ],
+        ]),
         ..RECV_TEMPL
     }
 }
@@ -218,12 +223,12 @@ fn host_rst(seq: SeqNum) -> Segment {
 }
 
 /// The timestamp option of an established segment (`nop,nop,TS`).
-fn ts(val: u32, ecr: u32) -> Vec<TcpOption> {
-    vec![
+fn ts(val: u32, ecr: u32) -> Options {
+    opts(&[
         TcpOption::Nop,
         TcpOption::Nop,
         TcpOption::Timestamp { val, ecr },
-    ]
+    ])
 }
 
 /// Hands the host a segment, at the current time or after advancing to `time` ms.
@@ -659,13 +664,13 @@ fn listen_syn_gets_syn_ack_with_options_in_tcp_options_write_order() {
         h,
         [Segment {
             window: 65160,
-            options: vec![
+            options: opts(&[
                 TcpOption::Mss(1460),
                 TcpOption::SackPermitted,
                 TcpOption::Timestamp { val: 1000, ecr: 7 },
                 TcpOption::Nop,
                 TcpOption::WindowScale(10),
-            ],
+            ]),
             ..syn_ack()
         }]
     );
@@ -692,7 +697,7 @@ fn tsval_moves_by_the_hosts_clock_offset_and_drift() {
         out.iter()
             .flat_map(|s| s.options.iter())
             .find_map(|o| match o {
-                TcpOption::Timestamp { val, .. } => Some(*val),
+                TcpOption::Timestamp { val, .. } => Some(val),
                 _ => None,
             })
             .unwrap()
@@ -940,12 +945,12 @@ fn listen_full_syn_queue_answers_with_a_syn_cookie() {
         h,
         time 100,
         Segment {
-            options: vec![
+            options: opts(&[
                 TcpOption::Mss(1460),
                 TcpOption::SackPermitted,
                 TcpOption::Nop,
                 TcpOption::WindowScale(7),
-            ],
+            ]),
             ..syn()
         }
     );
@@ -1010,7 +1015,7 @@ fn listen_cookie_rounds_the_mss_down_to_its_table() {
         send!(
             h,
             Segment {
-                options: vec![TcpOption::Mss(offered)],
+                options: opts(&[TcpOption::Mss(offered)]),
                 ..syn()
             }
         );
@@ -1090,13 +1095,13 @@ fn listen_cookie_with_timestamps_carries_wscale_and_sack_in_tsval() {
     let synack = h.sent_one();
     assert_eq!(
         synack.options,
-        vec![
+        opts(&[
             TcpOption::Mss(1460),
             TcpOption::SackPermitted,
             TcpOption::Timestamp { val: 983, ecr: 7 },
             TcpOption::Nop,
             TcpOption::WindowScale(10),
-        ]
+        ])
     );
     send!(
         h,
@@ -1581,9 +1586,10 @@ fn syn_sent_close_with_so_linger_0_sends_nothing() {
 /// `tcp_send_synack` builds its options from the sysctls (`tcp_syn_options`): the peer offered no
 /// window scaling, so rcv_wscale is 0, but the option still goes.
 fn our_syn_ack() -> Segment {
-    let mut options = our_syn().options;
-    options.pop();
-    options.push(TcpOption::WindowScale(0));
+    let mut list: Vec<TcpOption> = our_syn().options.iter().collect();
+    list.pop();
+    list.push(TcpOption::WindowScale(0));
+    let options = opts(&list);
     Segment {
         flags: SYN_ACK,
         ack: REMOTE_SEQ + 1,
@@ -2124,17 +2130,17 @@ fn established_old_but_believable_ack_carries_data_in() {
 
 /// The peer offers SACK (`mss,nop,nop,sackOK`); the SYN-ACK offers it too.
 fn socket_established_with_sack() -> TestHost {
-    let sack = vec![
+    let sack = opts(&[
         TcpOption::Mss(1460),
         TcpOption::Nop,
         TcpOption::Nop,
         TcpOption::SackPermitted,
-    ];
+    ]);
     let mut h = socket_listen();
     send!(
         h,
         Segment {
-            options: sack.clone(),
+            options: sack,
             ..syn()
         }
     );
@@ -2155,12 +2161,12 @@ fn socket_established_with_sack() -> TestHost {
 }
 
 /// A D-SACK block after the timestamp option, as `tcp_options_write` lays them out.
-fn dsack(start: SeqNum, end: SeqNum) -> Vec<TcpOption> {
-    vec![
+fn dsack(start: SeqNum, end: SeqNum) -> Options {
+    opts(&[
         TcpOption::Nop,
         TcpOption::Nop,
-        TcpOption::Sack(vec![(start, end)]),
-    ]
+        TcpOption::Sack(SackBlocks::new(&[(start, end)]).expect("one block")),
+    ])
 }
 
 // `tcp_data_queue` and `tcp_dsack_set` (RFC 2883), with SACK negotiated: a duplicate segment gets
@@ -2571,8 +2577,9 @@ fn time_wait_paws_rejects_a_syn_with_an_older_tsval() {
     // SYN, 200 at its ACK, 300 at its FIN.
     let mut h = listening(host_with(|s| s.tcp_timestamps = 2));
     send!(h, syn_with_ts(REMOTE_SEQ, 100));
-    let mut options = ts(0, 100);
-    options.insert(0, TcpOption::Mss(1460));
+    let mut list: Vec<TcpOption> = ts(0, 100).iter().collect();
+    list.insert(0, TcpOption::Mss(1460));
+    let options = opts(&list);
     recv!(
         h,
         [Segment {
