@@ -17,13 +17,24 @@ fn lifecycles(c: &mut Criterion) {
         g.sample_size(10);
         for connections in [64, 1_000, 10_000] {
             let w = Workload {
-                connections,
                 loss_permille,
+                ..Workload::new(connections)
+            };
+            let tw10 = Workload {
+                time_wait_secs: 10,
+                ..w
             };
             g.throughput(Throughput::Elements(connections as u64));
             g.bench_with_input(BenchmarkId::new("synack", connections), &w, |b, w| {
                 b.iter(|| black_box(synack::run(*w)));
             });
+            g.bench_with_input(
+                BenchmarkId::new("synack-tw10", connections),
+                &tw10,
+                |b, w| {
+                    b.iter(|| black_box(synack::run(*w)));
+                },
+            );
             g.bench_with_input(BenchmarkId::new("smoltcp", connections), &w, |b, w| {
                 b.iter(|| black_box(smol::run(*w)));
             });

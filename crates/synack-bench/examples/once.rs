@@ -13,8 +13,8 @@ fn main() {
     let loss_permille = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(0);
     let repeat: usize = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(1);
     let w = Workload {
-        connections,
         loss_permille,
+        ..Workload::new(connections)
     };
     for _ in 0..repeat {
         let r = match stack {

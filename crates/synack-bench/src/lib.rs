@@ -16,12 +16,26 @@ use std::collections::VecDeque;
 pub mod smol;
 pub mod synack;
 
-/// The client's first local port; connection `i` uses `FIRST_PORT + i`.
-pub const FIRST_PORT: u16 = 10_000;
-/// The most concurrent connections one client address can carry with these ports.
-pub const MAX_CONNECTIONS: usize = (u16::MAX - FIRST_PORT) as usize;
-/// The server's port.
+/// The client's first local port.
+pub const FIRST_PORT: u16 = 1024;
+/// Client ports per server port: connection `i` goes from port `FIRST_PORT + i % PORTS` to the
+/// server's port `SERVER_PORT + i / PORTS` (one client address has only so many ports).
+pub const PORTS: usize = 65_536 - FIRST_PORT as usize;
+/// The server's first port.
 pub const SERVER_PORT: u16 = 80;
+/// Server ports the workloads may use.
+pub const SERVER_PORTS: u16 = 4;
+/// The most concurrent connections these ports carry.
+pub const MAX_CONNECTIONS: usize = PORTS * SERVER_PORTS as usize;
+
+/// Connection `i`'s client port and server port.
+pub fn ports_of(i: usize) -> Option<(u16, u16)> {
+    let client = u16::try_from(usize::from(FIRST_PORT) + i % PORTS).ok()?;
+    let server = u16::try_from(i / PORTS)
+        .ok()
+        .filter(|s| *s < SERVER_PORTS)?;
+    Some((client, SERVER_PORT + server))
+}
 /// How long the server's application waits after the end of stream before it closes: longer
 /// than either stack's delayed ACK, so that both send the ACK of the FIN on its own (seven
 /// segments per lifecycle).
@@ -36,6 +50,20 @@ pub struct Workload {
     pub connections: usize,
     /// Segments lost, per mille.
     pub loss_permille: u32,
+    /// How long synack's TIME-WAIT lasts, seconds (Linux's 60, or smoltcp's fixed 10; smoltcp
+    /// ignores this).
+    pub time_wait_secs: u64,
+}
+
+impl Workload {
+    /// `connections` lifecycles, lossless, with Linux's 60 s TIME-WAIT.
+    pub fn new(connections: usize) -> Workload {
+        Workload {
+            connections,
+            loss_permille: 0,
+            time_wait_secs: 60,
+        }
+    }
 }
 
 /// What a run did, to check that both stacks did the whole workload.
@@ -76,16 +104,17 @@ pub fn lost(conn: usize, dir: Dir, n: u32, loss_permille: u32) -> bool {
 
 /// The connection a port pair belongs to, and its direction.
 pub fn classify(src_port: u16, dst_port: u16) -> Option<(usize, Dir)> {
-    if dst_port == SERVER_PORT {
-        Some((
-            usize::from(src_port.checked_sub(FIRST_PORT)?),
-            Dir::ToServer,
-        ))
-    } else if src_port == SERVER_PORT {
-        Some((
-            usize::from(dst_port.checked_sub(FIRST_PORT)?),
-            Dir::ToClient,
-        ))
+    let server = SERVER_PORT..SERVER_PORT + SERVER_PORTS;
+    let conn = |client: u16, server: u16| {
+        Some(
+            usize::from(client.checked_sub(FIRST_PORT)?)
+                + usize::from(server - SERVER_PORT) * PORTS,
+        )
+    };
+    if server.contains(&dst_port) {
+        Some((conn(src_port, dst_port)?, Dir::ToServer))
+    } else if server.contains(&src_port) {
+        Some((conn(dst_port, src_port)?, Dir::ToClient))
     } else {
         None
     }
@@ -157,6 +186,7 @@ pub fn earliest(times: impl IntoIterator<Item = Option<u64>>) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
@@ -169,11 +199,44 @@ mod tests {
     }
 
     #[test]
+    fn every_connection_has_its_own_port_pair() {
+        for i in [0, 1, PORTS - 1, PORTS, 2 * PORTS + 5, MAX_CONNECTIONS - 1] {
+            let (c, s) = ports_of(i).unwrap();
+            assert_eq!(classify(c, s), Some((i, Dir::ToServer)));
+            assert_eq!(classify(s, c), Some((i, Dir::ToClient)));
+        }
+        assert_eq!(ports_of(MAX_CONNECTIONS), None);
+    }
+
+    #[test]
+    fn synack_does_100_000_lifecycles_and_a_10_s_time_wait_ends_10_s_after_the_close() {
+        let r = synack::run(Workload::new(100_000));
+        assert_eq!(r.lifecycles, 100_000, "{r:?}");
+        // The last close is over within 0.1 s; TIME-WAIT then holds each client socket.
+        let sockets_at = |time_wait_secs, at_us| {
+            let mut r = synack::Run::new(
+                Workload {
+                    time_wait_secs,
+                    ..Workload::new(64)
+                },
+                true,
+            )
+            .unwrap();
+            r.run_until(at_us);
+            r.sockets()
+        };
+        assert_eq!(sockets_at(10, 10_000_000), (64, 1));
+        assert_eq!(sockets_at(10, 10_200_000), (0, 1));
+        assert_eq!(sockets_at(60, 10_200_000), (64, 1));
+        assert_eq!(sockets_at(60, 60_200_000), (0, 1));
+    }
+
+    #[test]
     fn both_stacks_do_the_whole_workload_and_lose_the_same_segments() {
         for loss in [0, 10] {
             let w = Workload {
-                connections: 64,
                 loss_permille: loss,
+                ..Workload::new(64)
             };
             let a = synack::run(w);
             let b = smol::run(w);

@@ -5,7 +5,7 @@
 //! Differences that stay: smoltcp's TIME-WAIT is a fixed 10 s, and it encodes and parses real
 //! IPv4 and TCP headers (synack passes typed segments).
 
-use crate::{CLOSE_DELAY_US, FIRST_PORT, Report, SERVER_PORT, Wire, Workload, earliest};
+use crate::{CLOSE_DELAY_US, Report, Wire, Workload, earliest, ports_of};
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::phy::{self, Device, DeviceCapabilities, Medium};
 use smoltcp::socket::tcp;
@@ -123,15 +123,17 @@ pub fn run(w: Workload) -> Report {
     let mut servers: Vec<(SocketHandle, Option<u64>, bool)> = Vec::with_capacity(n);
     for i in 0..n {
         let mut s = socket();
-        let port = FIRST_PORT.saturating_add(u16::try_from(i).unwrap_or(u16::MAX));
-        if s.connect(ca.context(), (server_ip, SERVER_PORT), port)
+        let Some((port, server_port)) = ports_of(i) else {
+            return Report::default();
+        };
+        if s.connect(ca.context(), (server_ip, server_port), port)
             .is_err()
         {
             return Report::default();
         }
         clients.push((cs.add(s), false));
         let mut l = socket();
-        if l.listen(SERVER_PORT).is_err() {
+        if l.listen(server_port).is_err() {
             return Report::default();
         }
         servers.push((ss.add(l), None, false));

@@ -2,11 +2,11 @@
 //! their sans-IO interface (`call`, `handle_segment`, `handle_timeout`, `poll_output`), every
 //! trace event produced and drained as the simulator would record it.
 
-use crate::{CLOSE_DELAY_US, FIRST_PORT, Report, SERVER_PORT, Wire, Workload, earliest};
+use crate::{CLOSE_DELAY_US, Report, SERVER_PORT, Wire, Workload, earliest, ports_of};
 use std::collections::VecDeque;
 use synack_core::Instant;
 use synack_core::scenario;
-use synack_core::socket::{Call, CallResult, Errno, Fd};
+use synack_core::socket::{Call, CallResult, Fd};
 use synack_core::tcp::{Host, Output, Secrets};
 use synack_core::trace::{EventKind, HostId, SegId};
 use synack_core::wire::{Endpoint, Ipv4, Segment};
@@ -30,6 +30,7 @@ fn hosts(w: Workload) -> Option<(Host, Host)> {
         h.sysctl.somaxconn = backlog;
         h.sysctl.tcp_max_syn_backlog = backlog.saturating_mul(4);
         h.max_sockets = w.connections * 2 + 16;
+        h.time_wait_secs = w.time_wait_secs;
     }
     let mut it = p.hosts.into_iter().enumerate().map(|(i, cfg)| {
         let k = i as u64 + 1;
@@ -50,101 +51,123 @@ fn fd_of(r: &CallResult) -> Option<Fd> {
     }
 }
 
-/// Runs `w` on synack.
-pub fn run(w: Workload) -> Report {
-    let Some((client, server)) = hosts(w) else {
-        return Report::default();
-    };
-    let mut c = Side {
-        host: client,
-        fds: vec![0; w.connections],
-    };
-    let mut s = Side {
-        host: server,
-        fds: Vec::new(),
-    };
-    let mut to_server: Wire<Segment> = Wire::new(w.connections, w.loss_permille);
-    let mut to_client: Wire<Segment> = Wire::new(w.connections, w.loss_permille);
-    let mut now = Instant::ZERO;
-    let mut seg_id = 0u64;
-    let mut connected = 0usize;
-    // The server's closes, due CLOSE_DELAY_US after the end of stream (a FIFO: one delay).
-    let mut closes: VecDeque<(u64, u16, Fd)> = VecDeque::new();
+/// A run of `w` on synack that can be stopped at any simulated time (the memory bench looks at
+/// the heap in the middle).
+pub struct Run {
+    c: Side,
+    s: Side,
+    /// The server's listeners, one per server port.
+    listeners: Vec<Fd>,
+    to_server: Wire<Segment>,
+    to_client: Wire<Segment>,
+    now: Instant,
+    seg_id: u64,
+    connected: usize,
+    /// Whether clients close once connected (else every connection stays open).
+    close: bool,
+    /// The server's closes, due CLOSE_DELAY_US after the end of stream (a FIFO: one delay).
+    closes: VecDeque<(u64, u16, Fd)>,
+}
 
-    // The server: socket, bind :80, listen, non-blocking accepts.
-    let lfd = fd_of(&s.host.call(now, 0, Call::Socket)).unwrap_or(3);
-    s.host.call(
-        now,
-        0,
-        Call::Bind {
-            fd: lfd,
-            addr: Endpoint::new(Ipv4(0), SERVER_PORT),
-        },
-    );
-    s.host.call(
-        now,
-        0,
-        Call::Listen {
-            fd: lfd,
-            backlog: u32::try_from(w.connections).unwrap_or(u32::MAX),
-        },
-    );
-    s.host
-        .call(now, 0, Call::SetNonBlocking { fd: lfd, on: true });
-    // The clients: connection i bound to FIRST_PORT + i, a blocking connect on thread i.
-    for i in 0..w.connections {
-        let Some(fd) = fd_of(&c.host.call(now, 0, Call::Socket)) else {
-            return Report::default();
+impl Run {
+    /// Sets up `w`: the server listening, every client's `connect()` called. With `close`
+    /// false, clients never close (the connections stay ESTABLISHED).
+    pub fn new(w: Workload, close: bool) -> Option<Run> {
+        let (client, server) = hosts(w)?;
+        let mut r = Run {
+            c: Side {
+                host: client,
+                fds: vec![0; w.connections],
+            },
+            s: Side {
+                host: server,
+                fds: Vec::new(),
+            },
+            listeners: Vec::new(),
+            to_server: Wire::new(w.connections, w.loss_permille),
+            to_client: Wire::new(w.connections, w.loss_permille),
+            now: Instant::ZERO,
+            seg_id: 0,
+            connected: 0,
+            close,
+            closes: VecDeque::new(),
         };
-        if let Some(slot) = c.fds.get_mut(i) {
-            *slot = fd;
+        let now = r.now;
+        // The server: socket, bind, listen, non-blocking accepts, on each port the workload uses.
+        let server_ports = w.connections.div_ceil(crate::PORTS).max(1);
+        for p in 0..server_ports {
+            let lfd = fd_of(&r.s.host.call(now, 0, Call::Socket))?;
+            let port = SERVER_PORT + u16::try_from(p).ok()?;
+            let addr = Endpoint::new(Ipv4(0), port);
+            r.s.host.call(now, 0, Call::Bind { fd: lfd, addr });
+            let backlog = u32::try_from(w.connections).unwrap_or(u32::MAX);
+            r.s.host.call(now, 0, Call::Listen { fd: lfd, backlog });
+            r.s.host
+                .call(now, 0, Call::SetNonBlocking { fd: lfd, on: true });
+            r.listeners.push(lfd);
         }
-        let port = FIRST_PORT.saturating_add(u16::try_from(i).unwrap_or(u16::MAX));
-        c.host.call(
-            now,
-            0,
-            Call::Bind {
-                fd,
-                addr: Endpoint::new(CLIENT, port),
-            },
-        );
-        c.host.call(
-            now,
-            u16::try_from(i).unwrap_or(u16::MAX),
-            Call::Connect {
-                fd,
-                addr: Endpoint::new(SERVER, SERVER_PORT),
-            },
-        );
+        // The clients: connection i bound to its port, a blocking connect on thread i.
+        for i in 0..w.connections {
+            let fd = fd_of(&r.c.host.call(now, 0, Call::Socket))?;
+            if let Some(slot) = r.c.fds.get_mut(i) {
+                *slot = fd;
+            }
+            let (port, server_port) = ports_of(i)?;
+            if server_port > SERVER_PORT {
+                // A client port already bound toward the first server port: with SO_REUSEADDR on
+                // both, Linux binds it again (neither listens), and the 4-tuples differ.
+                r.c.host.call(now, 0, Call::SetReuseAddr { fd, on: true });
+                let first = r.c.fds.get(i % crate::PORTS).copied()?;
+                r.c.host.call(
+                    now,
+                    0,
+                    Call::SetReuseAddr {
+                        fd: first,
+                        on: true,
+                    },
+                );
+            }
+            let addr = Endpoint::new(CLIENT, port);
+            r.c.host.call(now, 0, Call::Bind { fd, addr });
+            let thread = u16::try_from(i % usize::from(u16::MAX)).ok()?;
+            let addr = Endpoint::new(SERVER, server_port);
+            r.c.host.call(now, thread, Call::Connect { fd, addr });
+        }
+        Some(r)
     }
-    loop {
-        // Drain both hosts; the applications react to what returned.
+
+    /// Lets both applications react to what the hosts yielded.
+    fn drain(&mut self) {
+        let now = self.now;
         loop {
             let mut any = false;
-            while let Some(out) = c.host.poll_output() {
+            while let Some(out) = self.c.host.poll_output() {
                 any = true;
                 match out {
                     Output::Segment(seg, _) => {
-                        to_server.send(now.micros(), (seg.src.port, seg.dst.port), seg);
+                        self.to_server
+                            .send(now.micros(), (seg.src.port, seg.dst.port), seg);
                     }
                     Output::Event(EventKind::Returned {
                         thread,
-                        call: Call::Connect { .. },
+                        call: Call::Connect { fd, .. },
                         result: CallResult::Ok { .. },
                     }) => {
-                        connected += 1;
-                        let fd = c.fds.get(usize::from(thread)).copied().unwrap_or(0);
-                        c.host.call(now, thread, Call::Close { fd });
+                        self.connected += 1;
+                        if self.close {
+                            self.c.host.call(now, thread, Call::Close { fd });
+                        }
                     }
                     Output::Event(_) => {}
                 }
             }
             let mut accept = false;
-            while let Some(out) = s.host.poll_output() {
+            while let Some(out) = self.s.host.poll_output() {
                 any = true;
                 match out {
                     Output::Segment(seg, _) => {
-                        to_client.send(now.micros(), (seg.src.port, seg.dst.port), seg);
+                        self.to_client
+                            .send(now.micros(), (seg.src.port, seg.dst.port), seg);
                     }
                     Output::Event(EventKind::Queues { accept_queue, .. }) if accept_queue > 0 => {
                         accept = true;
@@ -153,69 +176,107 @@ pub fn run(w: Workload) -> Report {
                         thread,
                         call: Call::Read { fd, .. },
                         result: CallResult::Ok { value: 0 },
-                    }) => closes.push_back((now.micros() + CLOSE_DELAY_US, thread, fd)),
+                    }) => self
+                        .closes
+                        .push_back((now.micros() + CLOSE_DELAY_US, thread, fd)),
                     Output::Event(_) => {}
                 }
             }
-            while accept {
-                match s.host.call(now, 0, Call::Accept { fd: lfd }) {
-                    CallResult::Ok { value } => {
+            if accept {
+                for &lfd in &self.listeners {
+                    while let CallResult::Ok { value } =
+                        self.s.host.call(now, 0, Call::Accept { fd: lfd })
+                    {
                         let fd = Fd::try_from(value).unwrap_or(0);
                         let thread = u16::try_from(fd).unwrap_or(0);
-                        s.fds.push(fd);
+                        self.s.fds.push(fd);
                         // A blocking read on thread `fd`: it returns 0 at the client's FIN.
-                        let r = s.host.call(now, thread, Call::Read { fd, len: 1 });
+                        let r = self.s.host.call(now, thread, Call::Read { fd, len: 1 });
                         if r == (CallResult::Ok { value: 0 }) {
-                            closes.push_back((now.micros() + CLOSE_DELAY_US, thread, fd));
+                            self.closes
+                                .push_back((now.micros() + CLOSE_DELAY_US, thread, fd));
                         }
                     }
-                    CallResult::Err {
-                        errno: Errno::EAGAIN,
-                    } => accept = false,
-                    _ => accept = false,
                 }
             }
-            while let Some(&(at, thread, fd)) = closes.front()
+            while let Some(&(at, thread, fd)) = self.closes.front()
                 && at <= now.micros()
             {
-                closes.pop_front();
-                s.host.call(now, thread, Call::Close { fd });
+                self.closes.pop_front();
+                self.s.host.call(now, thread, Call::Close { fd });
                 any = true;
             }
             if !any {
                 break;
             }
         }
-        let next = earliest([
-            to_server.next_at(),
-            to_client.next_at(),
-            closes.front().map(|c| c.0),
-            c.host.poll_timeout().map(|t| t.micros()),
-            s.host.poll_timeout().map(|t| t.micros()),
-        ]);
-        let Some(next) = next else { break };
-        now = Instant(next);
-        while let Some(seg) = to_server.pop_due(next) {
-            seg_id += 1;
-            s.host.handle_segment(now, SegId(seg_id), &seg);
-        }
-        while let Some(seg) = to_client.pop_due(next) {
-            seg_id += 1;
-            c.host.handle_segment(now, SegId(seg_id), &seg);
-        }
-        if c.host.poll_timeout().is_some_and(|t| t <= now) {
-            c.host.handle_timeout(now);
-        }
-        if s.host.poll_timeout().is_some_and(|t| t <= now) {
-            s.host.handle_timeout(now);
+    }
+
+    /// Runs on until simulated time `until_us` or until nothing is left to do; false when
+    /// nothing is left.
+    pub fn run_until(&mut self, until_us: u64) -> bool {
+        loop {
+            self.drain();
+            let next = earliest([
+                self.to_server.next_at(),
+                self.to_client.next_at(),
+                self.closes.front().map(|c| c.0),
+                self.c.host.poll_timeout().map(|t| t.micros()),
+                self.s.host.poll_timeout().map(|t| t.micros()),
+            ]);
+            let Some(next) = next else { return false };
+            if next > until_us {
+                return true;
+            }
+            self.now = Instant(next);
+            let now = self.now;
+            while let Some(seg) = self.to_server.pop_due(next) {
+                self.seg_id += 1;
+                self.s.host.handle_segment(now, SegId(self.seg_id), &seg);
+            }
+            while let Some(seg) = self.to_client.pop_due(next) {
+                self.seg_id += 1;
+                self.c.host.handle_segment(now, SegId(self.seg_id), &seg);
+            }
+            if self.c.host.poll_timeout().is_some_and(|t| t <= now) {
+                self.c.host.handle_timeout(now);
+            }
+            if self.s.host.poll_timeout().is_some_and(|t| t <= now) {
+                self.s.host.handle_timeout(now);
+            }
         }
     }
-    // Every socket is gone on both sides (the listener aside) when every lifecycle completed.
-    let left = c.host.sockets().len() + s.host.sockets().len().saturating_sub(1);
-    Report {
-        lifecycles: connected.saturating_sub(left),
-        segments: to_server.segments + to_client.segments,
-        lost: to_server.lost + to_client.lost,
-        end_us: now.micros(),
+
+    /// The client host and the server host.
+    pub fn hosts(&self) -> (&Host, &Host) {
+        (&self.c.host, &self.s.host)
     }
+
+    /// Sockets on the client and on the server (listeners included), as `ss` would count them.
+    pub fn sockets(&self) -> (usize, usize) {
+        (self.c.host.sockets().len(), self.s.host.sockets().len())
+    }
+
+    /// What the run did so far.
+    pub fn report(&self) -> Report {
+        // Every socket is gone on both sides (the listeners aside) when every lifecycle
+        // completed.
+        let (c, s) = self.sockets();
+        let left = c + s.saturating_sub(self.listeners.len());
+        Report {
+            lifecycles: self.connected.saturating_sub(left),
+            segments: self.to_server.segments + self.to_client.segments,
+            lost: self.to_server.lost + self.to_client.lost,
+            end_us: self.now.micros(),
+        }
+    }
+}
+
+/// Runs `w` on synack.
+pub fn run(w: Workload) -> Report {
+    let Some(mut r) = Run::new(w, true) else {
+        return Report::default();
+    };
+    r.run_until(u64::MAX);
+    r.report()
 }

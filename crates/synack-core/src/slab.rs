@@ -31,6 +31,9 @@ pub struct Slab<T> {
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
     len: usize,
+    /// Above every generation handed out so far: a slot made after the slab was emptied starts
+    /// here, so that no handle from before matches it.
+    next_generation: u32,
 }
 
 impl<T> Default for Slab<T> {
@@ -39,9 +42,14 @@ impl<T> Default for Slab<T> {
             slots: Vec::new(),
             free: Vec::new(),
             len: 0,
+            next_generation: 0,
         }
     }
 }
+
+/// A slab this long or longer gives its memory back when its last value leaves (100,000
+/// TIME-WAIT entries expiring leave nothing behind); a short one keeps its slots for the next.
+const RELEASE_FROM: usize = 64;
 
 impl<T> Slab<T> {
     /// Stores `value` and returns its handle.
@@ -51,6 +59,7 @@ impl<T> Slab<T> {
             && let Some(slot) = self.slots.get_mut(index as usize)
         {
             slot.generation = slot.generation.wrapping_add(1);
+            self.next_generation = self.next_generation.max(slot.generation.wrapping_add(1));
             slot.value = Some(value);
             return Key {
                 index,
@@ -58,14 +67,12 @@ impl<T> Slab<T> {
             };
         }
         let index = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
+        let generation = self.next_generation;
         self.slots.push(Slot {
-            generation: 0,
+            generation,
             value: Some(value),
         });
-        Key {
-            index,
-            generation: 0,
-        }
+        Key { index, generation }
     }
 
     /// The value behind `key`, if it is still there.
@@ -93,6 +100,10 @@ impl<T> Slab<T> {
         let value = slot.value.take()?;
         self.free.push(key.index);
         self.len -= 1;
+        if self.len == 0 && self.slots.len() >= RELEASE_FROM {
+            self.slots = Vec::new();
+            self.free = Vec::new();
+        }
         Some(value)
     }
 
@@ -115,5 +126,31 @@ impl<T> Slab<T> {
                 )
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    // An emptied slab gives its slots back, and a handle from before never reaches a value
+    // stored after.
+    #[test]
+    fn an_emptied_slab_releases_its_slots_and_old_handles_stay_dead() {
+        let mut s = Slab::default();
+        let keys: Vec<Key> = (0..RELEASE_FROM as u32).map(|i| s.insert(i)).collect();
+        let reused = s.remove(keys[1]).map(|_| s.insert(1000)).unwrap();
+        for k in keys.iter().filter(|k| **k != keys[1]) {
+            s.remove(*k);
+        }
+        s.remove(reused);
+        assert_eq!(s.slots.capacity(), 0);
+        let fresh = s.insert(7);
+        assert_eq!(fresh.slot(), 0);
+        for old in keys.iter().chain([&reused]) {
+            assert_eq!(s.get(*old), None, "{old:?}");
+        }
+        assert_eq!(s.get(fresh), Some(&7));
     }
 }

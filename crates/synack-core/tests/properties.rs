@@ -190,6 +190,7 @@ fn build(w: &World) -> Sim {
                     profile,
                     sysctl,
                     skip_time_wait: false,
+                    time_wait_secs: synack_core::tcp::TCP_TIMEWAIT_LEN_SECS,
                     max_sockets: 1000,
                     isn: w.isn,
                     ts_clock: Default::default(),

@@ -220,6 +220,7 @@ impl World {
             profile,
             sysctl: profile.defaults(),
             skip_time_wait: false,
+            time_wait_secs: synack_core::tcp::TCP_TIMEWAIT_LEN_SECS,
             max_sockets: 200_000,
             isn: IsnStrategy::Rfc6528,
             ts_clock: Default::default(),

@@ -1020,6 +1020,7 @@ impl Scenario {
                 profile: Profile::Linux6_18,
                 sysctl: Profile::Linux6_18.defaults(),
                 skip_time_wait: false,
+                time_wait_secs: crate::tcp::TCP_TIMEWAIT_LEN_SECS,
                 max_sockets: 200_000,
                 isn: IsnStrategy::Rfc6528,
                 ts_clock: crate::tcp::TsClock::default(),

@@ -722,6 +722,15 @@ impl Host {
         {
             *slot = None;
             self.free_fds.push(Reverse(i));
+            // The table shrinks past its last open descriptor (entries of the heap beyond it are
+            // skipped by `alloc_fd`), and goes altogether with the last one.
+            while self.fds.last() == Some(&None) {
+                self.fds.pop();
+            }
+            if self.fds.is_empty() {
+                self.fds = Vec::new();
+                self.free_fds = alloc::collections::BinaryHeap::new();
+            }
         }
         let Some(s) = self.socks.get_mut(key) else {
             return ok(0);

@@ -1716,7 +1716,7 @@ impl Host {
         let t = &s.tcb;
         // `(icsk->icsk_rto << 2) - (icsk->icsk_rto >> 1)`: 3.5 RTO.
         let rto = self.clock.to_duration((t.rto << 2) - (t.rto >> 1));
-        let timewait_len = Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS);
+        let timewait_len = self.time_wait_len();
         let tw_timeout = if recycle_ok { rto } else { timewait_len };
         let timeout = match state {
             State::TimeWait if recycle_ok => {

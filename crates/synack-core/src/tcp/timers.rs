@@ -160,7 +160,7 @@ impl Host {
         // FIFO, O(1) each. Any other span (an orphan's FIN-WAIT-2 of `tcp_fin_timeout`, a
         // TIME-WAIT shortened or rounded by another kernel's rules) goes to the timer heap. A
         // re-armed entry leaves its old place behind, ignored when it comes up (`deadline`).
-        let fixed = timeout == Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS)
+        let fixed = timeout == self.time_wait_len()
             && self
                 .time_wait_fifo
                 .back()

@@ -159,7 +159,7 @@ impl Host {
                     mark!(tw_recycle_fin_wait_2_remembered);
                     Duration::from_millis(u64::from(tw.tw_timeout_ms))
                 }
-                _ => Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS),
+                _ => self.time_wait_len(),
             };
             self.schedule_time_wait(key, timeout);
             return Verdict::Ack;
@@ -182,7 +182,7 @@ impl Host {
                 if seg.flags.rst() {
                     mark!(time_wait_rst_rfc1337_restarts_3_10);
                 }
-                self.schedule_time_wait(key, Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS));
+                self.schedule_time_wait(key, self.time_wait_len());
             }
             if let (Some((tsval, _)), Some(t)) = (seg_ts, self.time_waits.get_mut(key)) {
                 t.ts_recent = tsval;
@@ -214,7 +214,7 @@ impl Host {
             // Everything else is acknowledged; an ACK (or a PAWS failure) restarts the timer.
             if paws_reject || seg.flags.ack() {
                 mark!(time_wait_ack_restarts_timer);
-                self.schedule_time_wait(key, Duration::from_secs(super::TCP_TIMEWAIT_LEN_SECS));
+                self.schedule_time_wait(key, self.time_wait_len());
             }
             return self.time_wait_oow_rate_limit(key, seg);
         }
