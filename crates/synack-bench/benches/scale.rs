@@ -10,7 +10,11 @@ use synack_bench::{Workload, synack};
 use synack_core::scenario;
 
 /// A scale run: its name, a catalogue scenario and its settings.
-type ScaleRun = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+type ScaleRun = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
 
 /// The scale runs.
 const RUNS: [ScaleRun; 2] = [

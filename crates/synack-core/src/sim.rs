@@ -891,7 +891,7 @@ impl Sim {
             Some(hid),
             EventKind::Sent {
                 id,
-                seg: seg.clone(),
+                seg: alloc::boxed::Box::new(seg.clone()),
                 cause,
             },
         );
@@ -1028,7 +1028,13 @@ impl Sim {
             self.lose(id, LossReason::NoMapping);
             return None;
         };
-        self.record(None, EventKind::Translated { id, seg: t.clone() });
+        self.record(
+            None,
+            EventKind::Translated {
+                id,
+                seg: alloc::boxed::Box::new(t.clone()),
+            },
+        );
         Some(if outbound { (t.clone(), t) } else { (seg, t) })
     }
 
@@ -1112,7 +1118,7 @@ impl Sim {
             None,
             EventKind::Sent {
                 id,
-                seg: seg.clone(),
+                seg: alloc::boxed::Box::new(seg.clone()),
                 cause,
             },
         );

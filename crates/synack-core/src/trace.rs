@@ -280,8 +280,9 @@ pub enum EventKind {
     Sent {
         /// The segment's number in this run.
         id: SegId,
-        /// The segment as it left.
-        seg: Segment,
+        /// The segment as it left (boxed: the other events are small, and a long run keeps a
+        /// million of them).
+        seg: alloc::boxed::Box<Segment>,
         /// Why it was sent.
         cause: SendCause,
     },
@@ -446,7 +447,7 @@ pub enum EventKind {
         /// The segment.
         id: SegId,
         /// The segment as the NAT passed it on.
-        seg: Segment,
+        seg: alloc::boxed::Box<Segment>,
     },
     /// A NAT's mapping expired: its public port is free again.
     NatExpired {

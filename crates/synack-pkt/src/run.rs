@@ -272,7 +272,7 @@ impl World {
                             host: Some(HostId(0)),
                             kind: EventKind::Sent {
                                 id,
-                                seg: seg.clone(),
+                                seg: alloc::boxed::Box::new(seg.clone()),
                                 cause,
                             },
                         });
@@ -310,7 +310,7 @@ impl World {
             host: None,
             kind: EventKind::Sent {
                 id,
-                seg: seg.clone(),
+                seg: alloc::boxed::Box::new(seg.clone()),
                 cause: SendCause::Injected,
             },
         });
