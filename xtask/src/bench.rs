@@ -9,6 +9,17 @@ use std::process::Command;
 /// The sizes and loss rates `benches/lifecycles.rs` measures.
 const CONNECTIONS: [u64; 3] = [64, 1_000, 10_000];
 const LOSS_PERMILLE: [u32; 2] = [0, 10];
+/// The runs `benches/scale.rs` measures, and what each is.
+const SCALE_RUNS: [(&str, &str); 2] = [
+    (
+        "port-exhaustion",
+        "the scenario at its defaults: 28,232 connections, 1.2 M trace events",
+    ),
+    (
+        "syn-flood-100k",
+        "syn-flood with syn_rate=10000: 100,000 spoofed SYNs in 10 s",
+    ),
+];
 
 #[derive(Deserialize)]
 struct Estimates {
@@ -25,13 +36,13 @@ fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
 }
 
-/// The median time of one iteration, in seconds, as criterion wrote it.
-fn median(root: &Path, group: &str, stack: &str, n: u64) -> Option<f64> {
+/// The median time of one iteration, in seconds, as criterion wrote it for `bench` (its path
+/// under the group, `stack/size` or a name).
+fn median(root: &Path, group: &str, bench: &str) -> Option<f64> {
     let path = target_dir(root)
         .join("criterion")
         .join(group)
-        .join(stack)
-        .join(n.to_string())
+        .join(bench)
         .join("new/estimates.json");
     let text = std::fs::read_to_string(path).ok()?;
     let e: Estimates = serde_json::from_str(&text).ok()?;
@@ -45,50 +56,93 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
             "unknown option `{other}`; usage: cargo xtask bench [--quick]"
         ));
     }
-    let mut cmd = Command::new("cargo");
-    cmd.current_dir(root)
-        .args(["bench", "-p", "synack-bench", "--bench", "lifecycles", "--"])
-        .arg("--noplot");
-    if quick {
-        // Criterion's quick mode, and only the lossless half (the two ratio lines need no more).
-        cmd.arg("--quick").env("SYNACK_BENCH_QUICK", "1");
+    for bench in ["lifecycles", "scale"] {
+        let mut cmd = Command::new("cargo");
+        cmd.current_dir(root)
+            .args(["bench", "-p", "synack-bench", "--bench", bench, "--"])
+            .arg("--noplot");
+        if quick {
+            // Criterion's quick mode, and only the lossless half (the ratio lines need no more).
+            cmd.arg("--quick").env("SYNACK_BENCH_QUICK", "1");
+        }
+        eprintln!(
+            "xtask: cargo bench -p synack-bench --bench {bench}{}",
+            if quick { " (quick)" } else { "" }
+        );
+        let status = cmd.status().map_err(|e| format!("cargo bench: {e}"))?;
+        if !status.success() {
+            return Err(format!("cargo bench --bench {bench} failed: {status}"));
+        }
     }
-    eprintln!(
-        "xtask: cargo bench -p synack-bench{}",
-        if quick { " (quick)" } else { "" }
-    );
-    let status = cmd.status().map_err(|e| format!("cargo bench: {e}"))?;
-    if !status.success() {
-        return Err(format!("cargo bench failed: {status}"));
+    eprintln!("xtask: cargo bench -p synack-bench --bench memory");
+    let memory = Command::new("cargo")
+        .current_dir(root)
+        .args(["bench", "-q", "-p", "synack-bench", "--bench", "memory"])
+        .output()
+        .map_err(|e| format!("cargo bench: {e}"))?;
+    if !memory.status.success() {
+        return Err(format!(
+            "cargo bench --bench memory failed: {}\n{}",
+            memory.status,
+            String::from_utf8_lossy(&memory.stderr)
+        ));
     }
     let losses: &[u32] = if quick {
         &LOSS_PERMILLE[..1]
     } else {
         &LOSS_PERMILLE
     };
+    let missing = |what: &str| format!("no criterion estimates for {what} under target/criterion");
     let mut table = String::from(
-        "\nconnection lifecycles per second of CPU (median of >= 10 samples; handshake + close, 7 segments)\n\
-         loss  concurrent        synack       smoltcp   ratio\n",
+        "\nconnection lifecycles per second of CPU (medians; handshake + close, 7 segments)\n\
+         loss  concurrent  synack (TW 60 s)  synack (TW 10 s)       smoltcp   ratio\n",
     );
     let mut ratios = Vec::new();
     for &loss in losses {
         let group = format!("lifecycles-loss{loss}");
         for n in CONNECTIONS {
-            let rate = |stack| median(root, &group, stack, n).map(|s| n as f64 / s);
-            let (Some(a), Some(b)) = (rate("synack"), rate("smoltcp")) else {
-                return Err(format!(
-                    "no criterion estimates for {group}/{n} under target/criterion"
-                ));
+            let rate =
+                |stack: &str| median(root, &group, &format!("{stack}/{n}")).map(|s| n as f64 / s);
+            let (Some(a), Some(a10), Some(b)) =
+                (rate("synack"), rate("synack-tw10"), rate("smoltcp"))
+            else {
+                return Err(missing(&format!("{group}/{n}")));
             };
             let _ = writeln!(
                 table,
-                "{:>3}%  {n:>10}  {a:>12.0}  {b:>12.0}  {:>6.1}x",
+                "{:>3}%  {n:>10}  {a:>16.0}  {a10:>16.0}  {b:>12.0}  {:>6.1}x",
                 f64::from(loss) / 10.0,
                 a / b
             );
             if loss == 0 {
                 ratios.push((n, a / b));
             }
+        }
+    }
+    table.push_str("\nsynack at scale (medians, one core, every trace event kept)\n");
+    for (name, what) in SCALE_RUNS {
+        let s = median(root, "scenario", name).ok_or_else(|| missing(name))?;
+        let _ = writeln!(table, "  {name:<18} {:>9.1} ms  {what}", s * 1e3);
+    }
+    let mut per = Vec::new();
+    for n in [10u64, 1_000, 100_000] {
+        let s = median(root, "concurrent", &format!("synack/{n}"))
+            .ok_or_else(|| missing(&format!("concurrent/synack/{n}")))?;
+        per.push((n, s / n as f64));
+    }
+    let first = per.first().map_or(1.0, |p| p.1);
+    for (n, s) in &per {
+        let _ = writeln!(
+            table,
+            "  {n:>7} concurrent    {:>6.2} us per lifecycle  ({:.2}x the cost at 10)",
+            s * 1e6,
+            s / first
+        );
+    }
+    table.push_str("\nmemory (bytes of a host's state, from a counting allocator)\n");
+    for line in String::from_utf8_lossy(&memory.stdout).lines() {
+        if let Some(m) = line.strip_prefix("memory: ") {
+            let _ = writeln!(table, "  {m}");
         }
     }
     print!("{table}");

@@ -216,34 +216,34 @@ impl TcpOption {
         }
     }
 
-    /// The option's bytes (kind, length, value; RFC 9293 §3.1): the first
-    /// [`TcpOption::wire_len`] of the array.
-    fn encode(&self) -> [u8; 2 + 8 * MAX_SACK_BLOCKS] {
-        let mut b = [0; 2 + 8 * MAX_SACK_BLOCKS];
-        match self {
-            TcpOption::Nop => b[0] = 1,
-            TcpOption::Mss(m) => {
+    /// Writes the option's bytes (kind, length, value; RFC 9293 §3.1) into `out`, which is
+    /// [`TcpOption::wire_len`] long.
+    fn encode(&self, out: &mut [u8]) {
+        match (self, out) {
+            (TcpOption::Nop, [k]) => *k = 1,
+            (TcpOption::Mss(m), [k, l, a, b]) => {
                 let [hi, lo] = m.to_be_bytes();
-                b[..4].copy_from_slice(&[2, 4, hi, lo]);
+                (*k, *l, *a, *b) = (2, 4, hi, lo);
             }
-            TcpOption::WindowScale(s) => b[..3].copy_from_slice(&[3, 3, *s]),
-            TcpOption::SackPermitted => b[..2].copy_from_slice(&[4, 2]),
-            TcpOption::Sack(blocks) => {
-                b[0] = 5;
-                b[1] = u8::try_from(self.wire_len()).unwrap_or(u8::MAX);
-                for (e, (l, r)) in b[2..].chunks_exact_mut(8).zip(blocks.as_slice()) {
+            (TcpOption::WindowScale(s), [k, l, v]) => (*k, *l, *v) = (3, 3, *s),
+            (TcpOption::SackPermitted, [k, l]) => (*k, *l) = (4, 2),
+            (TcpOption::Sack(blocks), [k, l, v @ ..]) => {
+                (*k, *l) = (5, u8::try_from(self.wire_len()).unwrap_or(u8::MAX));
+                for (e, (left, right)) in v.chunks_exact_mut(8).zip(blocks.as_slice()) {
                     let (el, er) = e.split_at_mut(4);
-                    el.copy_from_slice(&l.0.to_be_bytes());
-                    er.copy_from_slice(&r.0.to_be_bytes());
+                    el.copy_from_slice(&left.0.to_be_bytes());
+                    er.copy_from_slice(&right.0.to_be_bytes());
                 }
             }
-            TcpOption::Timestamp { val, ecr } => {
-                b[..2].copy_from_slice(&[8, 10]);
-                b[2..6].copy_from_slice(&val.to_be_bytes());
-                b[6..10].copy_from_slice(&ecr.to_be_bytes());
+            (TcpOption::Timestamp { val, ecr }, [k, l, v @ ..]) if v.len() == 8 => {
+                (*k, *l) = (8, 10);
+                let (a, b) = v.split_at_mut(4);
+                a.copy_from_slice(&val.to_be_bytes());
+                b.copy_from_slice(&ecr.to_be_bytes());
             }
+            // `out` is always `wire_len` long.
+            _ => {}
         }
-        b
     }
 
     /// The option at the start of `b` (written by [`TcpOption::encode`]) and its length.
@@ -325,9 +325,8 @@ impl Options {
     pub fn push(&mut self, o: TcpOption) -> Result<(), OptionsTooLong> {
         let at = usize::from(self.len);
         let n = o.wire_len();
-        let bytes = o.encode();
         let to = self.bytes.get_mut(at..at + n).ok_or(OptionsTooLong)?;
-        to.copy_from_slice(bytes.get(..n).ok_or(OptionsTooLong)?);
+        o.encode(to);
         self.len = u8::try_from(at + n).map_err(|_| OptionsTooLong)?;
         Ok(())
     }
@@ -473,23 +472,23 @@ impl Segment {
 
     /// The MSS option's value, if present.
     pub fn mss(&self) -> Option<u16> {
-        self.options.iter().find_map(|o| match o {
-            TcpOption::Mss(m) => Some(m),
+        match *self.options.value_of(2)? {
+            [hi, lo] => Some(u16::from_be_bytes([hi, lo])),
             _ => None,
-        })
+        }
     }
 
     /// The window-scale option's shift, if present.
     pub fn wscale(&self) -> Option<u8> {
-        self.options.iter().find_map(|o| match o {
-            TcpOption::WindowScale(s) => Some(s),
+        match *self.options.value_of(3)? {
+            [shift] => Some(shift),
             _ => None,
-        })
+        }
     }
 
     /// SACK-permitted is present.
     pub fn sack_permitted(&self) -> bool {
-        self.options.contains(&TcpOption::SackPermitted)
+        self.options.value_of(4).is_some()
     }
 
     /// The timestamp option's (TSval, TSecr), if present.
