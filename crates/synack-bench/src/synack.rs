@@ -132,6 +132,8 @@ impl Run {
             let thread = u16::try_from(i % usize::from(u16::MAX)).ok()?;
             let addr = Endpoint::new(SERVER, server_port);
             r.c.host.call(now, thread, Call::Connect { fd, addr });
+            // The SYN goes on the wire now, as a simulator's step would put it there.
+            r.drain();
         }
         Some(r)
     }
@@ -230,13 +232,16 @@ impl Run {
             }
             self.now = Instant(next);
             let now = self.now;
+            // Each segment's outputs are taken before the next arrives, as the simulator does.
             while let Some(seg) = self.to_server.pop_due(next) {
                 self.seg_id += 1;
                 self.s.host.handle_segment(now, SegId(self.seg_id), &seg);
+                self.drain();
             }
             while let Some(seg) = self.to_client.pop_due(next) {
                 self.seg_id += 1;
                 self.c.host.handle_segment(now, SegId(self.seg_id), &seg);
+                self.drain();
             }
             if self.c.host.poll_timeout().is_some_and(|t| t <= now) {
                 self.c.host.handle_timeout(now);

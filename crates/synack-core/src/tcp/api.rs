@@ -917,6 +917,11 @@ impl Host {
         let Some(s) = self.socks.remove(key) else {
             return;
         };
+        if self.socks.len() == 0 && self.blocked.iter().all(Vec::is_empty) {
+            // The last socket gone and nothing left to wake: the index by slot goes (the slab
+            // starts its slots again from 0 once emptied). Rare, so the scan is cheap.
+            self.blocked = Vec::new();
+        }
         if let Some(l) = s.local {
             self.release_port(l.port, key, s.port_slot, s.bound_explicitly);
         }

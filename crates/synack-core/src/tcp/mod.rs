@@ -932,13 +932,6 @@ impl Host {
                 list.extend(still);
             }
         }
-        // The index shrinks past its last blocked call, and goes with the last one.
-        while self.blocked.last().is_some_and(Vec::is_empty) {
-            self.blocked.pop();
-        }
-        if self.blocked.is_empty() {
-            self.blocked = Vec::new();
-        }
         #[cfg(debug_assertions)]
         self.check_no_missed_wake();
         crate::small_sort::sort_by_key(&mut woken, |w| w.0);
