@@ -3,7 +3,7 @@
 //! of descriptors, ports and hashes they need.
 
 use super::input::fresh_tcb;
-use super::{Conn, Host, Listener, Sock, State};
+use super::{Conn, Host, Listener, PortOwner, Sock, State};
 use crate::config::Profile;
 use crate::counters::Counter;
 use crate::seq::SeqNum;
@@ -255,21 +255,23 @@ impl Host {
         let Some(owners) = self.ports.get(&addr.port) else {
             return false;
         };
-        let conflicts = |(ip, other_reuse, other_listen): (Ipv4, bool, bool)| {
+        owners.iter().any(|o| {
+            let (ip, other_reuse, other_listen) = match *o {
+                PortOwner::Sock(k) if k == key => return false,
+                PortOwner::Sock(k) => match self.socks.get(k) {
+                    Some(s) => (
+                        s.local.map_or(Ipv4(0), |l| l.ip),
+                        s.reuseaddr,
+                        s.state == State::Listen,
+                    ),
+                    None => return false,
+                },
+                PortOwner::TimeWaits { ip, reuse, .. } => (ip, reuse, false),
+            };
             let overlap = ip == addr.ip || ip.is_unspecified() || addr.ip.is_unspecified();
             let _ = listening;
             overlap && !(reuse && other_reuse && !other_listen)
-        };
-        let socks = owners.socks.iter().filter(|k| **k != key).filter_map(|k| {
-            let s = self.socks.get(*k)?;
-            Some((
-                s.local.map_or(Ipv4(0), |l| l.ip),
-                s.reuseaddr,
-                s.state == State::Listen,
-            ))
-        });
-        let time_waits = owners.time_waits.iter().map(|(ip, r, _)| (*ip, *r, false));
-        socks.chain(time_waits).any(conflicts)
+        })
     }
 
     fn sys_bind(&mut self, key: Key, addr: Endpoint) -> CallResult {

@@ -302,7 +302,7 @@ struct Sock {
     remote: Option<Endpoint>,
     /// Bound by `bind()`, not by `connect()` (`fastreuse >= 0` in the bind bucket).
     bound_explicitly: bool,
-    /// Its index in its port's `Bucket::socks` while it holds a port.
+    /// Its index in its port's list of owners while it holds a port.
     port_slot: u32,
     reuseaddr: bool,
     nonblocking: bool,
@@ -438,23 +438,17 @@ impl TimeWait {
     }
 }
 
-/// A local port's bind bucket (`inet_bind_bucket`): the sockets that hold the port, and its
-/// TIME-WAIT entries counted per address and inherited SO_REUSEADDR (all that
-/// `inet_csk_bind_conflict` reads of them), so that a server port with 100,000 of them adds and
-/// drops one in O(1). A socket knows its index in `socks` (`Sock::port_slot`), so that it leaves
-/// in O(1) as it leaves Linux's `tb->owners` list, however many connections share the port.
-#[derive(Clone, Debug, Default)]
-struct Bucket {
-    socks: Vec<Key>,
-    time_waits: Vec<(Ipv4, bool, u32)>,
-    /// Sockets in `socks` bound by `bind()` (`tb->fastreuse >= 0` when there are none).
-    bound: u32,
-}
-
-impl Bucket {
-    fn is_empty(&self) -> bool {
-        self.socks.is_empty() && self.time_waits.is_empty()
-    }
+/// Who holds a local port (a bind bucket's owners, `inet_bind_bucket`). TIME-WAIT entries are
+/// counted per address and inherited SO_REUSEADDR, all that `inet_csk_bind_conflict` reads of
+/// them, so that a server port with 100,000 of them adds and drops one in O(1); these counts come
+/// first in a port's list, the sockets after them. A socket knows its index in the list
+/// (`Sock::port_slot`), so that it leaves in O(1) as it leaves Linux's `tb->owners` list, however
+/// many connections share the port. (A list, not a struct of two: the map then shares its code
+/// with the listeners' map in the page's wasm.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PortOwner {
+    Sock(Key),
+    TimeWaits { ip: Ipv4, reuse: bool, count: u32 },
 }
 
 /// A blocked call of an application thread.
@@ -562,7 +556,7 @@ pub struct Host {
     time_waits: Slab<TimeWait>,
     ehash: BTreeMap<(Endpoint, Endpoint), Conn>,
     listeners: BTreeMap<u16, Vec<Key>>,
-    ports: BTreeMap<u16, Bucket>,
+    ports: BTreeMap<u16, Vec<PortOwner>>,
     /// The local ports in use toward each destination `connect()` opened a connection to (local
     /// address, remote endpoint), sorted: what `__inet_hash_connect` may skip without a lookup
     /// per port. (Sorted vectors rather than maps here and below: each new map type costs the

@@ -7,7 +7,7 @@
 //! time, so that a client whose ports are all in TIME-WAIT still picks (or fails to pick) a port
 //! in a few hundred word reads rather than one lookup per port.
 
-use super::{Conn, Host};
+use super::{Conn, Host, PortOwner};
 use crate::slab::Key;
 use crate::wire::{Endpoint, Ipv4};
 use alloc::vec;
@@ -120,72 +120,113 @@ impl Host {
     /// Adds a socket to `port`'s bind bucket (`inet_bind_hash`; `bound`: by `bind()`, which its
     /// `bound_explicitly` says later too).
     pub(super) fn port_add(&mut self, port: u16, key: Key, bound: bool) {
-        let bucket = self.ports.entry(port).or_default();
-        let slot = u32::try_from(bucket.socks.len()).unwrap_or(u32::MAX);
-        bucket.socks.push(key);
-        bucket.bound += u32::from(bound);
-        if let Some(s) = self.socks.get_mut(key) {
-            s.port_slot = slot;
+        let _ = bound;
+        let list = self.ports.entry(port).or_default();
+        list.push(PortOwner::Sock(key));
+        let slot = list.len() - 1;
+        self.set_port_slot(port, slot);
+    }
+
+    /// Tells the socket at `slot` of `port`'s list where it now is.
+    fn set_port_slot(&mut self, port: u16, slot: usize) {
+        if let Some(PortOwner::Sock(k)) = self.ports.get(&port).and_then(|l| l.get(slot)).copied()
+            && let Some(s) = self.socks.get_mut(k)
+        {
+            s.port_slot = u32::try_from(slot).unwrap_or(u32::MAX);
         }
     }
 
     /// Takes the socket at `slot` off `port`'s bind bucket (`__inet_put_port`) in O(1): the last
-    /// socket of the bucket takes its slot. The bucket goes with its last owner.
+    /// owner, a socket, takes its slot. The bucket goes with its last owner.
     pub(super) fn release_port(&mut self, port: u16, key: Key, slot: u32, bound: bool) {
-        let Some(bucket) = self.ports.get_mut(&port) else {
+        let _ = bound;
+        let Some(list) = self.ports.get_mut(&port) else {
             return;
         };
         let slot = usize::try_from(slot).unwrap_or(usize::MAX);
         debug_assert_eq!(
-            bucket.socks.get(slot),
-            Some(&key),
+            list.get(slot),
+            Some(&PortOwner::Sock(key)),
             "a socket knows its slot"
         );
-        if bucket.socks.get(slot) == Some(&key) {
-            bucket.socks.swap_remove(slot);
-            bucket.bound -= u32::from(bound);
-            if let Some(moved) = bucket.socks.get(slot).copied()
-                && let Some(s) = self.socks.get_mut(moved)
-            {
-                s.port_slot = u32::try_from(slot).unwrap_or(u32::MAX);
+        if list.get(slot) == Some(&PortOwner::Sock(key)) {
+            list.swap_remove(slot);
+            if list.is_empty() {
+                self.ports.remove(&port);
+            } else {
+                self.set_port_slot(port, slot);
             }
         }
-        if bucket.is_empty() {
-            self.ports.remove(&port);
-        }
     }
 
-    /// A TIME-WAIT entry on `port` (`inet_twsk_hashdance` puts it in the bind bucket).
+    /// A TIME-WAIT entry on `port` (`inet_twsk_hashdance` puts it in the bind bucket). A new
+    /// count goes at the end of the counts: the socket there moves to the end of the list.
     pub(super) fn port_add_time_wait(&mut self, port: u16, ip: Ipv4, reuse: bool) {
-        let list = &mut self.ports.entry(port).or_default().time_waits;
-        match list.iter_mut().find(|(i, r, _)| *i == ip && *r == reuse) {
-            Some((_, _, count)) => *count += 1,
-            None => list.push((ip, reuse, 1)),
+        let list = self.ports.entry(port).or_default();
+        let counts = count_owners(list);
+        let found = list.iter_mut().take(counts).find_map(|o| match o {
+            PortOwner::TimeWaits {
+                ip: i,
+                reuse: r,
+                count,
+            } if *i == ip && *r == reuse => Some(count),
+            _ => None,
+        });
+        match found {
+            Some(count) => *count += 1,
+            None => {
+                list.push(PortOwner::TimeWaits {
+                    ip,
+                    reuse,
+                    count: 1,
+                });
+                let last = list.len() - 1;
+                if last != counts {
+                    list.swap(counts, last);
+                    self.set_port_slot(port, last);
+                }
+            }
         }
     }
 
-    /// A TIME-WAIT entry on `port` ends (`inet_twsk_bind_unhash`).
+    /// A TIME-WAIT entry on `port` ends (`inet_twsk_bind_unhash`). A count that reaches 0 leaves
+    /// by two swaps: with the last count, then with the last owner (a socket, which is told).
     pub(super) fn port_drop_time_wait(&mut self, port: u16, ip: Ipv4, reuse: bool) {
-        let Some(bucket) = self.ports.get_mut(&port) else {
+        let Some(list) = self.ports.get_mut(&port) else {
             return;
         };
-        let list = &mut bucket.time_waits;
-        if let Some(i) = list.iter().position(|(a, r, _)| *a == ip && *r == reuse)
-            && let Some((_, _, count)) = list.get_mut(i)
-        {
-            *count -= 1;
-            if *count == 0 {
-                list.swap_remove(i);
+        let counts = count_owners(list);
+        let at = list.iter().take(counts).position(
+            |o| matches!(o, PortOwner::TimeWaits { ip: i, reuse: r, .. } if *i == ip && *r == reuse),
+        );
+        let Some(j) = at else { return };
+        let emptied = match list.get_mut(j) {
+            Some(PortOwner::TimeWaits { count, .. }) => {
+                *count -= 1;
+                *count == 0
             }
+            _ => false,
+        };
+        if !emptied {
+            return;
         }
-        if bucket.is_empty() {
+        let last_count = counts - 1;
+        list.swap(j, last_count);
+        list.swap_remove(last_count);
+        if list.is_empty() {
             self.ports.remove(&port);
+        } else {
+            self.set_port_slot(port, last_count);
         }
     }
 
     /// Whether a socket bound by `bind()` holds `port` (`tb->fastreuse >= 0`).
     fn port_bound(&self, port: u16) -> bool {
-        self.ports.get(&port).is_some_and(|b| b.bound > 0)
+        self.ports.get(&port).is_some_and(|owners| {
+            owners.iter().any(|o| {
+                matches!(o, PortOwner::Sock(k) if self.socks.get(*k).is_some_and(|s| s.bound_explicitly))
+            })
+        })
     }
 
     /// Hashes a 4-tuple's state (`inet_ehash_insert`), and notes its port as used toward its
@@ -365,4 +406,11 @@ impl Host {
         }
         None
     }
+}
+
+/// How many TIME-WAIT counts lead a port's list of owners.
+fn count_owners(list: &[PortOwner]) -> usize {
+    list.iter()
+        .take_while(|o| matches!(o, PortOwner::TimeWaits { .. }))
+        .count()
 }

@@ -2860,4 +2860,60 @@ fn time_wait_timers_of_60_s_queue_in_a_fifo_and_other_spans_in_the_heap() {
         ]
     );
 }
+// `inet_bind_bucket`: a port's owners, sockets and TIME-WAIT counts, stay consistent however
+// they come and go: the counts lead the list, each socket knows its index (so that it leaves in
+// O(1)), and each count is what was added less what was dropped.
+proptest::proptest! {
+    #[test]
+    fn a_ports_owners_stay_consistent(ops in proptest::collection::vec((0u8..3, 0u8..6), 1..80)) {
+        use super::PortOwner;
+        let mut h = host().host;
+        let port = 80;
+        let mut socks: Vec<crate::slab::Key> = Vec::new();
+        let mut counts = [0u32; 2];
+        for (op, arg) in ops {
+            let ip = Ipv4(u32::from(arg % 2) + 1);
+            match op {
+                0 => {
+                    let k = h.socks.insert(super::Sock::new());
+                    h.port_add(port, k, false);
+                    socks.push(k);
+                }
+                1 if !socks.is_empty() => {
+                    let k = socks.remove(usize::from(arg) % socks.len());
+                    let slot = h.socks.get(k).unwrap().port_slot;
+                    h.release_port(port, k, slot, false);
+                }
+                1 => {}
+                _ if arg < 3 => {
+                    h.port_add_time_wait(port, ip, false);
+                    counts[usize::from(arg % 2)] += 1;
+                }
+                _ if counts[usize::from(arg % 2)] > 0 => {
+                    h.port_drop_time_wait(port, ip, false);
+                    counts[usize::from(arg % 2)] -= 1;
+                }
+                _ => {}
+            }
+            let list = h.ports.get(&port).cloned().unwrap_or_default();
+            let lead = list.iter().take_while(|o| matches!(o, PortOwner::TimeWaits { .. })).count();
+            for (i, o) in list.iter().enumerate() {
+                match o {
+                    PortOwner::Sock(k) => {
+                        proptest::prop_assert!(i >= lead, "a socket among the counts");
+                        proptest::prop_assert_eq!(h.socks.get(*k).unwrap().port_slot as usize, i);
+                    }
+                    PortOwner::TimeWaits { ip, count, .. } => {
+                        proptest::prop_assert!(i < lead, "a count among the sockets");
+                        proptest::prop_assert_eq!(*count, counts[(ip.0 - 1) as usize]);
+                    }
+                }
+            }
+            let live = counts.iter().filter(|c| **c > 0).count();
+            proptest::prop_assert_eq!(lead, live);
+            proptest::prop_assert_eq!(list.len() - lead, socks.len());
+        }
+    }
+}
+
 mod v3_10;
