@@ -87,6 +87,21 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
             String::from_utf8_lossy(&memory.stderr)
         ));
     }
+    // The page's own wasm, timed in node: what a knob change costs the reader.
+    let (page_gz, _) = crate::page::build(root)?;
+    eprintln!("xtask: node xtask/js/wasm-timing.mjs");
+    let wasm = Command::new("node")
+        .arg(root.join("xtask/js/wasm-timing.mjs"))
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    if !wasm.status.success() {
+        return Err(format!(
+            "the wasm timing failed: {}\n{}",
+            wasm.status,
+            String::from_utf8_lossy(&wasm.stderr)
+        ));
+    }
     let losses: &[u32] = if quick {
         &LOSS_PERMILLE[..1]
     } else {
@@ -138,6 +153,15 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
             s * 1e6,
             s / first
         );
+    }
+    let _ = writeln!(
+        table,
+        "\nthe page's wasm: {page_gz} bytes gzipped; a whole run in it (new Playground, medians, node)"
+    );
+    for line in String::from_utf8_lossy(&wasm.stdout).lines() {
+        if let Some(m) = line.strip_prefix("wasm: ") {
+            let _ = writeln!(table, "  {m}");
+        }
     }
     table.push_str("\nmemory (bytes of a host's state, from a counting allocator)\n");
     for line in String::from_utf8_lossy(&memory.stdout).lines() {

@@ -352,7 +352,7 @@ impl Host {
             listener.syn_table = entries.checked_next_power_of_two().unwrap_or(1 << 31);
         }
         if let Some(s) = self.socks.get_mut(key) {
-            s.listener = Some(listener);
+            s.listener = Some(alloc::boxed::Box::new(listener));
         }
         self.set_state(key, State::Listen);
         self.listeners.entry(local.port).or_default().push(key);

@@ -316,7 +316,8 @@ struct Sock {
     lingering_until: Option<Instant>,
     /// `sk_err`.
     err: Option<Errno>,
-    listener: Option<Listener>,
+    /// Boxed: only a listener has one, and every other socket stays smaller.
+    listener: Option<alloc::boxed::Box<Listener>>,
     /// The listener whose accept queue holds this child.
     parent: Option<Key>,
     tcb: Tcb,
