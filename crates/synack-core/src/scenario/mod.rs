@@ -7,7 +7,7 @@ use crate::sim::{HostSpec, Limits, Op, Sim, SimConfig, Step, Thread};
 use crate::socket::{Call, CallResult, How};
 use crate::tcp::{HostConfig, IsnStrategy, State};
 use crate::time::{Duration, Instant};
-use crate::trace::{EventKind, HostId, SendCause};
+use crate::trace::{Event, EventKind, HostId, SegId, SendCause};
 use crate::wire::{Endpoint, Ipv4};
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -1329,6 +1329,30 @@ impl Run {
     /// The parameters it runs with.
     pub fn params(&self) -> &Params {
         &self.params
+    }
+
+    /// A snapshot without the simulation's log (see [`Sim::clone_without_log`]).
+    pub fn clone_without_log(&mut self) -> Run {
+        Run {
+            sim: self.sim.clone_without_log(),
+            params: self.params.clone(),
+            interventions: self.interventions.clone(),
+            next: self.next,
+        }
+    }
+
+    /// The simulation's log, taken out of it (see [`Sim::take_log`]).
+    pub fn take_log(&mut self) -> (Vec<Event>, Vec<(SegId, Instant, crate::wire::Segment)>) {
+        self.sim.take_log()
+    }
+
+    /// Puts back what came before the simulation's log (see [`Sim::prepend_log`]).
+    pub fn prepend_log(
+        &mut self,
+        trace: Vec<Event>,
+        segments: Vec<(SegId, Instant, crate::wire::Segment)>,
+    ) {
+        self.sim.prepend_log(trace, segments);
     }
 }
 
