@@ -295,6 +295,8 @@ export default {
     read_first: '1：服务器在关闭之前先读取数据',
     linger: '1：客户端在写数据和关闭之前设置 SO_LINGER {on, 0}',
     syn_rate: '每秒伪造的 SYN 数量，从 0 秒一直持续到运行结束',
+    rate: '客户端每秒发起的连接数（一台主机，许多端口）',
+    connections: '客户端一共尝试建立多少个连接',
     backlog: '服务器 listen() 的 backlog：SYN 队列和 accept 队列各可容纳 backlog + 1 个',
     tcp_timestamps: 'RFC 7323 时间戳：0 关闭，1 开启（每个连接随机偏移），2 开启（无偏移）',
     tcp_sack: '提供并接受 SACK（RFC 2018）',

@@ -344,8 +344,7 @@ impl Playground {
     /// reader's actions `acts` (`STEP@ACTION,...` as [`Playground::act`] returns them).
     #[wasm_bindgen(constructor)]
     pub fn new(id: &str, set: &str, seed: &str, acts: &str) -> Result<Playground, JsError> {
-        // Not `scenario::find`: the page has only `SCENARIOS` (`OFF_PAGE_SCENARIOS` stay out of
-        // its wasm).
+        // Not `scenario::find`: an unknown id is the page's own problem, with the ids it knows.
         let scenario = SCENARIOS.iter().find(|s| s.id == id).ok_or_else(|| {
             problem(PageProblem::UnknownScenario {
                 value: id.chars().take(60).collect(),
@@ -1298,8 +1297,13 @@ mod tests {
 
     #[test]
     fn stepping_back_restores_the_same_state_as_stepping_forward() {
-        for sc in SCENARIOS {
+        // (The large runs: `a_large_run_holds_its_trace_once_and_draws_windows`.)
+        for sc in SCENARIOS
+            .iter()
+            .filter(|s| !scenario::LARGE.contains(&s.id))
+        {
             let mut p = Playground::new(sc.id, "", "7", "").ok().unwrap();
+            assert!(p.sent.len() <= WINDOWED_ABOVE, "{} is drawn whole", sc.id);
             let mut seen = Vec::new();
             while p.cursor + 1 < p.stops.len() {
                 p.go(p.cursor + 1);
@@ -1323,6 +1327,88 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_large_run_holds_its_trace_once_and_draws_windows() {
+        let mut p = Playground::new("port-exhaustion", "", "1", "")
+            .ok()
+            .unwrap();
+        let len = p.trace_all().len();
+        assert!(len > 1_000_000, "{len}");
+        assert!(p.sent.len() > WINDOWED_ABOVE);
+        // Few snapshots, none holding a log; the live run holds none either.
+        assert!(p.snapshots.len() <= MAX_SNAPSHOTS, "{}", p.snapshots.len());
+        assert!(p.snapshot_every > SNAPSHOT_EVERY);
+        assert!(p.snapshots.iter().all(|(_, r)| r.sim().trace().is_empty()));
+        // Stops sampled across the run: reached going forward, back and forward again, the
+        // live run is at the same time with the same connections.
+        let last = p.stops.len() - 1;
+        let picks: Vec<usize> = (0..=16).map(|i| last * i / 16).collect();
+        let mut seen = Vec::new();
+        for &i in &picks {
+            p.go(i);
+            assert!(p.live.sim().trace().is_empty());
+            seen.push((
+                p.live.sim().now(),
+                p.live.sim().hosts()[0].connections().len(),
+            ));
+        }
+        for (k, &i) in picks.iter().enumerate().rev() {
+            p.go(i);
+            let now = p.live.sim().now();
+            assert_eq!(
+                (now, p.live.sim().hosts()[0].connections().len()),
+                seen[k],
+                "stop {i}"
+            );
+            // The window holds the cursor's last segment, and at most WINDOW_SEGMENTS.
+            let w = p.window_at(p.revealed_now());
+            let d = synack_diagram::layout_window(p.end.sim(), w.clone(), Geometry::WIDE);
+            let arrows = d
+                .items
+                .iter()
+                .filter(|i| matches!(i, synack_diagram::Item::Arrow { .. }))
+                .count();
+            assert!(arrows <= WINDOW_SEGMENTS, "{arrows}");
+            assert!(w.len() <= WINDOW_EVENTS, "{w:?}");
+            assert!(d.items.iter().all(|i| match i {
+                synack_diagram::Item::Arrow { step, .. } => w.contains(step),
+                _ => true,
+            }));
+            if i > 0 {
+                assert!(w.start < p.revealed_now() && p.revealed_now() <= w.end.max(1));
+            }
+        }
+        // An action in the middle: the new complete trace is the old one up to the cursor,
+        // then the new future, as a link replaying the action makes it.
+        let mid = picks[8];
+        p.go(mid);
+        let before = p.revealed_now();
+        let head: Vec<String> = p.trace_all()[..before]
+            .iter()
+            .map(|e| format!("{e:?}"))
+            .collect();
+        let token = p.act("crash:server").ok().unwrap();
+        assert_eq!(
+            p.trace_all()[..before]
+                .iter()
+                .map(|e| format!("{e:?}"))
+                .collect::<Vec<_>>(),
+            head
+        );
+        let again = Playground::new("port-exhaustion", "", "1", &token)
+            .ok()
+            .unwrap();
+        assert_eq!(again.trace_all().len(), p.trace_all().len());
+        assert_eq!(
+            format!("{:?}", again.trace_all().last()),
+            format!("{:?}", p.trace_all().last())
+        );
+        assert_eq!(
+            again.end.sim().segments().len(),
+            p.end.sim().segments().len()
+        );
     }
 
     #[test]
