@@ -18,8 +18,14 @@ const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 /** The rules whose outcome a theme can change: a second theme needs only these. */
 const AXE_COLOUR_RULES = ['color-contrast', 'link-in-text-block'];
 const FIXTURES = process.env.SYNACK_FIXTURES ?? 'target/browser-fixtures';
-/** Every scenario the CLI ran for the browser tests (as page.test.mjs lists them). */
-const ids = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')).sort();
+/**
+ * Every scenario the CLI ran for the browser tests (as page.test.mjs lists them), and the two
+ * large ones (no fixture: a million events), which the page draws a window at a time.
+ */
+const ids = [
+  ...readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, '')),
+  'port-exhaustion', 'time-wait-server-load',
+].sort();
 const LANGS = { en, zh };
 const WIDE = { width: 1280, height: 900 };
 /** A small phone. */

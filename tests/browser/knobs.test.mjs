@@ -35,6 +35,8 @@ const FLIPS = [
   ['so-reuseaddr', { old_reuseaddr: '1', new_reuseaddr: '1' }, { new_bind: '0' }],
   ['nat-port-reuse', { 'b.nat_ts_offset_ms': '7200000' }, { server_paws_timewait: '0', b_resets_sent: '0' }],
   ['tw-recycle-nat', { 'server.tcp_tw_recycle': '0' }, { server_paws_passive: '0', b_syns: '1' }],
+  ['port-exhaustion', { 'client.tcp_tw_reuse': '1' }, { first_failure: 'none', connections_made: '30000' }],
+  ['time-wait-server-load', { 'server.tcp_max_tw_buckets': '1000' }, { server_time_wait_peak: '1000', time_wait_overflows: '6900' }],
 ];
 
 /** @type {import('playwright-core').Browser} */

@@ -21,6 +21,12 @@ const shots = [
   { name: 'queues-zh', query: '?scenario=syn-flood&lang=zh', width: 1280, height: 1000, steps: 40, show: '#sockets' },
   { name: 'chart-en', query: '?scenario=syn-flood&lang=en', width: 1280, height: 1000, steps: 120, show: '#chart' },
   { name: 'dark-en', query: '?scenario=half-open-crash&lang=en', width: 1280, height: 900, steps: 30, dark: true },
+  // A large run (28,232 connections) drawn a window at a time: the chart frames the window,
+  // moved by a click on the chart, 40 % into the run.
+  { name: 'large-en', query: '?scenario=port-exhaustion&lang=en', width: 1280, height: 1250, steps: 3, chartAt: 0.4, top: '#diagram' },
+  { name: 'large-zh', query: '?scenario=port-exhaustion&lang=zh', width: 1280, height: 1250, steps: 3, chartAt: 0.4, top: '#diagram' },
+  { name: 'large-narrow-en', query: '?scenario=time-wait-server-load&lang=en', width: 360, height: 1150, steps: 3, chartAt: 0.6, top: '#diagram' },
+  { name: 'large-narrow-zh', query: '?scenario=time-wait-server-load&lang=zh', width: 360, height: 1150, steps: 3, chartAt: 0.6, top: '#diagram' },
 ];
 
 const browser = await launch();
@@ -33,6 +39,17 @@ for (const s of shots) {
   for (let i = 0; i < s.steps; i++) await page.keyboard.press('ArrowRight');
   await page.waitForTimeout(1500);
   if (s.click) await page.locator('#diagram g.arrow', { hasText: s.click }).first().click();
+  if (s.chartAt) {
+    const chart = page.locator('#chart svg');
+    const box = await chart.boundingBox();
+    if (box) await chart.click({ position: { x: box.width * s.chartAt, y: box.height / 2 } });
+    await page.waitForTimeout(1000);
+  }
+  if (s.top) {
+    // The diagram and the chart under it, from the diagram's top.
+    await page.locator(s.top).evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await page.waitForTimeout(500);
+  }
   if (s.show) {
     await page.locator(s.show).scrollIntoViewIfNeeded();
     await page.waitForTimeout(500);

@@ -26,6 +26,8 @@ export const featured = {
   'so-reuseaddr': ['old_reuseaddr', 'new_reuseaddr', 'keep_listener'],
   'tw-recycle-nat': ['tcp_tw_recycle', 'nat_ts_offset_ms', 'a_connections', 'b_connect_s', 'tcp_timestamps'],
   'nat-port-reuse': ['nat_ts_offset_ms', 'nat_ports', 'nat_timeout_s', 'tcp_rfc1337'],
+  'time-wait-server-load': ['rate', 'tcp_max_tw_buckets'],
+  'port-exhaustion': ['tcp_tw_reuse', 'ip_local_port_range', 'tcp_timestamps', 'rate', 'connections'],
 };
 
 /** The scenario a page without `?scenario=` shows. */

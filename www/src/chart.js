@@ -1,6 +1,7 @@
 // The chart of counts over time, for runs with many connections: TIME-WAIT and ESTABLISHED per
 // host, a listener's SYN and accept queues against their limit. A line marks "now"; a band
-// marks the stretch of time the diagram shows; a click jumps there.
+// marks the stretch of time the diagram shows; for a large run, drawn a window at a time, a
+// frame marks the window; a click jumps there.
 
 import { fill } from './i18n.js';
 import { h } from './panels.js';
@@ -49,9 +50,10 @@ export function worthAChart(chart) {
  * @param {HTMLElement} box @param {any} dict @param {any} chart `Playground.series()`
  * @param {string[]} hosts @param {number} now µs
  * @param {{from: number, to: number} | null} shown the time the diagram shows, µs
+ * @param {any} win a large run's window (`Playground.window()`), or null
  * @param {(us: number) => void} seek
  */
-export function renderChart(box, dict, chart, hosts, now, shown, seek) {
+export function renderChart(box, dict, chart, hosts, now, shown, win, seek) {
   if (!worthAChart(chart)) {
     box.hidden = true;
     box.replaceChildren();
@@ -84,6 +86,15 @@ export function renderChart(box, dict, chart, hosts, now, shown, seek) {
       x: x(shown.from), y: M.top, width: Math.max(1, x(shown.to) - x(shown.from)), height: ph, class: 'window',
     }));
   }
+  const secs = (/** @type {number} */ us) => `${(us / 1e6).toFixed(3)} s`;
+  if (win) {
+    // The window the diagram holds: at least a few pixels wide, so that it shows on a long run.
+    const x0 = x(win.from);
+    const w = Math.max(4, x(win.to) - x0);
+    svg.append(el('rect', {
+      x: Math.min(x0, W - M.right - w), y: M.top - 2, width: w, height: ph + 4, class: 'span',
+    }, [el('title', {}, [fill(c.windowTitle, { start: secs(win.from), end: secs(win.to) })])]));
+  }
   series.forEach((/** @type {any} */ s, /** @type {number} */ i) => {
     if (s.limit !== null) {
       svg.append(el('line', {
@@ -110,5 +121,9 @@ export function renderChart(box, dict, chart, hosts, now, shown, seek) {
     h('span', { class: 'swatch', 'aria-hidden': 'true' }), fill(c.peak, { name: name(s), max: s.max }),
     s.limit === null ? '' : ` ${fill(c.ofLimit, { n: s.limit })}`,
   ])));
-  box.replaceChildren(h('h3', {}, [c.title]), svg, legend, h('p', { class: 'small muted' }, [c.hint]));
+  const windowNote = win ? h('p', { class: 'small window-note' }, [fill(c.window, {
+    n: win.segments.toLocaleString(dict.htmlLang), total: win.of.toLocaleString(dict.htmlLang),
+    start: secs(win.from), end: secs(win.to),
+  })]) : '';
+  box.replaceChildren(h('h3', {}, [c.title]), svg, legend, windowNote, h('p', { class: 'small muted' }, [c.hint]));
 }

@@ -9,7 +9,7 @@ import { bindControls } from './controls.js';
 import { COMPACT_BELOW_PX, drawDiagram, focusY } from './diagram.js';
 import { fill, LANGS, pickLang } from './i18n.js';
 import { renderProblems } from './panels.js';
-import { load, openLenient } from './sim.js';
+import { diagramAt, load, openLenient } from './sim.js';
 import { onRender, state, update } from './state.js';
 import { readUrl, writeUrl } from './url.js';
 
@@ -55,11 +55,9 @@ function draw(s) {
   renderProblems($('problem'), withEmbedProblems(d), s.problems);
   if (!p) return;
   const box = $('diagram');
-  const compact = box.clientWidth < COMPACT_BELOW_PX;
-  if (compact !== s.compact) {
-    s.compact = compact;
-    s.diagram = p.diagram(compact);
-  }
+  s.compact = box.clientWidth < COMPACT_BELOW_PX;
+  s.drawn = diagramAt(p, s.compact, s.drawn);
+  s.diagram = s.drawn.view;
   const revealed = p.revealed();
   const svg = drawDiagram(s.diagram, revealed, Math.min(lastRevealed, revealed), d);
   quiet(svg);
@@ -235,7 +233,7 @@ async function boot() {
   onRender(draw);
   update({
     scenario: r.id, set: r.set, seed: p.seed() === '1' ? '' : p.seed(), acts: r.acts,
-    playground: p, diagram: p.diagram(state.compact), cursor: p.cursor(), problems, playing: false,
+    playground: p, diagram: null, drawn: null, cursor: p.cursor(), problems, playing: false,
   });
   drawChrome();
   bindControls(actions);

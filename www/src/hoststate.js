@@ -56,6 +56,12 @@ export function renderHostState(box, dict, hosts, now, run) {
     }
     if (conns.length === 0) section.append(h('p', { class: 'muted small' }, [u.noSockets]));
     else section.append(ssTable(dict, host.name, conns, cell));
+    // A host with thousands of connections lists a few; the others are counted by state.
+    const unlisted = host.unlisted ?? [];
+    if (unlisted.length > 0) {
+      const list = unlisted.map(([st, n]) => fill(u.unlistedItem, { n: n.toLocaleString(dict.htmlLang), state: stateName(st) }));
+      section.append(cell('p', `${host.name}|unlisted`, fill(u.unlisted, { list: list.join(u.unlistedSep) }), { class: 'small unlisted' }));
+    }
     for (const c of conns.filter((/** @type {any} */ x) => x.seq && x.socket.kind !== 'Request' && !x.queues)) {
       section.append(tcb(dict, host.name, c, now, cell));
     }

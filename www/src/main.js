@@ -13,7 +13,9 @@ import { renderChart, shownTime } from './chart.js';
 import { formSettings, knobRows, renderSettings } from './settings.js';
 import { renderActions } from './actions.js';
 import { renderInspector } from './segment.js';
-import { act, freshSeed, inspect, load, openLenient, problemOf, scenarios } from './sim.js';
+import {
+  act, diagramAt, freshSeed, inspect, load, openLenient, problemOf, scenarios,
+} from './sim.js';
 import { onRender, state, update } from './state.js';
 import { readUrl, writeUrl } from './url.js';
 import { embedHref, renderEmbedShare, snippetFor } from './embed-code.js';
@@ -89,11 +91,9 @@ function draw(s) {
   if (!p) return;
   const revealed = p.revealed();
   const box = $('diagram');
-  const compact = box.clientWidth < COMPACT_BELOW_PX;
-  if (compact !== s.compact) {
-    s.compact = compact;
-    s.diagram = p.diagram(compact);
-  }
+  s.compact = box.clientWidth < COMPACT_BELOW_PX;
+  s.drawn = diagramAt(p, s.compact, s.drawn);
+  s.diagram = s.drawn.view;
   box.replaceChildren(drawDiagram(s.diagram, revealed, Math.min(lastRevealed, revealed), d, s.selected));
   renderLog($('log'), d, p, lastRevealed, p.hosts());
   lastRevealed = revealed;
@@ -142,7 +142,7 @@ function drawChart(s, p, box, top) {
   const svg = box.querySelector('svg');
   const scale = svg && s.diagram.height > 0 ? svg.getBoundingClientRect().height / s.diagram.height : 1;
   const shown = shownTime(s.diagram, top / scale, (top + box.clientHeight) / scale);
-  renderChart($('chart'), s.dict, s.chart, p.hosts(), p.time(), shown, (us) => {
+  renderChart($('chart'), s.dict, s.chart, p.hosts(), p.time(), shown, s.drawn?.window ?? null, (us) => {
     stop();
     move((q) => q.run_until(us));
   });
@@ -157,20 +157,21 @@ function drawChart(s, p, box, top) {
  */
 function reopen(id, set, seed, problems = [], acts = '') {
   stop();
+  // The old run goes first: a large one holds hundreds of megabytes, which the new one reuses.
+  const old = state.playground;
+  state.playground = null;
+  if (old) old.free();
   const r = openLenient(id, set, seed, acts, DEFAULT_SCENARIO);
   problems.push(...r.problems);
   if (!('playground' in r)) {
-    update({ problems });
+    update({ problems, playground: null });
     return;
   }
   ({ id, set, seed, acts } = r);
   const p = r.playground;
-  const old = state.playground;
-  state.playground = null;
-  if (old) old.free();
   lastRevealed = 0;
   update({
-    scenario: id, set, seed: p.seed() === '1' ? '' : p.seed(), acts, selected: null, playground: p, diagram: p.diagram(state.compact), chart: p.series(), problems, playing: false,
+    scenario: id, set, seed: p.seed() === '1' ? '' : p.seed(), acts, selected: null, playground: p, diagram: null, drawn: null, chart: p.series(), problems, playing: false,
   });
   drawChrome();
 }
@@ -199,7 +200,7 @@ function doAct(action) {
     update({ problems: [{ ...r.problem, during: 'action' }] });
     return;
   }
-  update({ acts: p.actions(), diagram: p.diagram(state.compact), chart: p.series(), cursor: p.cursor(), problems: [] });
+  update({ acts: p.actions(), drawn: null, chart: p.series(), cursor: p.cursor(), problems: [] });
 }
 
 const actions = {

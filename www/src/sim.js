@@ -67,6 +67,20 @@ export function act(p, action) {
   }
 }
 
+/**
+ * The diagram at the cursor: `old` while neither the layout (wide or compact) nor, for a large
+ * run drawn a window at a time, the window has changed; else laid out again.
+ * @param {wasm.Playground} p @param {boolean} compact
+ * @param {{view: any, key: string, window: any} | null} old
+ * @returns {{view: any, key: string, window: any}} `window`: `Playground.window()`
+ */
+export function diagramAt(p, compact, old) {
+  const win = p.window();
+  const key = `${compact ? 'compact' : 'wide'} ${win ? win.first : 'all'}`;
+  if (old && old.key === key) return old;
+  return { view: p.diagram(compact), key, window: win };
+}
+
 /** @param {wasm.Playground} p @param {number} seg */
 export function inspect(p, seg) {
   try {

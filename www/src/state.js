@@ -11,7 +11,9 @@
  * @property {number | null} selected the segment in the inspector
  * @property {boolean} embed
  * @property {any} playground the wasm handle
- * @property {any} diagram the display list of the whole run
+ * @property {any} diagram the display list of the whole run, or of a large run's window
+ * @property {{view: any, key: string, window: any} | null} drawn the diagram and what it was laid
+ *   out for (`sim.js`'s `diagramAt`): the layout and a large run's window
  * @property {any} chart counts over time of the whole run (`Playground.series()`)
  * @property {boolean} compact the diagram is laid out for a phone
  * @property {number} cursor the stop index
@@ -30,6 +32,7 @@ export const state = {
   embed: false,
   playground: null,
   diagram: null,
+  drawn: null,
   chart: null,
   compact: false,
   cursor: 0,

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use synack_core::scenario::{self, SCENARIOS};
 
-const USAGE: &str = "usage: synack list [--page] | synack knobs | synack run ID [--set [HOST.]NAME=VALUE]... [--seed N] [--format text|json|pcap|svg|png|mermaid] [--out FILE] | synack pkt [--seed N] [--trace] FILE.pkt...";
+const USAGE: &str = "usage: synack list | synack knobs | synack run ID [--set [HOST.]NAME=VALUE]... [--seed N] [--format text|json|pcap|svg|png|mermaid] [--out FILE] | synack pkt [--seed N] [--trace] FILE.pkt...";
 
 /// What `run` prints.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -37,15 +37,8 @@ fn main() -> ExitCode {
 fn real_main(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("list") => {
-            // `--page`: the scenarios the page shows (the browser tests compare their traces).
-            let page = args.get(1).is_some_and(|a| a == "--page");
-            let off_page: &[scenario::Scenario] = if page {
-                &[]
-            } else {
-                scenario::OFF_PAGE_SCENARIOS
-            };
             let mut out = std::io::stdout().lock();
-            for s in SCENARIOS.iter().chain(off_page) {
+            for s in SCENARIOS {
                 writeln!(out, "{:<20} {}", s.id, s.summary).map_err(|e| e.to_string())?;
             }
             Ok(())

@@ -279,7 +279,8 @@ struct ThreadState {
     rounds: u32,
 }
 
-/// A simulation in progress. Cloning it is a snapshot of the whole run.
+/// A simulation in progress. Cloning it is a snapshot of the whole run, its log (trace and
+/// segments) included; [`Sim::clone_without_log`] makes one without the log.
 #[derive(Clone)]
 pub struct Sim {
     now: Instant,
@@ -304,6 +305,9 @@ pub struct Sim {
     registered: Vec<Option<Instant>>,
     trace: Vec<Event>,
     segments: Vec<(SegId, Instant, Segment)>,
+    /// How many events and segments were recorded before the first ones `trace` and
+    /// `segments` hold (left out of a copy by `clone_without_log`, or taken by `take_log`).
+    log_base: (usize, usize),
     rng: Xoshiro256PlusPlus,
     limits: Limits,
     stopped: bool,
@@ -365,6 +369,7 @@ impl Sim {
             registered: alloc::vec![None; n],
             trace: Vec::new(),
             segments: Vec::new(),
+            log_base: (0, 0),
             rng,
             limits: cfg.limits,
             stopped: false,
@@ -388,14 +393,68 @@ impl Sim {
         self.now
     }
 
-    /// The trace so far.
+    /// The trace so far (of a copy made by [`Sim::clone_without_log`], or after
+    /// [`Sim::take_log`], the events recorded since).
     pub fn trace(&self) -> &[Event] {
         &self.trace
     }
 
-    /// Every segment sent so far, with its number and send time.
+    /// Every segment sent so far, with its number and send time (since the copy or the
+    /// `take_log`, as for [`Sim::trace`]).
     pub fn segments(&self) -> &[(SegId, Instant, Segment)] {
         &self.segments
+    }
+
+    /// How many events and segments the run has recorded, those its log no longer holds
+    /// included.
+    pub fn log_len(&self) -> (usize, usize) {
+        (
+            self.log_base.0 + self.trace.len(),
+            self.log_base.1 + self.segments.len(),
+        )
+    }
+
+    /// A copy of the run without its log: it goes on as the original would, but its
+    /// [`Sim::trace`] and [`Sim::segments`] hold only what it records from here on. For
+    /// snapshots of a long run, which would otherwise each copy a trace of up to a million
+    /// events. (`&mut`: the log is set aside while the rest is cloned, and put back.)
+    pub fn clone_without_log(&mut self) -> Sim {
+        let trace = core::mem::take(&mut self.trace);
+        let segments = core::mem::take(&mut self.segments);
+        let mut copy = self.clone();
+        copy.log_base = (
+            self.log_base.0 + trace.len(),
+            self.log_base.1 + segments.len(),
+        );
+        self.trace = trace;
+        self.segments = segments;
+        copy
+    }
+
+    /// Takes the log (events and segments) out of the run, which goes on recording after it.
+    pub fn take_log(&mut self) -> (Vec<Event>, Vec<(SegId, Instant, Segment)>) {
+        self.log_base = self.log_len();
+        (
+            core::mem::take(&mut self.trace),
+            core::mem::take(&mut self.segments),
+        )
+    }
+
+    /// Puts back in front of the log what came before it (what `take_log` or
+    /// `clone_without_log` left out, or as much of it as is given).
+    pub fn prepend_log(
+        &mut self,
+        mut trace: Vec<Event>,
+        mut segments: Vec<(SegId, Instant, Segment)>,
+    ) {
+        self.log_base = (
+            self.log_base.0.saturating_sub(trace.len()),
+            self.log_base.1.saturating_sub(segments.len()),
+        );
+        trace.append(&mut self.trace);
+        segments.append(&mut self.segments);
+        self.trace = trace;
+        self.segments = segments;
     }
 
     /// The hosts.
@@ -671,7 +730,7 @@ impl Sim {
                 }
             }
         }
-        if self.trace.len() >= self.limits.max_events && !self.stopped {
+        if self.log_len().0 >= self.limits.max_events && !self.stopped {
             self.stop(LimitKind::Events);
         }
         !self.stopped

@@ -238,3 +238,37 @@ fn a_segment_to_an_address_no_link_reaches_is_refused() {
         Err(InputError::NoRoute { host: HostId(0) })
     );
 }
+
+#[test]
+fn a_copy_without_the_log_goes_on_as_the_original_and_its_log_can_be_put_back() {
+    // close-four-way, copied halfway: the copy records only what comes after, and with the
+    // original's first half put back in front it holds the whole run's log.
+    let sc = scenario::find("close-four-way").unwrap();
+    let mut run = sc.start(&sc.params(1));
+    for _ in 0..10 {
+        assert!(run.step());
+    }
+    let (events, segments) = run.sim().log_len();
+    assert_eq!(
+        (events, segments),
+        (run.sim().trace().len(), run.sim().segments().len())
+    );
+    let mut copy = run.clone_without_log();
+    assert!(copy.sim().trace().is_empty() && copy.sim().segments().is_empty());
+    assert_eq!(copy.sim().log_len(), (events, segments));
+    finish(&mut run);
+    finish(&mut copy);
+    assert_eq!(copy.sim().log_len(), run.sim().log_len());
+    assert_eq!(
+        format!("{:?}", copy.sim().trace()),
+        format!("{:?}", &run.sim().trace()[events..])
+    );
+    // The original keeps its whole log; taken out, its length still counts.
+    let (head, segs) = run.take_log();
+    assert!(run.sim().trace().is_empty());
+    assert_eq!(run.sim().log_len(), (head.len(), segs.len()));
+    copy.prepend_log(head[..events].to_vec(), segs[..segments].to_vec());
+    assert_eq!(format!("{:?}", copy.sim().trace()), format!("{head:?}"));
+    assert_eq!(copy.sim().segments(), &segs[..]);
+    assert_eq!(copy.sim().log_len(), (head.len(), segs.len()));
+}

@@ -243,7 +243,8 @@ impl Isns {
         }
     }
 
-    fn label(&mut self, seg: &Segment) -> String {
+    /// The direction's key as on the outside wire; a SYN notes its ISN.
+    fn note(&mut self, seg: &Segment) -> (Endpoint, Endpoint) {
         let outside = |ep: Endpoint| {
             self.1
                 .iter()
@@ -254,6 +255,11 @@ impl Isns {
         if seg.flags.syn() {
             self.0.insert(key, seg.seq.0);
         }
+        key
+    }
+
+    fn label(&mut self, seg: &Segment) -> String {
+        let key = self.note(seg);
         let seq = match self.0.get(&key) {
             Some(isn) => seg.seq.0.wrapping_sub(*isn),
             None => seg.seq.0,
@@ -355,18 +361,46 @@ pub fn layout(trace: &[Event], hosts: &[&str]) -> Diagram {
 
 /// Lays out a trace with the given geometry.
 pub fn layout_with(trace: &[Event], hosts: &[&str], g: Geometry) -> Diagram {
-    lay(trace, hosts, &[], g)
+    lay(trace, 0, hosts, &[], g)
 }
 
 /// Lays out a run: its hosts' names, and their addresses so that a segment to a host that never
 /// sent anything (one that is down, say) still points at its lane.
 pub fn layout_of(sim: &synack_core::sim::Sim, g: Geometry) -> Diagram {
-    let names: Vec<&str> = sim.hosts().iter().map(|h| h.name()).collect();
-    let addrs: Vec<synack_core::wire::Ipv4> = sim.hosts().iter().map(|h| h.addr()).collect();
-    lay(sim.trace(), &names, &addrs, g)
+    layout_window(sim, 0..sim.trace().len(), g)
 }
 
-fn lay(trace: &[Event], hosts: &[&str], addrs: &[synack_core::wire::Ipv4], g: Geometry) -> Diagram {
+/// Lays out the part `window` (trace indices) of a run, as [`layout_of`] lays out the whole:
+/// items carry their index in the whole trace, sequence numbers count from the ISNs of SYNs
+/// before the window, and the lanes are the whole run's. Segments sent before the window and
+/// timers armed before it are left out; those still open at its end run to its bottom. For
+/// the page's large runs, drawn a window at a time.
+pub fn layout_window(
+    sim: &synack_core::sim::Sim,
+    window: core::ops::Range<usize>,
+    g: Geometry,
+) -> Diagram {
+    let names: Vec<&str> = sim.hosts().iter().map(|h| h.name()).collect();
+    let addrs: Vec<synack_core::wire::Ipv4> = sim.hosts().iter().map(|h| h.addr()).collect();
+    let trace = sim.trace();
+    let end = window.end.min(trace.len());
+    lay(
+        trace.get(..end).unwrap_or(trace),
+        window.start.min(end),
+        &names,
+        &addrs,
+        g,
+    )
+}
+
+/// Lays out `trace[from..]`, `trace[..from]` read only for the ISNs and the NAT's endpoints.
+fn lay(
+    trace: &[Event],
+    from: usize,
+    hosts: &[&str],
+    addrs: &[synack_core::wire::Ipv4],
+    g: Geometry,
+) -> Diagram {
     let injected = trace
         .iter()
         .any(|e| e.host.is_none() && matches!(e.kind, EventKind::Sent { .. }));
@@ -427,7 +461,12 @@ fn lay(trace: &[Event], hosts: &[&str], addrs: &[synack_core::wire::Ipv4], g: Ge
     let mut last_sent: Option<(SegId, &Segment)> = None;
     for (step, e) in trace.iter().enumerate() {
         match &e.kind {
-            EventKind::Sent { id, seg, .. } => last_sent = Some((*id, seg)),
+            EventKind::Sent { id, seg, .. } => {
+                last_sent = Some((*id, seg));
+                if step < from {
+                    isns.note(seg);
+                }
+            }
             EventKind::Translated { id, seg } => {
                 if let Some((_, before)) = last_sent.filter(|(sent, _)| sent == id) {
                     isns.translated(before, seg);
@@ -435,7 +474,7 @@ fn lay(trace: &[Event], hosts: &[&str], addrs: &[synack_core::wire::Ipv4], g: Ge
             }
             _ => {}
         }
-        if !drawn(&e.kind) {
+        if step < from || !drawn(&e.kind) {
             continue;
         }
         let at = e.at.micros();

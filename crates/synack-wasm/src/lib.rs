@@ -10,6 +10,13 @@
 //! step runs the simulation on to the next visible change; `back` and `seek` restore the nearest
 //! periodic snapshot and replay from there, so going back stays instant on long runs.
 //!
+//! The complete run's log (trace and segments) is held once, by the complete run. Snapshots and
+//! the live simulation leave it out ([`Sim::clone_without_log`](synack_core::sim::Sim)), and at
+//! most [`MAX_SNAPSHOTS`] are kept (past that, every other one goes and the spacing doubles), so
+//! that a run of a million events holds little besides its trace. A run of more than
+//! [`WINDOWED_ABOVE`] segments is drawn a window at a time: the [`WINDOW_SEGMENTS`] segments
+//! around the cursor (see [`Playground::window`]), so that 30,000 connections draw as fast as 3.
+//!
 //! Two modules are built from this crate (`wasm-pack.toml`): the page's, which it loads at once
 //! and which must stay small, and with the `tools` feature a second one that the page loads only
 //! when the reader asks for it: the same [`Playground`] plus the exports a reader takes away
@@ -28,15 +35,28 @@ use synack_core::config::{ConfigError, KNOBS, Profile};
 use synack_core::scenario::{self, Fact, Params, Run, SCENARIOS, Scenario};
 use synack_core::sim::{Input, InputError};
 use synack_core::socket::{Call, CallResult, How};
-use synack_core::tcp::ConnView;
+use synack_core::tcp::{ConnView, State};
 use synack_core::trace::{Event, EventKind, HostId, SegId, SendCause};
 use synack_core::wire::{Endpoint, Flags, Options, Segment, TcpOption};
+use synack_diagram::Geometry;
 use synack_diagram::series::Series;
-use synack_diagram::{Diagram, Geometry};
 use wasm_bindgen::prelude::*;
 
-/// Simulation steps between two snapshots.
+/// Simulation steps between two snapshots, at first (doubled each time the run has more than
+/// [`MAX_SNAPSHOTS`]).
 const SNAPSHOT_EVERY: usize = 64;
+/// The most snapshots a run keeps.
+pub const MAX_SNAPSHOTS: usize = 32;
+/// A run that sends more segments than this is drawn a window at a time (no scenario on its
+/// defaults comes near it but the two large ones).
+pub const WINDOWED_ABOVE: usize = 2_000;
+/// The most segments in one window of a large run's diagram.
+pub const WINDOW_SEGMENTS: usize = 200;
+/// The most trace events in one window (a stretch of failing `connect()` calls sends nothing).
+pub const WINDOW_EVENTS: usize = 1_500;
+/// The most connections per host the state panels list (listeners and the connections not in
+/// TIME-WAIT first); the others are counted by state.
+const MAX_LISTED_CONNS: usize = 40;
 /// The longest `set` string accepted (a URL's worth).
 const MAX_SET_LEN: usize = 4096;
 /// The most simulation steps a playground runs (the core's own limits stop a run long before).
@@ -296,22 +316,22 @@ pub struct Playground {
     hosts: Vec<String>,
     /// The reader's actions, each with the simulation step it comes after.
     actions: Vec<(usize, Action)>,
-    /// The complete run's trace.
-    trace: Vec<Event>,
+    /// The complete run, the only holder of its log (trace and segments).
+    end: Run,
     outcome: Vec<Fact>,
-    /// The complete run as a pcap file and as text, for the reader's downloads.
-    #[cfg(feature = "tools")]
-    pcap: Vec<u8>,
-    #[cfg(feature = "tools")]
-    text: String,
-    diagram: Diagram,
-    compact: Diagram,
+    /// The trace index of every segment's `Sent`, in order.
+    sent: Vec<usize>,
+    /// Where each window of a large run's diagram starts (trace indices); empty for a run
+    /// drawn whole.
+    windows: Vec<usize>,
     /// Counts over time of the complete run, for the chart.
     series: Vec<Series>,
     /// After each visible step: (trace length, position). `stops[0]` is the start.
     stops: Vec<(usize, Pos)>,
-    /// The run at some positions, every `SNAPSHOT_EVERY` steps.
+    /// The run (without its log) at some positions, every `snapshot_every` steps.
     snapshots: Vec<(Pos, Run)>,
+    snapshot_every: usize,
+    /// The run at the cursor, without its log.
     live: Run,
     live_pos: Pos,
     cursor: usize,
@@ -324,8 +344,7 @@ impl Playground {
     /// reader's actions `acts` (`STEP@ACTION,...` as [`Playground::act`] returns them).
     #[wasm_bindgen(constructor)]
     pub fn new(id: &str, set: &str, seed: &str, acts: &str) -> Result<Playground, JsError> {
-        // Not `scenario::find`: the page has only `SCENARIOS` (`OFF_PAGE_SCENARIOS` stay out of
-        // its wasm).
+        // Not `scenario::find`: an unknown id is the page's own problem, with the ids it knows.
         let scenario = SCENARIOS.iter().find(|s| s.id == id).ok_or_else(|| {
             problem(PageProblem::UnknownScenario {
                 value: id.chars().take(60).collect(),
@@ -350,17 +369,14 @@ impl Playground {
             set: set.into(),
             hosts,
             actions,
-            trace: Vec::new(),
+            end: start.clone(),
             outcome: Vec::new(),
-            #[cfg(feature = "tools")]
-            pcap: Vec::new(),
-            #[cfg(feature = "tools")]
-            text: String::new(),
-            diagram: Diagram::default(),
-            compact: Diagram::default(),
+            sent: Vec::new(),
+            windows: Vec::new(),
             series: Vec::new(),
             stops: vec![(0, Pos::default())],
             snapshots: vec![(Pos::default(), start.clone())],
+            snapshot_every: SNAPSHOT_EVERY,
             live: start.clone(),
             live_pos: Pos::default(),
             cursor: 0,
@@ -383,6 +399,12 @@ impl Playground {
         self.go(self.cursor);
         let mut run = self.live.clone();
         apply_action(&mut run, &action).map_err(problem)?;
+        // The new run's log: the complete run's up to the cursor, then its own.
+        let (events, segments) = self.live.sim().log_len();
+        let (mut trace, mut segs) = self.end.take_log();
+        trace.truncate(events);
+        segs.truncate(segments);
+        run.prepend_log(trace, segs);
         self.actions.truncate(here.actions);
         self.actions.push((here.steps, action));
         self.stops.truncate(self.cursor + 1);
@@ -391,7 +413,7 @@ impl Playground {
             steps: here.steps,
             actions: here.actions + 1,
         };
-        let len = run.sim().trace().len();
+        let len = run.sim().log_len().0;
         if self.stops.last().is_some_and(|(l, _)| *l < len) {
             self.stops.push((len, after));
         }
@@ -430,22 +452,29 @@ impl Playground {
             cite: &'static str,
             fates: Vec<Fate>,
         }
-        let max = self.trace.len();
+        let trace = self.trace_all();
+        let max = trace.len();
         if !(seg.is_finite() && seg >= 1.0 && seg.fract() == 0.0) {
             return Err(problem(PageProblem::BadStep { value: seg, max }));
         }
         let id = SegId(seg as u64);
         // A copy the network made has no Sent event of its own: it is its original's segment.
-        let original = self.trace.iter().find_map(|e| match e.kind {
+        let original = trace.iter().find_map(|e| match e.kind {
             EventKind::Duplicated { id: o, copy } if copy == id => Some(o),
             _ => None,
         });
+        let wanted = original.unwrap_or(id);
+        // Segments are numbered in the order they are sent: the `Sent` is found by bisection.
+        let k = self.sent.partition_point(|i| {
+            trace
+                .get(*i)
+                .is_some_and(|e| matches!(e.kind, EventKind::Sent { id: s, .. } if s < wanted))
+        });
         let sent = self
-            .trace
-            .iter()
-            .enumerate()
-            .find_map(|(i, e)| match &e.kind {
-                EventKind::Sent { id: s, seg, cause } if *s == original.unwrap_or(id) => {
+            .sent
+            .get(k)
+            .and_then(|&i| match trace.get(i).map(|e| (e, &e.kind)) {
+                Some((e, EventKind::Sent { id: s, seg, cause })) if *s == wanted => {
                     Some((i, e, seg, *cause))
                 }
                 _ => None,
@@ -453,10 +482,11 @@ impl Playground {
         let Some((step, e, segment, cause)) = sent else {
             return Err(problem(PageProblem::BadStep { value: seg, max }));
         };
-        let fates = self
-            .trace
+        // What became of it comes after it was sent (a copy is made after its original).
+        let fates = trace
             .iter()
             .enumerate()
+            .skip(step)
             .filter_map(|(i, ev)| {
                 let (what, reason, cite) = match &ev.kind {
                     EventKind::Delivered { id: d } if *d == id => ("delivered", None, None),
@@ -521,8 +551,8 @@ impl Playground {
         } else {
             scenario::SERVER
         };
-        let sim = self.live.sim();
-        let last = sim.trace().iter().rev().find_map(|e| match &e.kind {
+        let shown = self.trace_all().get(..self.revealed_now()).unwrap_or(&[]);
+        let last = shown.iter().rev().find_map(|e| match &e.kind {
             EventKind::Sent { seg, cause, .. }
                 if e.host.is_some() && *cause != SendCause::Injected && seg.src.ip == ip =>
             {
@@ -642,7 +672,7 @@ impl Playground {
             .iter()
             .rposition(|(len, _)| {
                 len.checked_sub(1)
-                    .and_then(|i| self.trace.get(i))
+                    .and_then(|i| self.trace_all().get(i))
                     .is_none_or(|e| e.at.micros() as f64 <= micros)
             })
             .unwrap_or(0);
@@ -653,24 +683,28 @@ impl Playground {
     /// Trace events `from..to` of the complete run (clamped), for deltas: the page asks for
     /// what the last step revealed.
     pub fn trace(&self, from: usize, to: usize) -> Result<JsValue, JsError> {
-        let to = to.min(self.trace.len());
+        let trace = self.trace_all();
+        let to = to.min(trace.len());
         let from = from.min(to);
-        to_js(self.trace.get(from..to).unwrap_or(&[]))
+        to_js(trace.get(from..to).unwrap_or(&[]))
     }
 
     /// The complete trace, as the CLI's `--format json` writes it.
     pub fn full_trace(&self) -> Result<JsValue, JsError> {
-        to_js(&self.trace)
+        to_js(self.trace_all())
     }
 
     /// Every host's connections, listeners' queues and non-zero counters at the cursor, for the
-    /// state panels: `[{name, down, conns: [ConnView], counters: [[nstat name, value]]}]`.
+    /// state panels: `[{name, down, conns: [ConnView], unlisted: [[state, n]], counters:
+    /// [[nstat name, value]]}]`. At most `MAX_LISTED_CONNS` connections a host are listed
+    /// (listeners first, TIME-WAIT last); `unlisted` counts the others by state.
     pub fn state(&self) -> Result<JsValue, JsError> {
         #[derive(Serialize)]
         struct HostState {
             name: String,
             down: bool,
             conns: Vec<ConnView>,
+            unlisted: Vec<(State, usize)>,
             counters: Vec<(&'static str, u64)>,
         }
         let sim = self.live.sim();
@@ -678,15 +712,19 @@ impl Playground {
             .hosts()
             .iter()
             .enumerate()
-            .map(|(i, h)| HostState {
-                name: h.name().into(),
-                down: sim.is_down(HostId(u16::try_from(i).unwrap_or(0))),
-                conns: h.connections(),
-                counters: h
-                    .counters()
-                    .nonzero()
-                    .map(|(c, n)| (c.nstat_name(), n))
-                    .collect(),
+            .map(|(i, h)| {
+                let (conns, unlisted) = listed(h.connections());
+                HostState {
+                    name: h.name().into(),
+                    down: sim.is_down(HostId(u16::try_from(i).unwrap_or(0))),
+                    conns,
+                    unlisted,
+                    counters: h
+                        .counters()
+                        .nonzero()
+                        .map(|(c, n)| (c.nstat_name(), n))
+                        .collect(),
+                }
             })
             .collect();
         to_js(&v)
@@ -702,8 +740,41 @@ impl Playground {
             series: &'a [Series],
         }
         to_js(&Chart {
-            end: self.trace.last().map_or(0, |e| e.at.micros()),
+            end: self.trace_all().last().map_or(0, |e| e.at.micros()),
             series: &self.series,
+        })
+    }
+
+    /// The part of the run the diagram shows, for a run drawn a window at a time (more than
+    /// `WINDOWED_ABOVE` segments): trace indices `first..end`, the simulated time they span and
+    /// how many segments they hold, `{first, end, from, to, segments, of}` (µs); `null` when
+    /// the diagram shows the whole run. The run is cut into windows of at most
+    /// `WINDOW_SEGMENTS` segments and `WINDOW_EVENTS` events; this one holds the cursor's last
+    /// revealed event.
+    pub fn window(&self) -> Result<JsValue, JsError> {
+        #[derive(Serialize)]
+        struct Window {
+            first: usize,
+            end: usize,
+            from: u64,
+            to: u64,
+            /// The window's segments, of the run's `of`.
+            segments: usize,
+            of: usize,
+        }
+        let w = self.window_at(self.revealed_now());
+        if w == (0..self.trace_all().len()) {
+            return Ok(JsValue::NULL);
+        }
+        let at = |i: usize| self.trace_all().get(i).map_or(0, |e| e.at.micros());
+        to_js(&Window {
+            first: w.start,
+            end: w.end,
+            from: at(w.start),
+            to: at(w.end.saturating_sub(1)),
+            segments: self.sent.partition_point(|i| *i < w.end)
+                - self.sent.partition_point(|i| *i < w.start),
+            of: self.sent.len(),
         })
     }
 
@@ -716,36 +787,42 @@ impl Playground {
     /// segment as it left its sender, stamped with simulated time.
     #[cfg(feature = "tools")]
     pub fn pcap(&self) -> Result<Vec<u8>, JsError> {
-        Ok(self.pcap.clone())
+        let sim = self.end.sim();
+        Ok(synack_core::pcap::write(
+            sim.segments().iter().map(|(_, at, s)| (*at, s)),
+        ))
     }
 
     /// The diagram of the complete run as a standalone SVG document, in English (what `synack
     /// run ID --format svg` writes).
     #[cfg(feature = "tools")]
     pub fn svg(&self) -> Result<String, JsError> {
-        Ok(self.diagram.to_svg())
+        Ok(synack_diagram::layout_of(self.end.sim(), Geometry::WIDE).to_svg())
     }
 
     /// The diagram of the complete run as Mermaid `sequenceDiagram` text (`--format mermaid`).
     #[cfg(feature = "tools")]
     pub fn mermaid(&self) -> Result<String, JsError> {
-        Ok(self.diagram.to_mermaid())
+        Ok(synack_diagram::layout_of(self.end.sim(), Geometry::WIDE).to_mermaid())
     }
 
     /// The complete run's trace as text, in English, as `synack run ID` prints it.
     #[cfg(feature = "tools")]
     pub fn text(&self) -> Result<String, JsError> {
-        Ok(self.text.clone())
+        Ok(scenario::render_text(self.end.sim(), &self.outcome))
     }
 
-    /// The diagram of the complete run; every item says at which trace index it appears.
-    /// `compact`: laid out for a phone-sized column.
+    /// The diagram of the complete run, or of the window at the cursor for a large run (see
+    /// [`Playground::window`]); every item says at which trace index it appears. `compact`:
+    /// laid out for a phone-sized column.
     pub fn diagram(&self, compact: bool) -> Result<JsValue, JsError> {
-        to_js(if compact {
-            &self.compact
+        let g = if compact {
+            Geometry::COMPACT
         } else {
-            &self.diagram
-        })
+            Geometry::WIDE
+        };
+        let w = self.window_at(self.revealed_now());
+        to_js(&synack_diagram::layout_window(self.end.sim(), w, g))
     }
 }
 
@@ -753,6 +830,44 @@ impl Playground {
     /// How many trace events the cursor reveals.
     fn revealed_now(&self) -> usize {
         self.stops.get(self.cursor).map_or(0, |(len, _)| *len)
+    }
+
+    /// The complete run's trace.
+    fn trace_all(&self) -> &[Event] {
+        self.end.sim().trace()
+    }
+
+    /// The trace indices the diagram shows when `revealed` events are: all of them, or for a
+    /// large run the window that holds the last revealed event.
+    fn window_at(&self, revealed: usize) -> core::ops::Range<usize> {
+        let len = self.trace_all().len();
+        let n = self
+            .windows
+            .partition_point(|start| *start < revealed)
+            .saturating_sub(1);
+        match (self.windows.get(n), self.windows.get(n + 1)) {
+            (Some(&first), end) => first.min(len)..end.copied().unwrap_or(len).min(len),
+            (None, _) => 0..len,
+        }
+    }
+
+    /// Cuts a run of more than `WINDOWED_ABOVE` segments into windows: a new one starts at the
+    /// segment or event one more than a window holds.
+    fn cut_windows(&mut self) {
+        self.windows.clear();
+        if self.sent.len() <= WINDOWED_ABOVE {
+            return;
+        }
+        let (mut start, mut segments) = (0, 0);
+        self.windows.push(0);
+        for (i, e) in self.end.sim().trace().iter().enumerate() {
+            let sent = matches!(e.kind, EventKind::Sent { .. });
+            if i - start >= WINDOW_EVENTS || (sent && segments >= WINDOW_SEGMENTS) {
+                self.windows.push(i);
+                (start, segments) = (i, 0);
+            }
+            segments += usize::from(sent);
+        }
     }
 
     fn action_tokens(&self) -> Vec<String> {
@@ -780,13 +895,20 @@ impl Playground {
                 pos.actions += 1;
             } else if pos.steps < MAX_SIM_STEPS && run.step() {
                 pos.steps += 1;
-                if pos.steps.is_multiple_of(SNAPSHOT_EVERY) {
-                    self.snapshots.push((pos, run.clone()));
+                if pos.steps.is_multiple_of(self.snapshot_every) {
+                    self.snapshots.push((pos, run.clone_without_log()));
+                    if self.snapshots.len() > MAX_SNAPSHOTS {
+                        // Every other one goes: the rest are twice as far apart.
+                        self.snapshot_every *= 2;
+                        let every = self.snapshot_every;
+                        self.snapshots
+                            .retain(|(p, _)| p.steps.is_multiple_of(every));
+                    }
                 }
             } else {
                 break;
             }
-            let len = run.sim().trace().len();
+            let len = run.sim().log_len().0;
             if self.stops.last().is_some_and(|(l, _)| *l < len) {
                 self.stops.push((len, pos));
             }
@@ -799,16 +921,17 @@ impl Playground {
             }));
         }
         let sim = run.sim();
-        self.diagram = synack_diagram::layout_of(sim, Geometry::WIDE);
-        self.compact = synack_diagram::layout_of(sim, Geometry::COMPACT);
         self.series = synack_diagram::series::series(sim.trace());
         self.outcome = self.scenario.outcome(sim, &self.params);
-        #[cfg(feature = "tools")]
-        {
-            self.pcap = synack_core::pcap::write(sim.segments().iter().map(|(_, at, s)| (*at, s)));
-            self.text = scenario::render_text(sim, &self.outcome);
-        }
-        self.trace = sim.trace().to_vec();
+        self.sent = sim
+            .trace()
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e.kind, EventKind::Sent { .. }))
+            .map(|(i, _)| i)
+            .collect();
+        self.end = run;
+        self.cut_windows();
         Ok(())
     }
 
@@ -838,6 +961,8 @@ impl Playground {
                 break;
             }
         }
+        // The complete run holds the log; the live one keeps none.
+        drop(self.live.take_log());
         self.cursor = index;
     }
 }
@@ -905,6 +1030,34 @@ fn apply_action(run: &mut Run, a: &Action) -> Result<(), InputError> {
             .map(|_| ())
         }
     }
+}
+
+/// At most `MAX_LISTED_CONNS` of a host's connections, listeners first and TIME-WAIT last (in
+/// the host's order otherwise), and how many of each state are left out.
+fn listed(conns: Vec<ConnView>) -> (Vec<ConnView>, Vec<(State, usize)>) {
+    if conns.len() <= MAX_LISTED_CONNS {
+        return (conns, Vec::new());
+    }
+    let rank = |c: &ConnView| match c.socket.state {
+        State::Listen => 0,
+        State::TimeWait => 2,
+        _ => 1,
+    };
+    let mut shown: Vec<ConnView> = Vec::with_capacity(MAX_LISTED_CONNS);
+    let mut unlisted: Vec<(State, usize)> = Vec::new();
+    for r in 0..3 {
+        for c in conns.iter().filter(|c| rank(c) == r) {
+            if shown.len() < MAX_LISTED_CONNS {
+                shown.push(c.clone());
+                continue;
+            }
+            match unlisted.iter_mut().find(|(s, _)| *s == c.socket.state) {
+                Some(entry) => entry.1 += 1,
+                None => unlisted.push((c.socket.state, 1)),
+            }
+        }
+    }
+    (shown, unlisted)
 }
 
 /// The most actions a URL may carry.
@@ -1128,7 +1281,7 @@ mod tests {
             .ok()
             .unwrap();
         assert_eq!(p.hosts, ["a", "b", "server"]);
-        let first_syn = p.trace.iter().find_map(|e| match &e.kind {
+        let first_syn = p.trace_all().iter().find_map(|e| match &e.kind {
             EventKind::Sent { seg, .. } if seg.flags.syn() => Some((e.host, seg.dst)),
             _ => None,
         });
@@ -1143,8 +1296,13 @@ mod tests {
 
     #[test]
     fn stepping_back_restores_the_same_state_as_stepping_forward() {
-        for sc in SCENARIOS {
+        // (The large runs: `a_large_run_holds_its_trace_once_and_draws_windows`.)
+        for sc in SCENARIOS
+            .iter()
+            .filter(|s| !scenario::LARGE.contains(&s.id))
+        {
             let mut p = Playground::new(sc.id, "", "7", "").ok().unwrap();
+            assert!(p.sent.len() <= WINDOWED_ABOVE, "{} is drawn whole", sc.id);
             let mut seen = Vec::new();
             while p.cursor + 1 < p.stops.len() {
                 p.go(p.cursor + 1);
@@ -1154,7 +1312,7 @@ mod tests {
                     p.live.sim().hosts()[0].sockets(),
                 ));
             }
-            assert_eq!(p.revealed_now(), p.trace.len(), "{}", sc.id);
+            assert_eq!(p.revealed_now(), p.trace_all().len(), "{}", sc.id);
             for i in (1..p.stops.len()).rev() {
                 p.go(i);
                 let (len, now, sockets) = &seen[i - 1];
@@ -1171,11 +1329,93 @@ mod tests {
     }
 
     #[test]
+    fn a_large_run_holds_its_trace_once_and_draws_windows() {
+        let mut p = Playground::new("port-exhaustion", "", "1", "")
+            .ok()
+            .unwrap();
+        let len = p.trace_all().len();
+        assert!(len > 1_000_000, "{len}");
+        assert!(p.sent.len() > WINDOWED_ABOVE);
+        // Few snapshots, none holding a log; the live run holds none either.
+        assert!(p.snapshots.len() <= MAX_SNAPSHOTS, "{}", p.snapshots.len());
+        assert!(p.snapshot_every > SNAPSHOT_EVERY);
+        assert!(p.snapshots.iter().all(|(_, r)| r.sim().trace().is_empty()));
+        // Stops sampled across the run: reached going forward, back and forward again, the
+        // live run is at the same time with the same connections.
+        let last = p.stops.len() - 1;
+        let picks: Vec<usize> = (0..=16).map(|i| last * i / 16).collect();
+        let mut seen = Vec::new();
+        for &i in &picks {
+            p.go(i);
+            assert!(p.live.sim().trace().is_empty());
+            seen.push((
+                p.live.sim().now(),
+                p.live.sim().hosts()[0].connections().len(),
+            ));
+        }
+        for (k, &i) in picks.iter().enumerate().rev() {
+            p.go(i);
+            let now = p.live.sim().now();
+            assert_eq!(
+                (now, p.live.sim().hosts()[0].connections().len()),
+                seen[k],
+                "stop {i}"
+            );
+            // The window holds the cursor's last segment, and at most WINDOW_SEGMENTS.
+            let w = p.window_at(p.revealed_now());
+            let d = synack_diagram::layout_window(p.end.sim(), w.clone(), Geometry::WIDE);
+            let arrows = d
+                .items
+                .iter()
+                .filter(|i| matches!(i, synack_diagram::Item::Arrow { .. }))
+                .count();
+            assert!(arrows <= WINDOW_SEGMENTS, "{arrows}");
+            assert!(w.len() <= WINDOW_EVENTS, "{w:?}");
+            assert!(d.items.iter().all(|i| match i {
+                synack_diagram::Item::Arrow { step, .. } => w.contains(step),
+                _ => true,
+            }));
+            if i > 0 {
+                assert!(w.start < p.revealed_now() && p.revealed_now() <= w.end.max(1));
+            }
+        }
+        // An action in the middle: the new complete trace is the old one up to the cursor,
+        // then the new future, as a link replaying the action makes it.
+        let mid = picks[8];
+        p.go(mid);
+        let before = p.revealed_now();
+        let head: Vec<String> = p.trace_all()[..before]
+            .iter()
+            .map(|e| format!("{e:?}"))
+            .collect();
+        let token = p.act("crash:server").ok().unwrap();
+        assert_eq!(
+            p.trace_all()[..before]
+                .iter()
+                .map(|e| format!("{e:?}"))
+                .collect::<Vec<_>>(),
+            head
+        );
+        let again = Playground::new("port-exhaustion", "", "1", &token)
+            .ok()
+            .unwrap();
+        assert_eq!(again.trace_all().len(), p.trace_all().len());
+        assert_eq!(
+            format!("{:?}", again.trace_all().last()),
+            format!("{:?}", p.trace_all().last())
+        );
+        assert_eq!(
+            again.end.sim().segments().len(),
+            p.end.sim().segments().len()
+        );
+    }
+
+    #[test]
     fn an_action_changes_the_future_and_its_token_replays_it() {
         // close-four-way: drop the client's last ACK; the server's FIN comes again.
         let mut p = Playground::new("close-four-way", "", "1", "").ok().unwrap();
         let fins = |p: &Playground| {
-            p.trace
+            p.trace_all()
                 .iter()
                 .filter(|e| {
                     e.host == Some(HostId(1))
@@ -1189,13 +1429,13 @@ mod tests {
         while ack.is_none() && p.cursor + 1 < p.stops.len() {
             p.go(p.cursor + 1);
             ack = p.live.sim().in_flight().into_iter().find(|f| {
-                p.live.sim().segments().iter().any(|(id, _, s)| {
+                p.end.sim().segments().iter().any(|(id, _, s)| {
                     *id == f.seg
                         && s.src.ip == scenario::CLIENT
                         && s.flags.ack()
                         && !s.flags.fin()
                         && s.ack.0 != 0
-                }) && p.live.sim().trace().iter().any(|e| {
+                }) && p.trace_all()[..p.revealed_now()].iter().any(|e| {
                     matches!(
                         &e.kind,
                         synack_core::trace::EventKind::State {
@@ -1212,7 +1452,10 @@ mod tests {
         let again = Playground::new("close-four-way", "", "1", &token)
             .ok()
             .unwrap();
-        assert_eq!(format!("{:?}", again.trace), format!("{:?}", p.trace));
+        assert_eq!(
+            format!("{:?}", again.trace_all()),
+            format!("{:?}", p.trace_all())
+        );
         assert_eq!(p.actions().ok().unwrap(), token);
         // Going back and forth over the action keeps the same states.
         let end = p.stops.len() - 1;

@@ -1,0 +1,207 @@
+// The two large scenarios on the page (a million trace events, 200,000 segments): their knobs
+// bring the catalogue's other outcome, and the page drawing them a window at a time still
+// steps, seeks, inspects and shows the state, with the window framed on the chart.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  diagramText, jumpToEnd, launch, load, openPage,
+} from './browser.mjs';
+import en from '../../www/i18n/en.js';
+import zh from '../../www/i18n/zh.js';
+
+/** The most segments a window of a large run's diagram holds (`WINDOW_SEGMENTS`). */
+const WINDOW_SEGMENTS = 200;
+
+/** @type {import('playwright-core').Browser} */
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser.close(); });
+
+/**
+ * Sets fields of the settings form (by input name), applies them, and waits for the new run.
+ * @param {import('playwright-core').Page} page @param {Record<string, string>} fields
+ */
+async function apply(page, fields) {
+  await page.click('#more-settings summary');
+  for (const [name, value] of Object.entries(fields)) {
+    await page.fill(`#settings-form [name="${name}"]`, value);
+  }
+  await page.click('#apply');
+  await page.waitForFunction(() => new URLSearchParams(location.search).has('set'));
+}
+
+/** The failing `connect()` calls the diagram shows. @param {import('playwright-core').Page} page */
+function failedConnects(page) {
+  return page.$$eval('#diagram text.call', (ts) => ts.filter((t) => /^connect\(\) = -1 EADDRNOTAVAIL$/.test(t.textContent ?? '')).length);
+}
+
+test('port-exhaustion: EADDRNOTAVAIL once every port is in TIME-WAIT, none with tcp_tw_reuse=1', async () => {
+  const { page, errors, context } = await openPage(browser);
+  await load(page, '?scenario=port-exhaustion&lang=en');
+  await jumpToEnd(page);
+  let seen = await diagramText(page);
+  assert.match(seen.outcome.first_failure, /^EADDRNOTAVAIL at connect\(\) #28233 /);
+  assert.equal(seen.outcome.connections_made, '28232');
+  assert.equal(seen.outcome.client_time_wait_peak, '28232');
+  assert.ok(await failedConnects(page) > 0, 'the last window shows the failing connect() calls');
+  // The chart: the client's TIME-WAIT entries, up to every port of the range.
+  const legend = await page.textContent('#chart .legend');
+  assert.ok(legend?.includes('client: TIME-WAIT: at most 28232'), legend ?? '');
+
+  await apply(page, { 'client.tcp_tw_reuse': '1' });
+  await jumpToEnd(page);
+  seen = await diagramText(page);
+  assert.equal(seen.outcome.first_failure, 'none');
+  assert.equal(seen.outcome.connections_made, '30000');
+  assert.notEqual(seen.outcome.time_wait_reused, '0');
+  assert.equal(await failedConnects(page), 0, 'no connect() fails');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('time-wait-server-load: the server\'s TIME-WAIT plateaus at rate x 60 s; a small tcp_max_tw_buckets overflows', async () => {
+  const { page, errors, context } = await openPage(browser);
+  await load(page, '?scenario=time-wait-server-load&lang=en');
+  await jumpToEnd(page);
+  let seen = await diagramText(page);
+  assert.equal(seen.outcome.server_time_wait_peak, '6000', '100 a second for 60 s');
+  assert.equal(seen.outcome.time_wait_overflows, '0');
+  // The chart's line levels off: the count at 80 s is the count at 65 s, give or take a second's
+  // worth (it only changes at connection instants).
+  assert.ok(await page.$('#chart svg path.line'), 'a line is drawn');
+  const chart = await page.evaluate(async () => {
+    const m = await import('./pkg/synack.js');
+    await m.default();
+    const p = new m.Playground('time-wait-server-load', '', '1', '');
+    const c = p.series();
+    p.free();
+    return c;
+  });
+  const tw = chart.series.find((/** @type {any} */ s) => s.metric === 'TimeWait' && s.host === 1);
+  const countAt = (/** @type {number} */ us) => tw.points.filter((/** @type {number[]} */ [t]) => t <= us).at(-1)?.[1] ?? 0;
+  assert.ok(Math.abs(countAt(65e6) - 6000) <= 100 && Math.abs(countAt(80e6) - 6000) <= 100, `${countAt(65e6)}, ${countAt(80e6)}`);
+  assert.ok(countAt(30e6) < 4000, 'it grows first');
+
+  await apply(page, { 'server.tcp_max_tw_buckets': '1000' });
+  await jumpToEnd(page);
+  seen = await diagramText(page);
+  assert.equal(seen.outcome.server_time_wait_peak, '1000');
+  assert.equal(seen.outcome.time_wait_overflows, '6900');
+  const counters = await page.textContent('#sockets');
+  assert.match(counters ?? '', /TCPTimeWaitOverflow/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a large run is drawn a window at a time: stepping, the chart, the state panel and the inspector work', async () => {
+  const { page, errors, context } = await openPage(browser);
+  await load(page, '?scenario=port-exhaustion&lang=en');
+  const position = async () => {
+    const m = /(\d+)\D+(\d+)/.exec(await page.textContent('#position') ?? '');
+    assert.ok(m);
+    return [Number(m[1]), Number(m[2])];
+  };
+  const [, last] = await position();
+  assert.ok(last > 100000, `${last} stops`);
+  // The chart frames the window; a click in its middle moves the cursor and the window there.
+  await page.waitForSelector('#chart svg rect.span');
+  const frame = () => page.$eval('#chart svg rect.span', (r) => Number(r.getAttribute('x')));
+  const x0 = await frame();
+  const box = await page.$eval('#chart svg', (s) => { const r = s.getBoundingClientRect(); return { w: r.width, h: r.height }; });
+  await page.locator('#chart svg').click({ position: { x: box.w * 0.5, y: box.h * 0.5 } });
+  await page.waitForFunction((l) => {
+    const m = /(\d+)\D+(\d+)/.exec(document.querySelector('#position')?.textContent ?? '');
+    return m !== null && Number(m[1]) > l / 4;
+  }, last);
+  const [mid] = await position();
+  assert.ok(mid > last / 4 && mid < (3 * last) / 4, `${mid} of ${last}`);
+  const x1 = await frame();
+  assert.ok(x1 > x0 + 100, `the frame moved (${x0} to ${x1})`);
+  const note = await page.textContent('#chart .window-note');
+  assert.match(note ?? '', /drawn a window at a time/);
+  // The diagram holds one window: a few hundred segments, not 200,000.
+  const arrows = await page.$$eval('#diagram g.arrow', (g) => g.length);
+  assert.ok(arrows > 0 && arrows <= WINDOW_SEGMENTS, `${arrows} arrows`);
+  // Steps back and on move the counter by one.
+  await page.click('#btn-back');
+  await page.waitForFunction((m) => document.querySelector('#position')?.textContent?.startsWith(`step ${m - 1} `) ?? false, mid);
+  await page.click('#btn-step');
+  await page.click('#btn-step');
+  await page.waitForFunction((m) => document.querySelector('#position')?.textContent?.startsWith(`step ${m + 1} `) ?? false, mid);
+  // The state panel lists a few connections and counts the thousands of others.
+  const unlisted = await page.textContent('#sockets .unlisted');
+  assert.match(unlisted ?? '', /^Not listed: (.*, )?[\d,]+ in TIME-WAIT\.$/);
+  const rows = await page.$$eval('#sockets table.sockets tbody tr', (r) => r.length);
+  assert.ok(rows <= 80, `${rows} rows`);
+  // A segment of the window opens in the inspector.
+  const seg = await page.$eval('#diagram g.arrow:not(.in-flight)', (g) => /** @type {HTMLElement} */ (g).dataset.seg);
+  // (By the keyboard: in a window of short connections the arrows lie close together.)
+  await page.focus(`#diagram g.arrow[data-seg="${seg}"]`);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#inspector .fields');
+  assert.match(await page.textContent('#inspector h3') ?? '', new RegExp(`^Segment #${seg}(?!\\d)`));
+  // In Chinese too.
+  await page.click('#lang-switch');
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+  const zhNote = await page.textContent('#chart .window-note');
+  assert.ok(zhNote?.startsWith(zh.chart.window.slice(0, 8)), zhNote ?? '');
+  assert.match(await page.textContent('#sockets .unlisted') ?? '', /^未列出：/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a small run keeps its whole diagram and no window', async () => {
+  const { page, errors, context } = await openPage(browser);
+  await load(page, '?scenario=syn-flood&lang=en');
+  await jumpToEnd(page);
+  assert.equal(await page.$('#chart svg rect.span'), null);
+  assert.equal(await page.$('#chart .window-note'), null);
+  assert.equal(await page.evaluate(async () => {
+    const m = await import('./pkg/synack.js');
+    await m.default();
+    const p = new m.Playground('syn-flood', '', '1', '');
+    const w = p.window();
+    p.free();
+    return w;
+  }), null);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('every event, cause, loss, discard and timer of the large runs has words in both languages', async () => {
+  const { page, errors, context } = await openPage(browser);
+  await load(page, '?scenario=handshake&lang=en');
+  // The kinds the runs hold, gathered in the page (a million events stay there).
+  const kinds = await page.evaluate(async () => {
+    const m = await import('./pkg/synack.js');
+    await m.default();
+    const seen = new Set();
+    for (const [id, set] of [['port-exhaustion', ''], ['port-exhaustion', 'client.tcp_tw_reuse=1'],
+      ['time-wait-server-load', ''], ['time-wait-server-load', 'server.tcp_max_tw_buckets=1000']]) {
+      const p = new m.Playground(id, set, '1', '');
+      p.seek(p.stops() - 1);
+      const n = p.revealed();
+      for (let i = 0; i < n; i += 50000) {
+        for (const e of p.trace(i, Math.min(n, i + 50000))) {
+          seen.add(JSON.stringify([e.type, e.cause ?? null, e.reason ?? null, e.timer ?? null]));
+        }
+      }
+      p.free();
+    }
+    return [...seen].map((k) => JSON.parse(k));
+  });
+  assert.ok(kinds.some(([t]) => t === 'TimeWaitOverflow'), 'the overflow is among them');
+  for (const [type, cause, reason, timer] of kinds) {
+    for (const dict of [en, zh]) {
+      const where = `${dict.lang} ${type}`;
+      assert.ok(dict.log[type], `${where}: no template`);
+      if (type === 'Sent') assert.ok(dict.causes[cause], `${where}: cause ${cause}`);
+      if (type === 'Lost') assert.ok(dict.losses[reason], `${where}: loss ${reason}`);
+      if (type === 'Discarded') assert.ok(dict.discards[reason], `${where}: discard ${reason}`);
+      if (timer !== null) assert.ok(dict.timers[timer], `${where}: timer ${timer}`);
+    }
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
