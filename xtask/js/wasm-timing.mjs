@@ -34,5 +34,5 @@ for (const [name, id, set] of RUNS) {
   }
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
-  console.log(`wasm: ${name} ${median.toFixed(1)} ms (${repeat} runs, min ${times[0].toFixed(1)})`);
+  console.log(`wasm: ${name} ${median.toFixed(2)} ms (${repeat} runs, min ${times[0].toFixed(2)})`);
 }

@@ -279,8 +279,37 @@ struct ThreadState {
     rounds: u32,
 }
 
-/// A simulation in progress. Cloning it is a snapshot of the whole run, its log (trace and
-/// segments) included; [`Sim::clone_without_log`] makes one without the log.
+/// What a run has recorded: its trace and the segments it put on the wire, and how many of each
+/// came before the first ones held here. A copy of it is empty and counts what it leaves out:
+/// snapshots of a long run do not each copy a trace of a million events (and the page's wasm
+/// holds no code to copy one).
+#[derive(Debug, Default)]
+struct Log {
+    base: (usize, usize),
+    trace: Vec<Event>,
+    segments: Vec<(SegId, Instant, Segment)>,
+}
+
+impl Log {
+    fn len(&self) -> (usize, usize) {
+        (
+            self.base.0 + self.trace.len(),
+            self.base.1 + self.segments.len(),
+        )
+    }
+}
+
+impl Clone for Log {
+    fn clone(&self) -> Log {
+        Log {
+            base: self.len(),
+            ..Log::default()
+        }
+    }
+}
+
+/// A simulation in progress. Cloning it is a snapshot of the run without its log (trace and
+/// segments): the copy goes on as the original would, and records from there (see [`Log`]).
 #[derive(Clone)]
 pub struct Sim {
     now: Instant,
@@ -303,11 +332,7 @@ pub struct Sim {
     seq: u64,
     next_seg: u64,
     registered: Vec<Option<Instant>>,
-    trace: Vec<Event>,
-    segments: Vec<(SegId, Instant, Segment)>,
-    /// How many events and segments were recorded before the first ones `trace` and
-    /// `segments` hold (left out of a copy by `clone_without_log`, or taken by `take_log`).
-    log_base: (usize, usize),
+    log: Log,
     rng: Xoshiro256PlusPlus,
     limits: Limits,
     stopped: bool,
@@ -367,9 +392,7 @@ impl Sim {
             seq: 0,
             next_seg: 1,
             registered: alloc::vec![None; n],
-            trace: Vec::new(),
-            segments: Vec::new(),
-            log_base: (0, 0),
+            log: Log::default(),
             rng,
             limits: cfg.limits,
             stopped: false,
@@ -393,68 +416,53 @@ impl Sim {
         self.now
     }
 
-    /// The trace so far (of a copy made by [`Sim::clone_without_log`], or after
-    /// [`Sim::take_log`], the events recorded since).
+    /// The trace so far (of a copy, or after [`Sim::take_log`], the events recorded since).
     pub fn trace(&self) -> &[Event] {
-        &self.trace
+        &self.log.trace
     }
 
     /// Every segment sent so far, with its number and send time (since the copy or the
     /// `take_log`, as for [`Sim::trace`]).
     pub fn segments(&self) -> &[(SegId, Instant, Segment)] {
-        &self.segments
+        &self.log.segments
     }
 
     /// How many events and segments the run has recorded, those its log no longer holds
     /// included.
     pub fn log_len(&self) -> (usize, usize) {
-        (
-            self.log_base.0 + self.trace.len(),
-            self.log_base.1 + self.segments.len(),
-        )
+        self.log.len()
     }
 
-    /// A copy of the run without its log: it goes on as the original would, but its
-    /// [`Sim::trace`] and [`Sim::segments`] hold only what it records from here on. For
-    /// snapshots of a long run, which would otherwise each copy a trace of up to a million
-    /// events. (`&mut`: the log is set aside while the rest is cloned, and put back.)
+    /// A copy of the run without its log, which is what `clone` makes (see [`Log`]).
     pub fn clone_without_log(&mut self) -> Sim {
-        let trace = core::mem::take(&mut self.trace);
-        let segments = core::mem::take(&mut self.segments);
-        let mut copy = self.clone();
-        copy.log_base = (
-            self.log_base.0 + trace.len(),
-            self.log_base.1 + segments.len(),
-        );
-        self.trace = trace;
-        self.segments = segments;
-        copy
+        self.clone()
     }
 
     /// Takes the log (events and segments) out of the run, which goes on recording after it.
     pub fn take_log(&mut self) -> (Vec<Event>, Vec<(SegId, Instant, Segment)>) {
-        self.log_base = self.log_len();
+        self.log.base = self.log_len();
         (
-            core::mem::take(&mut self.trace),
-            core::mem::take(&mut self.segments),
+            core::mem::take(&mut self.log.trace),
+            core::mem::take(&mut self.log.segments),
         )
     }
 
-    /// Puts back in front of the log what came before it (what `take_log` or
-    /// `clone_without_log` left out, or as much of it as is given).
+    /// Puts back in front of the log what came before it (what `take_log` or a copy left out,
+    /// or as much of it as is given).
     pub fn prepend_log(
         &mut self,
         mut trace: Vec<Event>,
         mut segments: Vec<(SegId, Instant, Segment)>,
     ) {
-        self.log_base = (
-            self.log_base.0.saturating_sub(trace.len()),
-            self.log_base.1.saturating_sub(segments.len()),
+        let log = &mut self.log;
+        log.base = (
+            log.base.0.saturating_sub(trace.len()),
+            log.base.1.saturating_sub(segments.len()),
         );
-        trace.append(&mut self.trace);
-        segments.append(&mut self.segments);
-        self.trace = trace;
-        self.segments = segments;
+        trace.append(&mut log.trace);
+        segments.append(&mut log.segments);
+        log.trace = trace;
+        log.segments = segments;
     }
 
     /// The hosts.
@@ -753,7 +761,7 @@ impl Sim {
     }
 
     fn record(&mut self, host: Option<HostId>, kind: EventKind) {
-        self.trace.push(Event {
+        self.log.trace.push(Event {
             at: self.now,
             host,
             kind,
@@ -960,7 +968,7 @@ impl Sim {
         let Some((wire, seg)) = self.through_nat(id, seg) else {
             return;
         };
-        self.segments.push((id, self.now, wire));
+        self.log.segments.push((id, self.now, wire));
         let nth = match self.sent_by.get_mut(h) {
             Some(n) => {
                 *n += 1;
@@ -1083,7 +1091,7 @@ impl Sim {
         };
         self.after_nat();
         let Some(t) = translated else {
-            self.segments.push((id, now, seg));
+            self.log.segments.push((id, now, seg));
             self.lose(id, LossReason::NoMapping);
             return None;
         };
@@ -1172,7 +1180,7 @@ impl Sim {
     fn sent_from_outside(&mut self, seg: &Segment, cause: crate::trace::SendCause) -> SegId {
         let id = SegId(self.next_seg);
         self.next_seg += 1;
-        self.segments.push((id, self.now, seg.clone()));
+        self.log.segments.push((id, self.now, seg.clone()));
         self.record(
             None,
             EventKind::Sent {

@@ -885,8 +885,7 @@ impl Playground {
             if let Some((step, action)) = self.actions.get(pos.actions)
                 && *step == pos.steps
             {
-                let action = action.clone();
-                apply_action(&mut run, &action).map_err(|e| {
+                apply_action(&mut run, action).map_err(|e| {
                     problem(PageProblem::BadAction {
                         value: action.text.clone(),
                         reason: String::from(input_code(e)),
@@ -951,9 +950,8 @@ impl Playground {
             if let Some((step, action)) = self.actions.get(self.live_pos.actions)
                 && *step == self.live_pos.steps
             {
-                let action = action.clone();
                 // Every action applied when it was made or when the run was built.
-                let _ = apply_action(&mut self.live, &action);
+                let _ = apply_action(&mut self.live, action);
                 self.live_pos.actions += 1;
             } else if self.live.step() {
                 self.live_pos.steps += 1;

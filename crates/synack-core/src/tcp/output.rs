@@ -225,7 +225,7 @@ impl Host {
         if seg.flags.rst() {
             self.count(Counter::OutRsts);
         }
-        self.out.push_back(super::Output::Segment(seg, cause));
+        self.out.0.push_back(super::Output::Segment(seg, cause));
     }
 
     /// A segment of a full socket with the established options and the current window.
