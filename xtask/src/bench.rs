@@ -49,6 +49,23 @@ fn median(root: &Path, group: &str, bench: &str) -> Option<f64> {
     Some(e.median.point_estimate / 1e9)
 }
 
+/// Runs `cmd` in `root` (`what` names it) and returns what it printed; its errors if it failed.
+fn output_of(cmd: &mut Command, root: &Path, what: &str) -> Result<String, String> {
+    eprintln!("xtask: {what}");
+    let out = cmd
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{what} failed: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|a| a == "--quick");
     if let Some(other) = args.iter().find(|a| *a != "--quick") {
@@ -74,34 +91,18 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
             return Err(format!("cargo bench --bench {bench} failed: {status}"));
         }
     }
-    eprintln!("xtask: cargo bench -p synack-bench --bench memory");
-    let memory = Command::new("cargo")
-        .current_dir(root)
-        .args(["bench", "-q", "-p", "synack-bench", "--bench", "memory"])
-        .output()
-        .map_err(|e| format!("cargo bench: {e}"))?;
-    if !memory.status.success() {
-        return Err(format!(
-            "cargo bench --bench memory failed: {}\n{}",
-            memory.status,
-            String::from_utf8_lossy(&memory.stderr)
-        ));
-    }
+    let memory = output_of(
+        Command::new("cargo").args(["bench", "-q", "-p", "synack-bench", "--bench", "memory"]),
+        root,
+        "cargo bench -p synack-bench --bench memory",
+    )?;
     // The page's own wasm, timed in node: what a knob change costs the reader.
     let (page_gz, _) = crate::page::build(root)?;
-    eprintln!("xtask: node xtask/js/wasm-timing.mjs");
-    let wasm = Command::new("node")
-        .arg(root.join("xtask/js/wasm-timing.mjs"))
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    if !wasm.status.success() {
-        return Err(format!(
-            "the wasm timing failed: {}\n{}",
-            wasm.status,
-            String::from_utf8_lossy(&wasm.stderr)
-        ));
-    }
+    let wasm = output_of(
+        Command::new("node").arg(root.join("xtask/js/wasm-timing.mjs")),
+        root,
+        "node xtask/js/wasm-timing.mjs",
+    )?;
     let losses: &[u32] = if quick {
         &LOSS_PERMILLE[..1]
     } else {
@@ -158,13 +159,13 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
         table,
         "\nthe page's wasm: {page_gz} bytes gzipped; a whole run in it (new Playground, medians, node)"
     );
-    for line in String::from_utf8_lossy(&wasm.stdout).lines() {
+    for line in wasm.lines() {
         if let Some(m) = line.strip_prefix("wasm: ") {
             let _ = writeln!(table, "  {m}");
         }
     }
     table.push_str("\nmemory (bytes of a host's state, from a counting allocator)\n");
-    for line in String::from_utf8_lossy(&memory.stdout).lines() {
+    for line in memory.lines() {
         if let Some(m) = line.strip_prefix("memory: ") {
             let _ = writeln!(table, "  {m}");
         }

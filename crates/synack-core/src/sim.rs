@@ -433,11 +433,6 @@ impl Sim {
         self.log.len()
     }
 
-    /// A copy of the run without its log, which is what `clone` makes (see [`Log`]).
-    pub fn clone_without_log(&mut self) -> Sim {
-        self.clone()
-    }
-
     /// Takes the log (events and segments) out of the run, which goes on recording after it.
     pub fn take_log(&mut self) -> (Vec<Event>, Vec<(SegId, Instant, Segment)>) {
         self.log.base = self.log_len();

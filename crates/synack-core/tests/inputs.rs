@@ -253,7 +253,7 @@ fn a_copy_without_the_log_goes_on_as_the_original_and_its_log_can_be_put_back() 
         (events, segments),
         (run.sim().trace().len(), run.sim().segments().len())
     );
-    let mut copy = run.clone_without_log();
+    let mut copy = run.clone();
     assert!(copy.sim().trace().is_empty() && copy.sim().segments().is_empty());
     assert_eq!(copy.sim().log_len(), (events, segments));
     finish(&mut run);

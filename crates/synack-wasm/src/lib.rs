@@ -11,7 +11,7 @@
 //! periodic snapshot and replay from there, so going back stays instant on long runs.
 //!
 //! The complete run's log (trace and segments) is held once, by the complete run. Snapshots and
-//! the live simulation leave it out ([`Sim::clone_without_log`](synack_core::sim::Sim)), and at
+//! the live simulation leave it out (a `Sim`'s `clone` leaves its log out), and at
 //! most [`MAX_SNAPSHOTS`] are kept (past that, every other one goes and the spacing doubles), so
 //! that a run of a million events holds little besides its trace. A run of more than
 //! [`WINDOWED_ABOVE`] segments is drawn a window at a time: the [`WINDOW_SEGMENTS`] segments
@@ -895,7 +895,7 @@ impl Playground {
             } else if pos.steps < MAX_SIM_STEPS && run.step() {
                 pos.steps += 1;
                 if pos.steps.is_multiple_of(self.snapshot_every) {
-                    self.snapshots.push((pos, run.clone_without_log()));
+                    self.snapshots.push((pos, run.clone()));
                     if self.snapshots.len() > MAX_SNAPSHOTS {
                         // Every other one goes: the rest are twice as far apart.
                         self.snapshot_every *= 2;

@@ -1328,16 +1328,6 @@ impl Run {
         &self.params
     }
 
-    /// A snapshot without the simulation's log (see [`Sim::clone_without_log`]).
-    pub fn clone_without_log(&mut self) -> Run {
-        Run {
-            sim: self.sim.clone_without_log(),
-            params: self.params.clone(),
-            interventions: self.interventions.clone(),
-            next: self.next,
-        }
-    }
-
     /// The simulation's log, taken out of it (see [`Sim::take_log`]).
     pub fn take_log(&mut self) -> (Vec<Event>, Vec<(SegId, Instant, crate::wire::Segment)>) {
         self.sim.take_log()

@@ -302,7 +302,7 @@ impl Host {
             s.local = Some(ep);
             s.bound_explicitly = true;
         }
-        self.port_add(port, key, true);
+        self.port_add(port, key);
         ok(0)
     }
 
@@ -580,7 +580,7 @@ impl Host {
         // `tcp_connect`: SYN-SENT's time limit counts from the first SYN (`retrans_stamp`).
         t.retrans_stamp = Some(now);
         if !bound_before {
-            self.port_add(port, key, false);
+            self.port_add(port, key);
         }
         self.ehash_insert(local, addr, Conn::Full(key));
         self.set_state(key, State::SynSent);
@@ -925,7 +925,7 @@ impl Host {
             self.blocked = Vec::new();
         }
         if let Some(l) = s.local {
-            self.release_port(l.port, key, s.port_slot, s.bound_explicitly);
+            self.release_port(l.port, key, s.port_slot);
         }
     }
 }

@@ -737,7 +737,7 @@ impl Host {
             self.rtt_estimator(key, m.micros());
         }
         self.ehash_insert(r.local, r.remote, Conn::Full(key));
-        self.port_add(r.local.port, key, false);
+        self.port_add(r.local.port, key);
         if let Some(l) = self.socks.get_mut(lkey).and_then(|s| s.listener.as_mut()) {
             l.accept_queue.push_back(key);
         }

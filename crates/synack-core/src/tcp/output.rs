@@ -40,47 +40,32 @@ pub(super) fn syn_options(
     sack: bool,
     wscale: Option<u8>,
 ) -> Options {
-    let mss = TcpOption::Mss(mss);
-    let ws = wscale.map(TcpOption::WindowScale);
-    let list: [Option<TcpOption>; 7] = match (ts, sack) {
+    let mut o = Options::new();
+    let mut push = |x| options_push(&mut o, x);
+    push(TcpOption::Mss(mss));
+    match (ts, sack) {
         (Some((val, ecr)), true) => {
             mark!(syn_options_sack_ts);
-            let ts = TcpOption::Timestamp { val, ecr };
-            [
-                Some(mss),
-                Some(TcpOption::SackPermitted),
-                Some(ts),
-                None,
-                None,
-                None,
-                None,
-            ]
+            push(TcpOption::SackPermitted);
+            push(TcpOption::Timestamp { val, ecr });
         }
         (Some((val, ecr)), false) => {
-            let ts = TcpOption::Timestamp { val, ecr };
-            [
-                Some(mss),
-                Some(TcpOption::Nop),
-                Some(TcpOption::Nop),
-                Some(ts),
-                None,
-                None,
-                None,
-            ]
+            push(TcpOption::Nop);
+            push(TcpOption::Nop);
+            push(TcpOption::Timestamp { val, ecr });
         }
-        (None, true) => [
-            Some(mss),
-            Some(TcpOption::Nop),
-            Some(TcpOption::Nop),
-            Some(TcpOption::SackPermitted),
-            None,
-            None,
-            None,
-        ],
-        (None, false) => [Some(mss), None, None, None, None, None, None],
-    };
-    let wscale = [ws.map(|_| TcpOption::Nop), ws];
-    options(list.into_iter().chain(wscale).flatten())
+        (None, true) => {
+            push(TcpOption::Nop);
+            push(TcpOption::Nop);
+            push(TcpOption::SackPermitted);
+        }
+        (None, false) => {}
+    }
+    if let Some(ws) = wscale {
+        push(TcpOption::Nop);
+        push(TcpOption::WindowScale(ws));
+    }
+    o
 }
 
 /// The options of an established segment (`tcp_established_options`): `nop,nop,TS` when
@@ -105,16 +90,8 @@ fn established_options(ts: Option<(u32, u32)>, dsack: Option<(SeqNum, SeqNum)>) 
     o
 }
 
-/// The options the stack writes. They fit in 40 bytes by construction (a SYN's take 20, an
-/// established segment's at most 24), so none is ever left out.
-fn options(list: impl Iterator<Item = TcpOption>) -> Options {
-    let mut o = Options::new();
-    for x in list {
-        options_push(&mut o, x);
-    }
-    o
-}
-
+/// Appends one of the stack's own options: they fit in 40 bytes by construction (a SYN's take
+/// 20, an established segment's at most 24), so none is ever left out.
 fn options_push(o: &mut Options, x: TcpOption) {
     let pushed = o.push(x);
     debug_assert!(pushed.is_ok(), "the stack's own options fit in 40 bytes");

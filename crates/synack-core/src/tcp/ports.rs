@@ -117,10 +117,8 @@ impl PortSet {
 }
 
 impl Host {
-    /// Adds a socket to `port`'s bind bucket (`inet_bind_hash`; `bound`: by `bind()`, which its
-    /// `bound_explicitly` says later too).
-    pub(super) fn port_add(&mut self, port: u16, key: Key, bound: bool) {
-        let _ = bound;
+    /// Adds a socket to `port`'s bind bucket (`inet_bind_hash`).
+    pub(super) fn port_add(&mut self, port: u16, key: Key) {
         let list = self.ports.entry(port).or_default();
         list.push(PortOwner::Sock(key));
         let slot = list.len() - 1;
@@ -138,8 +136,7 @@ impl Host {
 
     /// Takes the socket at `slot` off `port`'s bind bucket (`__inet_put_port`) in O(1): the last
     /// owner, a socket, takes its slot. The bucket goes with its last owner.
-    pub(super) fn release_port(&mut self, port: u16, key: Key, slot: u32, bound: bool) {
-        let _ = bound;
+    pub(super) fn release_port(&mut self, port: u16, key: Key, slot: u32) {
         let Some(list) = self.ports.get_mut(&port) else {
             return;
         };

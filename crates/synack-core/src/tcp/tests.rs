@@ -2876,13 +2876,13 @@ proptest::proptest! {
             match op {
                 0 => {
                     let k = h.socks.insert(super::Sock::new());
-                    h.port_add(port, k, false);
+                    h.port_add(port, k);
                     socks.push(k);
                 }
                 1 if !socks.is_empty() => {
                     let k = socks.remove(usize::from(arg) % socks.len());
                     let slot = h.socks.get(k).unwrap().port_slot;
-                    h.release_port(port, k, slot, false);
+                    h.release_port(port, k, slot);
                 }
                 1 => {}
                 _ if arg < 3 => {
