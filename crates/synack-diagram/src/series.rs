@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 use serde::Serialize;
 use synack_core::tcp::State;
 use synack_core::trace::{Event, EventKind};
+use synack_core::wire::Endpoint;
 
 /// The most points a series keeps.
 pub const MAX_POINTS: usize = 1_000;
@@ -46,32 +47,37 @@ pub struct Series {
 
 /// Every series the trace has a change for, ordered by host and metric.
 pub fn series(trace: &[Event]) -> Vec<Series> {
-    let mut out: Vec<Series> = Vec::new();
-    let bump = |out: &mut Vec<Series>,
+    // Series with their listener as an endpoint, named once at the end (formatting a name for
+    // every `Queues` event was a tenth of a `port-exhaustion` run on the page).
+    let mut out: Vec<(Option<Endpoint>, Series)> = Vec::new();
+    let bump = |out: &mut Vec<(Option<Endpoint>, Series)>,
                 host: u16,
                 metric: Metric,
-                listener: Option<String>,
+                listener: Option<Endpoint>,
                 at: u64,
                 value: u64,
                 limit: Option<u64>| {
         let i = match out
             .iter()
-            .position(|s| s.host == host && s.metric == metric && s.listener == listener)
+            .position(|(l, s)| s.host == host && s.metric == metric && *l == listener)
         {
             Some(i) => i,
             None => {
-                out.push(Series {
-                    host,
-                    metric,
-                    points: Vec::new(),
-                    max: 0,
-                    limit,
+                out.push((
                     listener,
-                });
+                    Series {
+                        host,
+                        metric,
+                        points: Vec::new(),
+                        max: 0,
+                        limit,
+                        listener: None,
+                    },
+                ));
                 out.len() - 1
             }
         };
-        if let Some(s) = out.get_mut(i) {
+        if let Some((_, s)) = out.get_mut(i) {
             match s.points.last_mut() {
                 Some(last) if last.0 == at => last.1 = value,
                 _ => s.points.push((at, value)),
@@ -121,30 +127,25 @@ pub fn series(trace: &[Event]) -> Vec<Series> {
                 accept_queue,
                 backlog,
             } => {
-                let name = Some(alloc::format!("{}:{}", listener.ip, listener.port));
                 let limit = Some(u64::from(*backlog));
-                bump(
-                    &mut out,
-                    host,
-                    Metric::SynQueue,
-                    name.clone(),
-                    at,
-                    u64::from(*syn_queue),
-                    limit,
-                );
-                bump(
-                    &mut out,
-                    host,
-                    Metric::AcceptQueue,
-                    name,
-                    at,
-                    u64::from(*accept_queue),
-                    limit,
-                );
+                for (metric, value) in [
+                    (Metric::SynQueue, syn_queue),
+                    (Metric::AcceptQueue, accept_queue),
+                ] {
+                    let value = u64::from(*value);
+                    bump(&mut out, host, metric, Some(*listener), at, value, limit);
+                }
             }
             _ => {}
         }
     }
+    let mut out: Vec<Series> = out
+        .into_iter()
+        .map(|(listener, mut s)| {
+            s.listener = listener.map(|l| alloc::format!("{}:{}", l.ip, l.port));
+            s
+        })
+        .collect();
     synack_core::small_sort::sort_by_key(&mut out, |a| (a.host, a.metric));
     let end = trace.last().map_or(0, |e| e.at.micros());
     for s in &mut out {

@@ -568,9 +568,9 @@ pub struct Host {
     socks: Slab<Sock>,
     requests: Slab<Request>,
     time_waits: Slab<TimeWait>,
-    ehash: BTreeMap<(Endpoint, Endpoint), Conn>,
-    listeners: BTreeMap<u16, Vec<Key>>,
-    ports: BTreeMap<u16, Vec<PortOwner>>,
+    ehash: hashbrown::HashMap<(Endpoint, Endpoint), Conn, rustc_hash::FxBuildHasher>,
+    listeners: hashbrown::HashMap<u16, Vec<Key>, rustc_hash::FxBuildHasher>,
+    ports: hashbrown::HashMap<u16, ports::Owners, rustc_hash::FxBuildHasher>,
     /// The local ports in use toward each destination `connect()` opened a connection to (local
     /// address, remote endpoint), sorted: what `__inet_hash_connect` may skip without a lookup
     /// per port. (Sorted vectors rather than maps here and below: each new map type costs the
@@ -658,9 +658,9 @@ impl Host {
             socks: Slab::default(),
             requests: Slab::default(),
             time_waits: Slab::default(),
-            ehash: BTreeMap::new(),
-            listeners: BTreeMap::new(),
-            ports: BTreeMap::new(),
+            ehash: hashbrown::HashMap::default(),
+            listeners: hashbrown::HashMap::default(),
+            ports: hashbrown::HashMap::default(),
             dests: Vec::new(),
             port_perturb: Vec::new(),
             port_draws: 0,

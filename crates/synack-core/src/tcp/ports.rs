@@ -10,7 +10,7 @@
 use super::{Conn, Host, PortOwner};
 use crate::slab::Key;
 use crate::wire::{Endpoint, Ipv4};
-use alloc::vec;
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::hash::Hasher;
 use siphasher::sip::SipHasher24;
@@ -23,7 +23,76 @@ const TABLE_PERTURB_SIZE: u64 = 1 << 16;
 #[derive(Clone, Debug)]
 pub(super) enum PortSet {
     Sparse(Vec<u16>),
-    Dense(Vec<u64>),
+    Dense(Box<Bitmap>),
+}
+
+/// 65,536 ports, and for each parity which of its 64-port words hold that parity's 32 ports
+/// all in use: `connect()` on a nearly full range (`port-exhaustion`) skips 4,096 used ports
+/// at a time instead of 64.
+#[derive(Clone, Debug)]
+pub(super) struct Bitmap {
+    words: [u64; 1024],
+    full: [[u64; 16]; 2],
+}
+
+/// A word's bits of even ports and of odd ports.
+const LANES: [u64; 2] = [0x5555_5555_5555_5555, 0xAAAA_AAAA_AAAA_AAAA];
+
+impl Bitmap {
+    fn set(&mut self, port: u16, on: bool) {
+        let w = usize::from(port >> 6);
+        let Some(word) = self.words.get_mut(w) else {
+            return;
+        };
+        if on {
+            *word |= 1 << (port & 63);
+        } else {
+            *word &= !(1 << (port & 63));
+        }
+        let word = *word;
+        for (lane, full) in LANES.iter().zip(self.full.iter_mut()) {
+            if let Some(f) = full.get_mut(w >> 6) {
+                let bit = 1u64 << (w & 63);
+                if word & lane == *lane {
+                    *f |= bit;
+                } else {
+                    *f &= !bit;
+                }
+            }
+        }
+    }
+
+    /// The first port `q` in `from..to` with `q - from` even that is not in use.
+    fn first_clear(&self, from: u32, to: u32) -> Option<u32> {
+        let parity = from & 1;
+        let lane = LANES.get(parity as usize).copied()?;
+        let full = self.full.get(parity as usize)?;
+        let mut q = from;
+        while q < to {
+            let w = q >> 6;
+            // The next word at or after `w` whose lane has a free port.
+            let not_full =
+                !full.get(usize::try_from(w >> 6).ok()?).copied()? & (u64::MAX << (w & 63));
+            if not_full == 0 {
+                q = (((w >> 6) + 1) << 12) | parity;
+                continue;
+            }
+            let next = (w & !63) + not_full.trailing_zeros();
+            if next != w {
+                q = (next << 6) | parity;
+                continue;
+            }
+            let word = self.words.get(usize::try_from(w).ok()?).copied()?;
+            let free = !word & lane & (u64::MAX << (q & 63));
+            if free != 0 {
+                let found = (q & !63) + free.trailing_zeros();
+                return (found < to).then_some(found);
+            }
+            // Next word, same parity (64 is even, so the lane's parity carries over).
+            q = (q & !63) + 64 + parity;
+        }
+        None
+    }
 }
 
 /// Most ports a `PortSet::Sparse` holds (a server sees one port per client 4-tuple: sparse).
@@ -33,7 +102,8 @@ impl PortSet {
     fn contains(&self, port: u16) -> bool {
         match self {
             PortSet::Sparse(v) => v.binary_search(&port).is_ok(),
-            PortSet::Dense(words) => words
+            PortSet::Dense(map) => map
+                .words
                 .get(usize::from(port >> 6))
                 .is_some_and(|w| w & (1 << (port & 63)) != 0),
         }
@@ -46,20 +116,17 @@ impl PortSet {
                     v.insert(i, port);
                 }
                 if v.len() > SPARSE_MAX {
-                    let mut words = vec![0u64; 1024];
+                    let mut map = Box::new(Bitmap {
+                        words: [0; 1024],
+                        full: [[0; 16]; 2],
+                    });
                     for p in v.iter() {
-                        if let Some(w) = words.get_mut(usize::from(p >> 6)) {
-                            *w |= 1 << (p & 63);
-                        }
+                        map.set(*p, true);
                     }
-                    *self = PortSet::Dense(words);
+                    *self = PortSet::Dense(map);
                 }
             }
-            PortSet::Dense(words) => {
-                if let Some(w) = words.get_mut(usize::from(port >> 6)) {
-                    *w |= 1 << (port & 63);
-                }
-            }
+            PortSet::Dense(map) => map.set(port, true),
         }
     }
 
@@ -72,19 +139,15 @@ impl PortSet {
                     v.remove(i);
                 }
             }
-            PortSet::Dense(words) => {
-                if let Some(w) = words.get_mut(usize::from(port >> 6)) {
-                    *w &= !(1 << (port & 63));
-                }
-            }
+            PortSet::Dense(map) => map.set(port, false),
         }
     }
 
     /// The first port `q` in `from..to` with `q - from` even that is not in the set.
     fn first_clear(&self, from: u32, to: u32) -> Option<u32> {
-        let mut q = from;
         match self {
             PortSet::Sparse(_) => {
+                let mut q = from;
                 while q < to {
                     if !self.contains(u16::try_from(q).ok()?) {
                         return Some(q);
@@ -93,25 +156,7 @@ impl PortSet {
                 }
                 None
             }
-            PortSet::Dense(words) => {
-                // Bits of the same parity as `from` within a word.
-                let lane = if from & 1 == 0 {
-                    0x5555_5555_5555_5555u64
-                } else {
-                    0xAAAA_AAAA_AAAA_AAAAu64
-                };
-                while q < to {
-                    let word = words.get(usize::try_from(q >> 6).ok()?).copied()?;
-                    let free = !word & lane & (u64::MAX << (q & 63));
-                    if free != 0 {
-                        let found = (q & !63) + free.trailing_zeros();
-                        return (found < to).then_some(found);
-                    }
-                    // Next word, same parity (64 is even, so the lane's parity carries over).
-                    q = (q & !63) + 64 + (from & 1);
-                }
-                None
-            }
+            PortSet::Dense(map) => map.first_clear(from, to),
         }
     }
 }
@@ -405,9 +450,101 @@ impl Host {
     }
 }
 
+/// A port's owners: one inline, more in a vector. Most ports have one owner (a client's port,
+/// its socket or its TIME-WAIT count): a snapshot of a host (`Host::clone`, which the page takes
+/// as it runs) then copies them without an allocation each, and drops them without a free.
+/// (Hand-written rather than `smallvec`'s `SmallVec<[PortOwner; 1]>`, which costs the page's
+/// wasm 4.6 KB gzipped; this costs it a few hundred bytes.)
+#[derive(Clone, Debug)]
+pub(super) enum Owners {
+    One([PortOwner; 1]),
+    Many(Vec<PortOwner>),
+}
+
+impl Default for Owners {
+    fn default() -> Owners {
+        Owners::Many(Vec::new())
+    }
+}
+
+impl core::ops::Deref for Owners {
+    type Target = [PortOwner];
+    fn deref(&self) -> &[PortOwner] {
+        match self {
+            Owners::One(one) => one,
+            Owners::Many(many) => many,
+        }
+    }
+}
+
+impl core::ops::DerefMut for Owners {
+    fn deref_mut(&mut self) -> &mut [PortOwner] {
+        match self {
+            Owners::One(one) => one,
+            Owners::Many(many) => many,
+        }
+    }
+}
+
+impl Owners {
+    fn push(&mut self, owner: PortOwner) {
+        match self {
+            Owners::Many(many) if many.is_empty() => *self = Owners::One([owner]),
+            Owners::Many(many) => many.push(owner),
+            Owners::One([first]) => *self = Owners::Many(alloc::vec![*first, owner]),
+        }
+    }
+
+    /// Removes the owner at `i`; the last one takes its place.
+    fn swap_remove(&mut self, i: usize) {
+        match self {
+            Owners::One(_) if i == 0 => *self = Owners::default(),
+            Owners::One(_) => {}
+            Owners::Many(many) => {
+                if i < many.len() {
+                    many.swap_remove(i);
+                }
+                if let [only] = many.as_slice() {
+                    *self = Owners::One([*only]);
+                }
+            }
+        }
+    }
+}
+
 /// How many TIME-WAIT counts lead a port's list of owners.
 fn count_owners(list: &[PortOwner]) -> usize {
     list.iter()
         .take_while(|o| matches!(o, PortOwner::TimeWaits { .. }))
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        // The bitmap's summary of full words only lets `first_clear` skip ports in use: it finds
+        // what a scan of every second port finds, after any insertions and removals.
+        #[test]
+        fn first_clear_finds_what_a_scan_finds(
+            runs in proptest::collection::vec((0u16..=u16::MAX, 1u16..9000, any::<bool>()), 1..12),
+            from in 0u32..65_536,
+            len in 0u32..65_536,
+        ) {
+            let mut set = PortSet::Sparse(Vec::new());
+            let mut naive = alloc::vec![false; 65_536];
+            for (start, n, on) in runs {
+                for p in (u32::from(start)..(u32::from(start) + u32::from(n)).min(65_536)).map(|p| p as u16) {
+                    if on { set.insert(p) } else { set.remove(p) }
+                    naive[usize::from(p)] = on;
+                }
+            }
+            let to = (from + len).min(65_536);
+            let expected = (from..to).step_by(2).find(|&q| !naive[q as usize]);
+            prop_assert_eq!(set.first_clear(from, to), expected);
+        }
+    }
 }

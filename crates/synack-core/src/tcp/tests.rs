@@ -2895,7 +2895,7 @@ proptest::proptest! {
                 }
                 _ => {}
             }
-            let list = h.ports.get(&port).cloned().unwrap_or_default();
+            let list = h.ports.get(&port).map(|o| o.to_vec()).unwrap_or_default();
             let lead = list.iter().take_while(|o| matches!(o, PortOwner::TimeWaits { .. })).count();
             for (i, o) in list.iter().enumerate() {
                 match o {
