@@ -43,6 +43,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Reverse;
 use core::fmt;
+
+/// A hash table with a fixed hasher (rustc-hash's Fx: no random state, so runs repeat).
+type HashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHasher>;
 use serde::Serialize;
 
 pub use api::TcpInfo;
@@ -568,9 +571,15 @@ pub struct Host {
     socks: Slab<Sock>,
     requests: Slab<Request>,
     time_waits: Slab<TimeWait>,
-    ehash: hashbrown::HashMap<(Endpoint, Endpoint), Conn, rustc_hash::FxBuildHasher>,
-    listeners: hashbrown::HashMap<u16, Vec<Key>, rustc_hash::FxBuildHasher>,
-    ports: hashbrown::HashMap<u16, ports::Owners, rustc_hash::FxBuildHasher>,
+    /// The established hash (`inet_ehash`), by (local, remote). This map and the two below are
+    /// hash tables that are only looked up, never iterated, so their order cannot reach a trace
+    /// (STYLE.md); a snapshot copies each in one piece, where a `BTreeMap` allocated a node per
+    /// eleven entries.
+    ehash: HashMap<(Endpoint, Endpoint), Conn>,
+    /// Listening sockets by port (`inet_lhash2`).
+    listeners: HashMap<u16, Vec<Key>>,
+    /// Bind buckets by port (`inet_bind_hash`).
+    ports: HashMap<u16, ports::Owners>,
     /// The local ports in use toward each destination `connect()` opened a connection to (local
     /// address, remote endpoint), sorted: what `__inet_hash_connect` may skip without a lookup
     /// per port. (Sorted vectors rather than maps here and below: each new map type costs the
@@ -658,9 +667,9 @@ impl Host {
             socks: Slab::default(),
             requests: Slab::default(),
             time_waits: Slab::default(),
-            ehash: hashbrown::HashMap::default(),
-            listeners: hashbrown::HashMap::default(),
-            ports: hashbrown::HashMap::default(),
+            ehash: HashMap::default(),
+            listeners: HashMap::default(),
+            ports: HashMap::default(),
             dests: Vec::new(),
             port_perturb: Vec::new(),
             port_draws: 0,

@@ -195,6 +195,7 @@ impl Host {
             list.swap_remove(slot);
             if list.is_empty() {
                 self.ports.remove(&port);
+                shrink(&mut self.ports);
             } else {
                 self.set_port_slot(port, slot);
             }
@@ -257,6 +258,7 @@ impl Host {
         list.swap_remove(last_count);
         if list.is_empty() {
             self.ports.remove(&port);
+            shrink(&mut self.ports);
         } else {
             self.set_port_slot(port, last_count);
         }
@@ -302,6 +304,7 @@ impl Host {
         if self.ehash.remove(&(local, remote)).is_none() {
             return;
         }
+        shrink(&mut self.ehash);
         // A destination's set stays when it empties: the connection's TIME-WAIT entry, hashed
         // right after its full socket leaves, is noted in it again.
         let key = (local.ip, remote);
@@ -450,6 +453,16 @@ impl Host {
     }
 }
 
+/// Gives a hash table's memory back as it empties (a table never shrinks by itself): once it is
+/// an eighth full, it is rebuilt for twice what it holds, so that its memory follows what it
+/// holds (100,000 TIME-WAIT entries expiring leave a few hundred bytes, not 8 MB) at O(1) per
+/// removal over time.
+fn shrink<K: core::hash::Hash + Eq, V>(map: &mut super::HashMap<K, V>) {
+    if map.capacity() > 64 && map.len() * 8 < map.capacity() {
+        map.shrink_to(map.len() * 2);
+    }
+}
+
 /// A port's owners: one inline, more in a vector. Most ports have one owner (a client's port,
 /// its socket or its TIME-WAIT count): a snapshot of a host (`Host::clone`, which the page takes
 /// as it runs) then copies them without an allocation each, and drops them without a free.
@@ -524,6 +537,30 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_hash_table_gives_its_memory_back_as_it_empties() {
+        let mut map: crate::tcp::HashMap<u32, u64> = crate::tcp::HashMap::default();
+        for k in 0..100_000 {
+            map.insert(k, u64::from(k));
+        }
+        let full = map.capacity();
+        for k in 0..100_000 {
+            map.remove(&k);
+            shrink(&mut map);
+            // Its memory follows what it holds: never more than 16 slots per entry left.
+            assert!(
+                map.capacity() <= 64.max(16 * map.len()),
+                "{k}: {}",
+                map.capacity()
+            );
+        }
+        assert!(
+            full >= 100_000 && map.capacity() <= 64,
+            "{}",
+            map.capacity()
+        );
+    }
 
     proptest! {
         // The bitmap's summary of full words only lets `first_clear` skip ports in use: it finds
