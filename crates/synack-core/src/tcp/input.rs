@@ -335,7 +335,7 @@ impl Host {
     /// ISN is a cookie (and whose TSval, with timestamps, carries the options); the request is
     /// freed at once, so nothing retransmits it.
     fn send_cookie_synack(&mut self, mut req: Request, seg: &Segment) {
-        let keys = self.secrets.syncookie_keys();
+        let keys = self.cookie_keys;
         let count = self.cookie_time();
         let mss = u16::try_from(req.peer_mss).unwrap_or(u16::MAX);
         let (isn, table_mss) = syncookies::init_sequence(
@@ -448,7 +448,7 @@ impl Host {
             mark!(syncookie_no_recent_overflow);
             return CookieCheck::Listener;
         }
-        let keys = self.secrets.syncookie_keys();
+        let keys = self.cookie_keys;
         let count = self.cookie_time();
         let local = seg.dst;
         let remote = seg.src;

@@ -564,6 +564,9 @@ pub struct Host {
     cfg: HostConfig,
     clock: Clock,
     secrets: Secrets,
+    /// `secrets.syncookie_keys()`, derived once (four SipHash runs: a sixth of a SYN flood's
+    /// instructions when they were derived for every SYN).
+    cookie_keys: syncookies::CookieKeys,
     now: Instant,
     fds: Vec<Option<Key>>,
     /// Closed descriptors below `fds.len()`, smallest first.
@@ -660,6 +663,7 @@ impl Host {
                 hz: cfg.profile.hz(),
             },
             cfg,
+            cookie_keys: secrets.syncookie_keys(),
             secrets,
             now: Instant::ZERO,
             fds: Vec::new(),
