@@ -320,8 +320,11 @@ pub struct Sim {
     router_msl: Duration,
     sent_by: Vec<u32>,
     queue: BinaryHeap<Reverse<(Instant, u64, Item)>>,
-    /// Segments on the wire or held by the router, with when they were sent and are due.
-    in_flight: alloc::collections::BTreeMap<u64, Flight>,
+    /// Segments on the wire or held by the router, with when they were sent and are due. A hash
+    /// table: every segment goes in and comes out once, and a `BTreeMap`'s rebalancing was 6 % of
+    /// a 100,000-SYN flood. Never iterated but in [`Sim::in_flight`], which sorts what it lists,
+    /// so its order reaches no trace.
+    in_flight: crate::tcp::HashMap<u64, Flight>,
     /// Segments the reader holds: their scheduled delivery is skipped until released.
     /// Segments the router holds (a few: a small list, not a set's code in the page's wasm).
     held: Vec<u64>,
@@ -387,7 +390,7 @@ impl Sim {
             configs,
             down: alloc::vec![false; n],
             queue: BinaryHeap::new(),
-            in_flight: alloc::collections::BTreeMap::new(),
+            in_flight: crate::tcp::HashMap::default(),
             held: Vec::new(),
             seq: 0,
             next_seg: 1,
@@ -538,7 +541,8 @@ impl Sim {
 
     /// The segments on the wire now.
     pub fn in_flight(&self) -> Vec<InFlight> {
-        self.in_flight
+        let mut list: Vec<InFlight> = self
+            .in_flight
             .iter()
             .map(|(id, f)| InFlight {
                 seg: SegId(*id),
@@ -546,7 +550,10 @@ impl Sim {
                 due: f.due,
                 held: self.held.contains(id),
             })
-            .collect()
+            .collect();
+        // In the order they were sent (the table's own order is its hash's).
+        crate::small_sort::sort_by_key(&mut list, |f| f.seg.0);
+        list
     }
 
     /// The host a segment to `ip` reaches.
@@ -580,7 +587,7 @@ impl Sim {
                     .ok_or(InputError::NotInFlight { seg: *seg })?;
                 match input {
                     Input::Drop { .. } => {
-                        self.in_flight.remove(&seg.0);
+                        self.take_flight(seg.0);
                         self.held.retain(|h| *h != seg.0);
                         self.lose(*seg, LossReason::Chosen);
                     }
@@ -719,7 +726,7 @@ impl Sim {
                 self.held.retain(|h| *h != id);
                 let age = self.in_flight.get(&id).map(|f| at.saturating_since(f.sent));
                 if age.is_some_and(|a| a > self.router_msl) {
-                    self.in_flight.remove(&id);
+                    self.take_flight(id);
                     self.record(
                         None,
                         EventKind::Lost {
@@ -837,7 +844,7 @@ impl Sim {
             // The reader holds it: it waits for its release.
             return;
         }
-        let Some(Flight { seg, .. }) = self.in_flight.remove(&id) else {
+        let Some(Flight { seg, .. }) = self.take_flight(id) else {
             return;
         };
         let h = usize::from(to);
@@ -1142,7 +1149,7 @@ impl Sim {
         let now = self.now;
         match seg {
             Some(id) => {
-                if let Some(f) = self.in_flight.remove(&id) {
+                if let Some(f) = self.take_flight(id) {
                     self.record(None, EventKind::Delivered { id: SegId(id) });
                     a.handle_segment(now, &f.seg);
                 }
@@ -1153,11 +1160,9 @@ impl Sim {
                 }
             }
         }
-        let out: Vec<Segment> = core::iter::from_fn(|| a.poll_output()).collect();
-        let wake = a.schedule();
         let delay = a.link_delay();
-        self.attacker = Some(a);
-        for seg in out {
+        // Taken one at a time (no list of them for every wake-up: a flood wakes it for each SYN).
+        while let Some(seg) = a.poll_output() {
             let id = self.sent_from_outside(&seg, crate::trace::SendCause::Attack);
             let Some(to) = self.host_for(seg.dst.ip) else {
                 self.lose(id, LossReason::NoRoute);
@@ -1165,6 +1170,8 @@ impl Sim {
             };
             self.fly(id, seg, now + delay, Item::Deliver(id.0, to));
         }
+        let wake = a.schedule();
+        self.attacker = Some(a);
         if let Some(at) = wake {
             self.push(at, Item::Attacker(None));
         }
@@ -1192,6 +1199,14 @@ impl Sim {
         let sent = self.now;
         self.in_flight.insert(id.0, Flight { seg, sent, due });
         self.push(due, arrival);
+    }
+
+    /// Takes segment `id` off the wire; the table gives its memory back as it empties (after a
+    /// flood, say).
+    fn take_flight(&mut self, id: u64) -> Option<Flight> {
+        let f = self.in_flight.remove(&id);
+        crate::tcp::ports::shrink(&mut self.in_flight);
+        f
     }
 
     /// The run's attacker, if it has one.

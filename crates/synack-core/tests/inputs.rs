@@ -272,3 +272,26 @@ fn a_copy_without_the_log_goes_on_as_the_original_and_its_log_can_be_put_back() 
     assert_eq!(copy.sim().segments(), &segs[..]);
     assert_eq!(copy.sim().log_len(), (head.len(), segs.len()));
 }
+
+/// The page lists the segments on the wire in the order they were sent, whatever order the
+/// simulator keeps them in: a flood puts many on the wire at once.
+#[test]
+fn the_wire_is_listed_in_the_order_segments_were_sent() {
+    let sc = scenario::find("syn-flood").unwrap();
+    let mut p = sc.params(1);
+    sc.set_all(&mut p, &[("syn_rate", "10000")]).unwrap();
+    let mut run = sc.start(&p);
+    let mut most = 0;
+    for _ in 0..5_000 {
+        if !run.step() {
+            break;
+        }
+        let ids: Vec<u64> = run.sim().in_flight().iter().map(|f| f.seg.0).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        most = most.max(ids.len());
+    }
+    assert!(
+        most >= 20,
+        "never more than {most} segments on the wire at once"
+    );
+}

@@ -20,7 +20,7 @@
 mod api;
 mod input;
 mod output;
-mod ports;
+pub(crate) mod ports;
 mod syncookies;
 mod timers;
 mod timewait;
@@ -45,7 +45,7 @@ use core::cmp::Reverse;
 use core::fmt;
 
 /// A hash table with a fixed hasher (rustc-hash's Fx: no random state, so runs repeat).
-type HashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHasher>;
+pub(crate) type HashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHasher>;
 use serde::Serialize;
 
 pub use api::TcpInfo;

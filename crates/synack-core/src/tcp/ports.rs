@@ -457,7 +457,7 @@ impl Host {
 /// an eighth full, it is rebuilt for twice what it holds, so that its memory follows what it
 /// holds (100,000 TIME-WAIT entries expiring leave a few hundred bytes, not 8 MB) at O(1) per
 /// removal over time.
-fn shrink<K: core::hash::Hash + Eq, V>(map: &mut super::HashMap<K, V>) {
+pub(crate) fn shrink<K: core::hash::Hash + Eq, V>(map: &mut super::HashMap<K, V>) {
     if map.capacity() > 64 && map.len() * 8 < map.capacity() {
         map.shrink_to(map.len() * 2);
     }
