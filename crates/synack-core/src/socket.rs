@@ -1,6 +1,7 @@
 //! The socket API an application sees: calls, their results, and Linux's errno values.
 
 use crate::wire::Endpoint;
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 use serde::Serialize;
@@ -200,8 +201,10 @@ pub enum Call {
     Write {
         /// The socket.
         fd: Fd,
-        /// The bytes.
-        data: Vec<u8>,
+        /// The bytes (boxed: a thin pointer keeps every `Call`, and so every trace event, small;
+        /// see `trace::Event`).
+        #[allow(clippy::box_collection)]
+        data: Box<Vec<u8>>,
     },
     /// `shutdown(fd, how)`.
     Shutdown {
@@ -296,8 +299,9 @@ pub enum CallResult {
     },
     /// The bytes a `read()` returned.
     Data {
-        /// The bytes.
-        data: Vec<u8>,
+        /// The bytes (boxed, as `Call::Write`'s).
+        #[allow(clippy::box_collection)]
+        data: Box<Vec<u8>>,
     },
     /// -1 with errno.
     Err {

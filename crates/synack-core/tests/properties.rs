@@ -41,7 +41,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (fd.clone(), 0u32..4).prop_map(|(fd, backlog)| Op::Call(Call::Listen { fd, backlog })),
         2 => fd.clone().prop_map(|fd| Op::Call(Call::Accept { fd })),
         3 => (fd.clone(), endpoint()).prop_map(|(fd, addr)| Op::Call(Call::Connect { fd, addr })),
-        2 => (fd.clone(), 0usize..3000).prop_map(|(fd, n)| Op::Call(Call::Write { fd, data: vec![7; n] })),
+        2 => (fd.clone(), 0usize..3000).prop_map(|(fd, n)| Op::Call(Call::Write { fd, data: vec![7; n].into() })),
         2 => (fd.clone(), 0u32..5000).prop_map(|(fd, len)| Op::Call(Call::Read { fd, len })),
         1 => (fd.clone(), prop::sample::select(vec![How::Read, How::Write, How::Both])).prop_map(|(fd, how)| Op::Call(Call::Shutdown { fd, how })),
         2 => fd.prop_map(|fd| Op::Call(Call::Close { fd })),
@@ -162,7 +162,7 @@ fn prologue(host: usize) -> Vec<Step> {
                 10,
                 Call::Write {
                     fd: 3,
-                    data: vec![1; 2000],
+                    data: vec![1; 2000].into(),
                 },
             ),
         ]

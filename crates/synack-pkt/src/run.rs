@@ -1292,7 +1292,7 @@ impl<'a> Runner<'a> {
                 let n = usize::try_from(int_arg(args.get(2))?.max(0)).unwrap_or(0);
                 Call::Write {
                     fd: fd()?,
-                    data: vec![0; n.min(1 << 24)],
+                    data: vec![0; n.min(1 << 24)].into(),
                 }
             }
             "shutdown" => {

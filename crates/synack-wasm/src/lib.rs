@@ -1151,7 +1151,7 @@ fn parse_action(text: &str, hosts: &[String]) -> Result<Action, JsError> {
                 host(1)?,
                 Call::Write {
                     fd: fd(2)?,
-                    data: vec![b'x'; n],
+                    data: vec![b'x'; n].into(),
                 },
             )
         }

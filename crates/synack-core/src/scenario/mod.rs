@@ -837,7 +837,7 @@ fn close_build(p: &Params, data: bool) -> Build {
             100,
             Call::Write {
                 fd: 3,
-                data: b"GET / HTTP/1.1\r\nHost: server\r\n\r\n".to_vec(),
+                data: b"GET / HTTP/1.1\r\nHost: server\r\n\r\n".to_vec().into(),
             },
         ));
         client.push(step(0, Call::Read { fd: 3, len: 4096 }));
@@ -846,7 +846,9 @@ fn close_build(p: &Params, data: bool) -> Build {
             0,
             Call::Write {
                 fd: 4,
-                data: b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec(),
+                data: b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+                    .to_vec()
+                    .into(),
             },
         ));
     }

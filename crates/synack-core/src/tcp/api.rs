@@ -606,7 +606,7 @@ impl Host {
             let data: Vec<u8> = s.tcb.rx.drain(..n).collect();
             s.tcb.copied_seq = s.tcb.copied_seq + u32::try_from(n).unwrap_or(0);
             self.cleanup_rbuf(key);
-            return CallResult::Data { data };
+            return CallResult::Data { data: data.into() };
         }
         // `tcp_recvmsg_locked`: end of stream before any pending error.
         if s.tcb.fin_received || s.tcb.rcv_shutdown {

@@ -1680,7 +1680,7 @@ fn established_first_data_is_acked_at_once_and_sets_ato() {
     assert_eq!(
         h.read(),
         CallResult::Data {
-            data: b"abcdef".to_vec()
+            data: b"abcdef".to_vec().into()
         }
     );
 }
@@ -1869,7 +1869,7 @@ fn write_hello(h: &mut TestHost) {
     assert_eq!(
         h.call(Call::Write {
             fd: h.fd,
-            data: b"hello".to_vec()
+            data: b"hello".to_vec().into()
         }),
         CallResult::Ok { value: 5 }
     );
@@ -1992,7 +1992,7 @@ fn established_data_is_retransmitted_with_backoff() {
     assert_eq!(
         h.call(Call::Write {
             fd: h.fd,
-            data: b"hello".to_vec()
+            data: b"hello".to_vec().into()
         }),
         CallResult::Ok { value: 5 }
     );
@@ -2035,7 +2035,7 @@ fn established_rto_backs_off_to_tcp_rto_max_and_gives_up_after_tcp_retries2() {
     assert_eq!(
         h.call(Call::Write {
             fd: h.fd,
-            data: b"x".to_vec()
+            data: b"x".to_vec().into()
         }),
         CallResult::Err {
             errno: Errno::ETIMEDOUT
@@ -2099,7 +2099,7 @@ fn established_old_but_believable_ack_carries_data_in() {
     h.advance(1000);
     h.call(Call::Write {
         fd: h.fd,
-        data: b"hello".to_vec(),
+        data: b"hello".to_vec().into(),
     });
     recv!(
         h,
