@@ -56,10 +56,14 @@ export async function goto(page, url) {
   }
 }
 
-/** Loads the page at `query` and waits until the diagram is drawn. */
+/**
+ * Loads the page at `query` and waits until the diagram is drawn and the run is complete (a
+ * large run is drawn from its start while the rest is simulated: `body[data-simulating]`).
+ */
 export async function load(page, query) {
   await goto(page, BASE + query);
   await page.waitForSelector('#diagram svg.diagram');
+  await page.waitForSelector('body:not([data-simulating])');
 }
 
 /** Jumps to the end with the End key and waits until the page says it is there. */

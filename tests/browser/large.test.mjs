@@ -29,6 +29,7 @@ async function apply(page, fields) {
   }
   await page.click('#apply');
   await page.waitForFunction(() => new URLSearchParams(location.search).has('set'));
+  await page.waitForSelector('body:not([data-simulating])');
 }
 
 /** The failing `connect()` calls the diagram shows. @param {import('playwright-core').Page} page */
@@ -147,6 +148,57 @@ test('a large run is drawn a window at a time: stepping, the chart, the state pa
   const zhNote = await page.textContent('#chart .window-note');
   assert.ok(zhNote?.startsWith(zh.chart.window.slice(0, 8)), zhNote ?? '');
   assert.match(await page.textContent('#sockets .unlisted') ?? '', /^未列出：/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a knob change draws the start of a large run at once, and the rest follows while the page answers', async () => {
+  const { page, errors, context } = await openPage(browser);
+  await load(page, '?scenario=port-exhaustion&lang=zh');
+  // What the page shows when a diagram is drawn: whether the run is still being simulated,
+  // the position line, and whether there is a chart.
+  await page.evaluate(() => {
+    window.__draws = [];
+    new MutationObserver(() => {
+      window.__draws.push({
+        simulating: document.body.dataset.simulating === '1',
+        position: document.querySelector('#position')?.textContent ?? '',
+        chart: document.querySelector('#chart svg') !== null,
+      });
+    }).observe(document.querySelector('#diagram'), { childList: true });
+  });
+  await page.$eval('#more-settings', (d) => { /** @type {HTMLDetailsElement} */ (d).open = true; });
+  await page.fill('#settings-form [name="client.tcp_tw_reuse"]', '1');
+  await page.click('#apply');
+  await page.waitForFunction(() => window.__draws.length > 0);
+  await page.waitForSelector('body:not([data-simulating])');
+  const draws = await page.evaluate(() => window.__draws);
+  const first = draws[0];
+  assert.ok(first.simulating, 'the first drawing comes before the run is complete');
+  assert.ok(first.position.endsWith(` · ${zh.ui.simulating}`), first.position);
+  assert.ok(!first.chart, 'no chart of a run not yet complete');
+  // Complete: the stops, the chart and the outcome are those of the run made whole.
+  const last = draws[draws.length - 1];
+  assert.ok(!last.simulating && last.chart && !last.position.includes(zh.ui.simulating), JSON.stringify(last));
+  const stops = await page.evaluate(async () => {
+    const m = await import('./pkg/synack.js');
+    await m.default();
+    const p = new m.Playground('port-exhaustion', 'client.tcp_tw_reuse=1', '1', '');
+    const n = p.stops();
+    p.free();
+    return n;
+  });
+  assert.ok(last.position.startsWith(`第 0 步，共 ${stops - 1} 步`), `${last.position} (${stops} stops)`);
+  assert.ok(Number(/共 (\d+)/.exec(first.position)?.[1]) < stops - 1, first.position);
+  // A step before the rest is done takes the whole run first: End reaches its real end.
+  const drawn = draws.length;
+  await page.$eval('#more-settings', (d) => { /** @type {HTMLDetailsElement} */ (d).open = true; });
+  await page.fill('#settings-form [name="client.tcp_tw_reuse"]', '0');
+  await page.click('#apply');
+  await page.waitForFunction((n) => window.__draws.length > n, drawn);
+  await jumpToEnd(page);
+  const seen = await diagramText(page);
+  assert.match(seen.outcome.first_failure, /^EADDRNOTAVAIL at connect\(\) #28233 /);
   assert.deepEqual(errors, []);
   await context.close();
 });

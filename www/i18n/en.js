@@ -17,6 +17,7 @@ export default {
     step: 'Step',
     end: 'End',
     position: 'step {cursor} of {last} · {time}',
+    simulating: 'simulating…',
     keys: 'Keys: space plays or pauses, ← and → step, Home and End jump.',
     story: 'What happens',
     notice: 'What to notice',

@@ -17,6 +17,7 @@ export default {
     step: '前进',
     end: '结尾',
     position: '第 {cursor} 步，共 {last} 步 · {time}',
+    simulating: '模拟中…',
     keys: '键盘：空格播放或暂停，← 和 → 单步，Home 和 End 跳到开头或结尾。',
     story: '发生了什么',
     notice: '值得注意',

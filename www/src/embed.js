@@ -9,7 +9,9 @@ import { bindControls } from './controls.js';
 import { COMPACT_BELOW_PX, drawDiagram, focusY } from './diagram.js';
 import { fill, LANGS, pickLang } from './i18n.js';
 import { renderProblems } from './panels.js';
-import { diagramAt, load, openLenient } from './sim.js';
+import {
+  complete, diagramAt, load, openLenient,
+} from './sim.js';
 import { onRender, state, update } from './state.js';
 import { readUrl, writeUrl } from './url.js';
 
@@ -225,6 +227,8 @@ async function boot() {
     return;
   }
   const p = r.playground;
+  // The embed shows a range of the run's stops: it needs them all before it draws.
+  complete(p);
   pickRange(p.stops() - 1, problems);
   p.seek(range.from);
   state.compact = $('diagram').clientWidth < COMPACT_BELOW_PX;

@@ -14,7 +14,7 @@ import { formSettings, knobRows, renderSettings } from './settings.js';
 import { renderActions } from './actions.js';
 import { renderInspector } from './segment.js';
 import {
-  act, diagramAt, freshSeed, inspect, load, openLenient, problemOf, scenarios,
+  act, carryOn, complete, diagramAt, freshSeed, inspect, load, openLenient, problemOf, scenarios,
 } from './sim.js';
 import { onRender, state, update } from './state.js';
 import { readUrl, writeUrl } from './url.js';
@@ -98,7 +98,8 @@ function draw(s) {
   renderLog($('log'), d, p, lastRevealed, p.hosts());
   lastRevealed = revealed;
   const t = (p.time() / 1e6).toFixed(3);
-  $('position').textContent = fill(d.ui.position, { cursor: p.cursor(), last: p.stops() - 1, time: `${t} s` });
+  $('position').textContent = fill(d.ui.position, { cursor: p.cursor(), last: p.stops() - 1, time: `${t} s` })
+    + (p.complete() ? '' : ` · ${d.ui.simulating}`);
   announce($('announce'), d, s, $('position').textContent);
   $('btn-play').classList.toggle('playing', s.playing);
   $('btn-play').title = s.playing ? d.ui.pause : d.ui.play;
@@ -161,6 +162,7 @@ function reopen(id, set, seed, problems = [], acts = '') {
   const old = state.playground;
   state.playground = null;
   if (old) old.free();
+  delete document.body.dataset.simulating;
   const r = openLenient(id, set, seed, acts, DEFAULT_SCENARIO);
   problems.push(...r.problems);
   if (!('playground' in r)) {
@@ -170,10 +172,30 @@ function reopen(id, set, seed, problems = [], acts = '') {
   ({ id, set, seed, acts } = r);
   const p = r.playground;
   lastRevealed = 0;
+  // A large run: its start is drawn; the rest is simulated between frames (`carryOn`).
+  if (!p.complete()) document.body.dataset.simulating = '1';
   update({
     scenario: id, set, seed: p.seed() === '1' ? '' : p.seed(), acts, selected: null, playground: p, diagram: null, drawn: null, chart: p.series(), problems, playing: false,
   });
   drawChrome();
+  if (!p.complete()) {
+    carryOn(p, () => state.playground === p, () => completed(p), (problem) => {
+      delete document.body.dataset.simulating;
+      update({ problems: [problem] });
+    });
+  }
+}
+
+/** The run the page shows is complete: the chart, the outcome and the stops are drawn. @param {any} p */
+function completed(p) {
+  delete document.body.dataset.simulating;
+  update({ drawn: null, chart: p.series(), cursor: p.cursor() });
+}
+
+/** Before what needs the whole run (a step, a jump, an action): the rest of it, at once. */
+function wholeRun() {
+  const p = state.playground;
+  if (p && complete(p)) completed(p);
 }
 
 function stop() {
@@ -186,6 +208,7 @@ function stop() {
 function move(fn) {
   const p = state.playground;
   if (!p) return;
+  wholeRun();
   fn(p);
   update({ cursor: p.cursor() });
 }
@@ -195,6 +218,7 @@ function doAct(action) {
   const p = state.playground;
   if (!p) return;
   stop();
+  wholeRun();
   const r = act(p, action);
   if ('problem' in r) {
     update({ problems: [{ ...r.problem, during: 'action' }] });

@@ -48,10 +48,62 @@ export function freshSeed() {
  */
 export function open(id, set, seed, acts) {
   try {
-    return { playground: new wasm.Playground(id, set, seed, acts) };
+    // A run without the reader's actions is begun, not made whole: a large one goes on in
+    // slices (`carryOn`) while the page shows its start. (With actions, an action past the
+    // run's end must be refused here, so that `openLenient` can drop them.)
+    return {
+      playground: acts === ''
+        ? wasm.Playground.begin(id, set, seed, acts, BEGIN_STEPS)
+        : new wasm.Playground(id, set, seed, acts),
+    };
   } catch (e) {
     return { problem: problemOf(e) };
   }
+}
+
+/** Steps simulated before a run is first drawn: all of most runs, the start of a large one. */
+const BEGIN_STEPS = 20000;
+/** Steps simulated at a time while the page goes on with the rest of a large run. */
+const SLICE_STEPS = 5000;
+/** How long a slice of the rest may keep the page busy before it lets the browser draw. */
+const SLICE_MS = 30;
+
+/**
+ * Simulates the rest of a run begun by `open`, between frames, so that the page answers
+ * meanwhile; `done` is called once the run is complete. `current` says whether the page still
+ * shows this run (a new one stops this one).
+ * @param {wasm.Playground} p @param {() => boolean} current
+ * @param {() => void} done @param {(problem: {code: string}) => void} failed
+ */
+export function carryOn(p, current, done, failed) {
+  setTimeout(() => {
+    if (!current()) return;
+    const t0 = performance.now();
+    try {
+      while (!p.advance(SLICE_STEPS)) {
+        if (performance.now() - t0 > SLICE_MS) {
+          carryOn(p, current, done, failed);
+          return;
+        }
+      }
+    } catch (e) {
+      failed(problemOf(e));
+      return;
+    }
+    done();
+  }, 0);
+}
+
+/**
+ * Simulates at once what is left of a run begun by `open` (before a step, a jump or an action:
+ * they need the whole run). Returns whether anything was left.
+ * @param {wasm.Playground} p
+ */
+export function complete(p) {
+  if (p.complete()) return false;
+  // Refused actions are not possible here: a begun run has none.
+  while (!p.advance(1e9));
+  return true;
 }
 
 /**

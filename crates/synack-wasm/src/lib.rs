@@ -316,8 +316,15 @@ pub struct Playground {
     hosts: Vec<String>,
     /// The reader's actions, each with the simulation step it comes after.
     actions: Vec<(usize, Action)>,
-    /// The complete run, the only holder of its log (trace and segments).
+    /// The complete run, the only holder of its log (trace and segments); while `pending`, the
+    /// run so far.
     end: Run,
+    /// Where the run is while it is not complete yet (see [`Playground::begin`]); `None` once it
+    /// has ended.
+    pending: Option<Pos>,
+    /// How much of the trace `sent` and `windows` have read, and the window being cut: where it
+    /// starts and how many segments it holds.
+    scanned: (usize, usize, usize),
     outcome: Vec<Fact>,
     /// The trace index of every segment's `Sent`, in order.
     sent: Vec<usize>,
@@ -344,6 +351,52 @@ impl Playground {
     /// reader's actions `acts` (`STEP@ACTION,...` as [`Playground::act`] returns them).
     #[wasm_bindgen(constructor)]
     pub fn new(id: &str, set: &str, seed: &str, acts: &str) -> Result<Playground, JsError> {
+        let (mut p, start) = Playground::prepare(id, set, seed, acts)?;
+        p.simulate(start, Pos::default())?;
+        Ok(p)
+    }
+
+    /// As the constructor, but simulates only the first `steps` steps of the run: the page draws
+    /// the start of a large run at once and goes on with [`Playground::advance`] while the
+    /// reader looks (a knob change in `port-exhaustion` redoes 400,000 steps). Until the run is
+    /// complete, the stops, the trace and the diagram's windows are those of the run so far,
+    /// the chart and the outcome are empty, and the cursor cannot pass the last stop so far.
+    pub fn begin(
+        id: &str,
+        set: &str,
+        seed: &str,
+        acts: &str,
+        steps: f64,
+    ) -> Result<Playground, JsError> {
+        let (mut p, start) = Playground::prepare(id, set, seed, acts)?;
+        p.end = start;
+        p.pending = Some(Pos::default());
+        p.advance(steps)?;
+        Ok(p)
+    }
+
+    /// Simulates at most `steps` more steps of a run begun with [`Playground::begin`]; returns
+    /// whether the run is complete.
+    pub fn advance(&mut self, steps: f64) -> Result<bool, JsError> {
+        // At least one step, at most all of them (NaN and negative counts take one).
+        let steps = if steps >= 1.0 {
+            steps.min(MAX_SIM_STEPS as f64) as usize
+        } else {
+            1
+        };
+        self.run_pending(steps)
+    }
+
+    /// The run is complete (always, but between [`Playground::begin`] and the last
+    /// [`Playground::advance`]).
+    pub fn complete(&self) -> Result<bool, JsError> {
+        Ok(self.pending.is_none())
+    }
+}
+
+impl Playground {
+    /// A playground at the start of scenario `id`'s run, and that start.
+    fn prepare(id: &str, set: &str, seed: &str, acts: &str) -> Result<(Playground, Run), JsError> {
         // Not `scenario::find`: an unknown id is the page's own problem, with the ids it knows.
         let scenario = SCENARIOS.iter().find(|s| s.id == id).ok_or_else(|| {
             problem(PageProblem::UnknownScenario {
@@ -362,7 +415,7 @@ impl Playground {
             .map(|h| h.name().into())
             .collect();
         let actions = parse_actions(acts, &hosts)?;
-        let mut p = Playground {
+        let p = Playground {
             scenario,
             params,
             seed,
@@ -370,6 +423,8 @@ impl Playground {
             hosts,
             actions,
             end: start.clone(),
+            pending: None,
+            scanned: (0, 0, 0),
             outcome: Vec::new(),
             sent: Vec::new(),
             windows: Vec::new(),
@@ -381,10 +436,12 @@ impl Playground {
             live_pos: Pos::default(),
             cursor: 0,
         };
-        p.simulate(start, Pos::default())?;
-        Ok(p)
+        Ok((p, start))
     }
+}
 
+#[wasm_bindgen]
+impl Playground {
     /// Does what the reader clicked, at the cursor: `drop:SEG`, `hold:SEG:MS`, `dup:SEG`,
     /// `release:SEG`, `crash:HOST`, `restart:HOST`, `connect:HOST`, `accept:HOST:FD`,
     /// `read:HOST:FD`, `write:HOST:FD:BYTES`, `shutdown:HOST:FD`, `close:HOST:FD`,
@@ -633,7 +690,7 @@ impl Playground {
 
     /// The run has nothing left to reveal.
     pub fn at_end(&self) -> Result<bool, JsError> {
-        Ok(self.cursor + 1 >= self.stops.len())
+        Ok(self.pending.is_none() && self.cursor + 1 >= self.stops.len())
     }
 
     /// One step on: the simulation runs to its next visible change. Returns the new cursor.
@@ -841,6 +898,9 @@ impl Playground {
     /// large run the window that holds the last revealed event.
     fn window_at(&self, revealed: usize) -> core::ops::Range<usize> {
         let len = self.trace_all().len();
+        if self.sent.len() <= WINDOWED_ABOVE {
+            return 0..len;
+        }
         let n = self
             .windows
             .partition_point(|start| *start < revealed)
@@ -851,23 +911,30 @@ impl Playground {
         }
     }
 
-    /// Cuts a run of more than `WINDOWED_ABOVE` segments into windows: a new one starts at the
-    /// segment or event one more than a window holds.
-    fn cut_windows(&mut self) {
-        self.windows.clear();
-        if self.sent.len() <= WINDOWED_ABOVE {
-            return;
+    /// Reads the trace recorded since the last call: each segment's `Sent`, and where each
+    /// window of the diagram starts (a new one at the segment or event one more than a window
+    /// holds). Whether the run is drawn a window at a time is known only once it holds more
+    /// than `WINDOWED_ABOVE` segments (see [`Playground::window_at`]).
+    fn scan(&mut self) {
+        let (from, mut start, mut segments) = self.scanned;
+        if from == 0 {
+            self.sent.clear();
+            self.windows.clear();
+            self.windows.push(0);
         }
-        let (mut start, mut segments) = (0, 0);
-        self.windows.push(0);
-        for (i, e) in self.end.sim().trace().iter().enumerate() {
+        let trace = self.end.sim().trace();
+        for (i, e) in trace.iter().enumerate().skip(from) {
             let sent = matches!(e.kind, EventKind::Sent { .. });
             if i - start >= WINDOW_EVENTS || (sent && segments >= WINDOW_SEGMENTS) {
                 self.windows.push(i);
                 (start, segments) = (i, 0);
             }
+            if sent {
+                self.sent.push(i);
+            }
             segments += usize::from(sent);
         }
+        self.scanned = (trace.len(), start, segments);
     }
 
     fn action_tokens(&self) -> Vec<String> {
@@ -879,23 +946,38 @@ impl Playground {
 
     /// Runs `run` (at `from`) to its end, applying the reader's actions at their steps, and
     /// records the stops, snapshots, trace, outcome and layouts of the complete run.
-    fn simulate(&mut self, mut run: Run, from: Pos) -> Result<(), JsError> {
-        let mut pos = from;
-        loop {
+    fn simulate(&mut self, run: Run, from: Pos) -> Result<(), JsError> {
+        self.end = run;
+        self.pending = Some(from);
+        self.scanned = (0, 0, 0);
+        self.run_pending(MAX_SIM_STEPS).map(|_| ())
+    }
+
+    /// Takes at most `budget` more steps of the pending run; once it ends, computes what needs
+    /// the whole run (the chart's series, the outcome). Returns whether the run is complete.
+    fn run_pending(&mut self, budget: usize) -> Result<bool, JsError> {
+        let Some(mut pos) = self.pending else {
+            return Ok(true);
+        };
+        let mut taken = 0;
+        let ended = loop {
             if let Some((step, action)) = self.actions.get(pos.actions)
                 && *step == pos.steps
             {
-                apply_action(&mut run, action).map_err(|e| {
-                    problem(PageProblem::BadAction {
+                if let Err(e) = apply_action(&mut self.end, action) {
+                    return Err(problem(PageProblem::BadAction {
                         value: action.text.clone(),
                         reason: String::from(input_code(e)),
-                    })
-                })?;
+                    }));
+                }
                 pos.actions += 1;
-            } else if pos.steps < MAX_SIM_STEPS && run.step() {
+            } else if taken >= budget {
+                break false;
+            } else if pos.steps < MAX_SIM_STEPS && self.end.step() {
                 pos.steps += 1;
+                taken += 1;
                 if pos.steps.is_multiple_of(self.snapshot_every) {
-                    self.snapshots.push((pos, run.clone()));
+                    self.snapshots.push((pos, self.end.clone()));
                     if self.snapshots.len() > MAX_SNAPSHOTS {
                         // Every other one goes: the rest are twice as far apart.
                         self.snapshot_every *= 2;
@@ -905,13 +987,19 @@ impl Playground {
                     }
                 }
             } else {
-                break;
+                break true;
             }
-            let len = run.sim().log_len().0;
+            let len = self.end.sim().log_len().0;
             if self.stops.last().is_some_and(|(l, _)| *l < len) {
                 self.stops.push((len, pos));
             }
+        };
+        self.scan();
+        if !ended {
+            self.pending = Some(pos);
+            return Ok(false);
         }
+        self.pending = None;
         if let Some((step, action)) = self.actions.get(pos.actions) {
             // An action after the run's end.
             return Err(problem(PageProblem::BadAction {
@@ -919,19 +1007,13 @@ impl Playground {
                 reason: String::from("ended"),
             }));
         }
-        let sim = run.sim();
+        let sim = self.end.sim();
         self.series = synack_diagram::series::series(sim.trace());
         self.outcome = self.scenario.outcome(sim, &self.params);
-        self.sent = sim
-            .trace()
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| matches!(e.kind, EventKind::Sent { .. }))
-            .map(|(i, _)| i)
-            .collect();
-        self.end = run;
-        self.cut_windows();
-        Ok(())
+        if self.sent.len() <= WINDOWED_ABOVE {
+            self.windows.clear();
+        }
+        Ok(true)
     }
 
     /// Moves the live run to stop `index`: on from where it is, or from the nearest snapshot.
@@ -1406,6 +1488,58 @@ mod tests {
             again.end.sim().segments().len(),
             p.end.sim().segments().len()
         );
+    }
+
+    #[test]
+    fn a_run_begun_and_advanced_in_pieces_is_the_run_made_whole() {
+        for (id, set, steps) in [
+            ("port-exhaustion", "client.tcp_tw_reuse=1", 50_000.0),
+            ("close-four-way", "", 3.0),
+            ("time-wait-server-load", "rate=300", 7_777.0),
+        ] {
+            let whole = Playground::new(id, set, "1", "").ok().unwrap();
+            let mut p = Playground::begin(id, set, "1", "", steps).ok().unwrap();
+            let mut pieces = 1;
+            while !p.complete().ok().unwrap() {
+                // Before its end: no outcome, no chart, the cursor not at the end.
+                assert!(p.outcome.is_empty() && p.series.is_empty(), "{id}");
+                assert!(!p.at_end().ok().unwrap(), "{id}");
+                // What is drawn so far is what the whole run draws there.
+                assert!(p.stops.len() <= whole.stops.len(), "{id}");
+                assert_eq!(p.stops[..], whole.stops[..p.stops.len()], "{id}");
+                if p.sent.len() > WINDOWED_ABOVE {
+                    let last = p.stops.last().map_or(0, |s| s.0);
+                    let w = p.window_at(last);
+                    assert!(w.end <= last, "{id}: {w:?} past {last}");
+                    assert_eq!(w.start, whole.window_at(last).start, "{id}");
+                }
+                assert!(p.advance(steps).ok().unwrap() == p.complete().ok().unwrap());
+                pieces += 1;
+            }
+            assert!(pieces > 2, "{id} in {pieces} pieces");
+            assert_eq!(p.stops, whole.stops, "{id}");
+            assert_eq!(p.sent, whole.sent, "{id}");
+            assert_eq!(p.windows, whole.windows, "{id}");
+            assert_eq!(
+                format!("{:?}", p.series),
+                format!("{:?}", whole.series),
+                "{id}"
+            );
+            assert_eq!(
+                format!("{:?}", p.outcome),
+                format!("{:?}", whole.outcome),
+                "{id}"
+            );
+            assert_eq!(p.trace_all().len(), whole.trace_all().len(), "{id}");
+            assert_eq!(
+                format!("{:?}", p.trace_all().last()),
+                format!("{:?}", whole.trace_all().last())
+            );
+            assert_eq!(
+                p.snapshots.iter().map(|s| s.0).collect::<Vec<_>>(),
+                whole.snapshots.iter().map(|s| s.0).collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]
