@@ -12,11 +12,14 @@ import { BASE, goto, launch, load, openPage } from './browser.mjs';
 
 /**
  * Runs `action` in the page (a function's source, called with `arg`) and resolves with the
- * milliseconds until the frame after it has been drawn (the page draws in an animation frame).
+ * milliseconds until the frame after it has been drawn (the page draws in an animation frame);
+ * with `whole`, also until the run is complete and drawn whole (a large run is drawn from its
+ * start while the rest is simulated: `body[data-simulating]`, then the chart).
  * @param {import('playwright-core').Page} page @param {string} action @param {unknown} arg
+ * @param {boolean} [whole]
  */
-function timed(page, action, arg) {
-  return page.evaluate(([src, a]) => new Promise((resolve) => {
+function timed(page, action, arg, whole = false) {
+  return page.evaluate(([src, a, w]) => new Promise((resolve) => {
     const t0 = performance.now();
     // eslint-disable-next-line no-new-func
     new Function('a', src)(a);
@@ -24,38 +27,21 @@ function timed(page, action, arg) {
     // it in the same frame, and the timeout after the frame is painted.
     requestAnimationFrame(() => {
       const drawn = performance.now() - t0;
-      setTimeout(() => resolve({ drawn, painted: performance.now() - t0 }), 0);
-    });
-  }), [action, arg]);
-}
-
-/**
- * As `timed`, and also the milliseconds until the run is complete and drawn whole (a large run
- * is drawn from its start while the rest is simulated: `body[data-simulating]`, then the chart).
- * @param {import('playwright-core').Page} page @param {string} action @param {unknown} arg
- */
-function timedWhole(page, action, arg) {
-  return page.evaluate(([src, a]) => new Promise((resolve) => {
-    const t0 = performance.now();
-    // eslint-disable-next-line no-new-func
-    new Function('a', src)(a);
-    requestAnimationFrame(() => {
-      const drawn = performance.now() - t0;
       setTimeout(() => {
         const painted = performance.now() - t0;
-        const whole = () => requestAnimationFrame(() => resolve({ drawn, painted, whole: performance.now() - t0 }));
-        if (!document.body.dataset.simulating) {
-          whole();
-          return;
+        const done = () => requestAnimationFrame(() => resolve({ drawn, painted, whole: performance.now() - t0 }));
+        if (!w) resolve({ drawn, painted });
+        else if (!document.body.dataset.simulating) done();
+        else {
+          new MutationObserver((_, obs) => {
+            if (document.body.dataset.simulating) return;
+            obs.disconnect();
+            done();
+          }).observe(document.body, { attributes: true, attributeFilter: ['data-simulating'] });
         }
-        new MutationObserver((_, obs) => {
-          if (document.body.dataset.simulating) return;
-          obs.disconnect();
-          whole();
-        }).observe(document.body, { attributes: true, attributeFilter: ['data-simulating'] });
       }, 0);
     });
-  }), [action, arg]);
+  }), [action, arg, whole]);
 }
 
 const CHOOSE = `
@@ -106,10 +92,10 @@ for (const query of ['', '?lang=zh', 'embed.html?scenario=close-four-way', '?sce
 const { page, errors, context } = await openPage(browser);
 for (const [id, knob] of [['port-exhaustion', ['client.tcp_tw_reuse', '1']], ['time-wait-server-load', ['server.tcp_max_tw_buckets', '1000']]]) {
   await load(page, '?scenario=handshake&lang=en');
-  rows.push([id, 'choose it: first drawn diagram', await timedWhole(page, CHOOSE, id)]);
+  rows.push([id, 'choose it: first drawn diagram', await timed(page, CHOOSE, id, true)]);
   await page.waitForSelector('#diagram svg.diagram');
   await page.click('#more-settings summary');
-  rows.push([id, `${knob[0]}=${knob[1]}: redraw`, await timedWhole(page, KNOB, knob)]);
+  rows.push([id, `${knob[0]}=${knob[1]}: redraw`, await timed(page, KNOB, knob, true)]);
   rows.push([id, 'step', await timed(page, KEY, 'step')]);
   rows.push([id, 'chart click at 50 %', await timed(page, CHART, 0.5)]);
   rows.push([id, 'step back', await timed(page, KEY, 'back')]);

@@ -32,6 +32,25 @@ async function apply(page, fields) {
   await page.waitForSelector('body:not([data-simulating])');
 }
 
+/**
+ * What `Playground[method]()` answers for run `id` with `set` made whole in the page's own
+ * module (`new Playground`, seed 1).
+ * @param {import('playwright-core').Page} page @param {string} id @param {string} set
+ * @param {string} method
+ */
+function madeWhole(page, id, set, method) {
+  return page.evaluate(async ([i, s, f]) => {
+    const m = await import('./pkg/synack.js');
+    await m.default();
+    const p = new m.Playground(i, s, '1', '');
+    try {
+      return p[f]();
+    } finally {
+      p.free();
+    }
+  }, [id, set, method]);
+}
+
 /** The failing `connect()` calls the diagram shows. @param {import('playwright-core').Page} page */
 function failedConnects(page) {
   return page.$$eval('#diagram text.call', (ts) => ts.filter((t) => /^connect\(\) = -1 EADDRNOTAVAIL$/.test(t.textContent ?? '')).length);
@@ -71,14 +90,7 @@ test('time-wait-server-load: the server\'s TIME-WAIT plateaus at rate x 60 s; a 
   // The chart's line levels off: the count at 80 s is the count at 65 s, give or take a second's
   // worth (it only changes at connection instants).
   assert.ok(await page.$('#chart svg path.line'), 'a line is drawn');
-  const chart = await page.evaluate(async () => {
-    const m = await import('./pkg/synack.js');
-    await m.default();
-    const p = new m.Playground('time-wait-server-load', '', '1', '');
-    const c = p.series();
-    p.free();
-    return c;
-  });
+  const chart = await madeWhole(page, 'time-wait-server-load', '', 'series');
   const tw = chart.series.find((/** @type {any} */ s) => s.metric === 'TimeWait' && s.host === 1);
   const countAt = (/** @type {number} */ us) => tw.points.filter((/** @type {number[]} */ [t]) => t <= us).at(-1)?.[1] ?? 0;
   assert.ok(Math.abs(countAt(65e6) - 6000) <= 100 && Math.abs(countAt(80e6) - 6000) <= 100, `${countAt(65e6)}, ${countAt(80e6)}`);
@@ -180,14 +192,7 @@ test('a knob change draws the start of a large run at once, and the rest follows
   // Complete: the stops, the chart and the outcome are those of the run made whole.
   const last = draws[draws.length - 1];
   assert.ok(!last.simulating && last.chart && !last.position.includes(zh.ui.simulating), JSON.stringify(last));
-  const stops = await page.evaluate(async () => {
-    const m = await import('./pkg/synack.js');
-    await m.default();
-    const p = new m.Playground('port-exhaustion', 'client.tcp_tw_reuse=1', '1', '');
-    const n = p.stops();
-    p.free();
-    return n;
-  });
+  const stops = await madeWhole(page, 'port-exhaustion', 'client.tcp_tw_reuse=1', 'stops');
   assert.ok(last.position.startsWith(`第 0 步，共 ${stops - 1} 步`), `${last.position} (${stops} stops)`);
   assert.ok(Number(/共 (\d+)/.exec(first.position)?.[1]) < stops - 1, first.position);
   // A step before the rest is done takes the whole run first: End reaches its real end.
