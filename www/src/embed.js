@@ -228,7 +228,8 @@ async function boot() {
   }
   const p = r.playground;
   // The embed shows a range of the run's stops: it needs them all before it draws.
-  complete(p);
+  const whole = complete(p);
+  if (whole && 'problem' in whole) problems.push(whole.problem);
   pickRange(p.stops() - 1, problems);
   p.seek(range.from);
   state.compact = $('diagram').clientWidth < COMPACT_BELOW_PX;

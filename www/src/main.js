@@ -195,7 +195,14 @@ function completed(p) {
 /** Before what needs the whole run (a step, a jump, an action): the rest of it, at once. */
 function wholeRun() {
   const p = state.playground;
-  if (p && complete(p)) completed(p);
+  const r = p && complete(p);
+  if (!r) return;
+  if ('problem' in r) {
+    delete document.body.dataset.simulating;
+    update({ problems: [r.problem] });
+  } else {
+    completed(p);
+  }
 }
 
 function stop() {

@@ -96,14 +96,20 @@ export function carryOn(p, current, done, failed) {
 
 /**
  * Simulates at once what is left of a run begun by `open` (before a step, a jump or an action:
- * they need the whole run). Returns whether anything was left.
+ * they need the whole run). `null` when nothing was left; else whether it completed, or what
+ * the binding refused (a begun run has no actions to refuse, but the page says it rather than
+ * stop).
  * @param {wasm.Playground} p
+ * @returns {null | {completed: true} | {problem: {code: string}}}
  */
 export function complete(p) {
-  if (p.complete()) return false;
-  // Refused actions are not possible here: a begun run has none.
-  while (!p.advance(1e9));
-  return true;
+  if (p.complete()) return null;
+  try {
+    while (!p.advance(1e9));
+    return { completed: true };
+  } catch (e) {
+    return { problem: problemOf(e) };
+  }
 }
 
 /**
