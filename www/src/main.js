@@ -173,17 +173,19 @@ function reopen(id, set, seed, problems = [], acts = '') {
   const p = r.playground;
   lastRevealed = 0;
   // A large run: its start is drawn; the rest is simulated between frames (`carryOn`).
-  if (!p.complete()) document.body.dataset.simulating = '1';
+  const partial = !p.complete();
+  if (partial) document.body.dataset.simulating = '1';
   update({
     scenario: id, set, seed: p.seed() === '1' ? '' : p.seed(), acts, selected: null, playground: p, diagram: null, drawn: null, chart: p.series(), problems, playing: false,
   });
   drawChrome();
-  if (!p.complete()) {
-    carryOn(p, () => state.playground === p, () => completed(p), (problem) => {
-      delete document.body.dataset.simulating;
-      update({ problems: [problem] });
-    });
-  }
+  if (partial) carryOn(p, () => state.playground === p, () => completed(p), refused);
+}
+
+/** The rest of a run could not be simulated: the page says why. @param {{code: string}} problem */
+function refused(problem) {
+  delete document.body.dataset.simulating;
+  update({ problems: [problem] });
 }
 
 /** The run the page shows is complete: the chart, the outcome and the stops are drawn. @param {any} p */
@@ -197,12 +199,8 @@ function wholeRun() {
   const p = state.playground;
   const r = p && complete(p);
   if (!r) return;
-  if ('problem' in r) {
-    delete document.body.dataset.simulating;
-    update({ problems: [r.problem] });
-  } else {
-    completed(p);
-  }
+  if ('problem' in r) refused(r.problem);
+  else completed(p);
 }
 
 function stop() {

@@ -1205,7 +1205,7 @@ impl Sim {
     /// flood, say).
     fn take_flight(&mut self, id: u64) -> Option<Flight> {
         let f = self.in_flight.remove(&id);
-        crate::tcp::ports::shrink(&mut self.in_flight);
+        crate::tcp::shrink(&mut self.in_flight);
         f
     }
 

@@ -322,14 +322,13 @@ pub struct Playground {
     /// Where the run is while it is not complete yet (see [`Playground::begin`]); `None` once it
     /// has ended.
     pending: Option<Pos>,
-    /// How much of the trace `sent` and `windows` have read, and the window being cut: where it
-    /// starts and how many segments it holds.
-    scanned: (usize, usize, usize),
+    /// How much of the trace `sent` and `windows` have read.
+    scanned: usize,
     outcome: Vec<Fact>,
     /// The trace index of every segment's `Sent`, in order.
     sent: Vec<usize>,
-    /// Where each window of a large run's diagram starts (trace indices); empty for a run
-    /// drawn whole.
+    /// Where each window of the diagram starts (trace indices), used for a run of more than
+    /// `WINDOWED_ABOVE` segments ([`Playground::window_at`]).
     windows: Vec<usize>,
     /// Counts over time of the complete run, for the chart.
     series: Vec<Series>,
@@ -369,8 +368,7 @@ impl Playground {
         steps: f64,
     ) -> Result<Playground, JsError> {
         let (mut p, start) = Playground::prepare(id, set, seed, acts)?;
-        p.end = start;
-        p.pending = Some(Pos::default());
+        p.set_pending(start, Pos::default());
         p.advance(steps)?;
         Ok(p)
     }
@@ -424,7 +422,7 @@ impl Playground {
             actions,
             end: start.clone(),
             pending: None,
-            scanned: (0, 0, 0),
+            scanned: 0,
             outcome: Vec::new(),
             sent: Vec::new(),
             windows: Vec::new(),
@@ -913,17 +911,19 @@ impl Playground {
 
     /// Reads the trace recorded since the last call: each segment's `Sent`, and where each
     /// window of the diagram starts (a new one at the segment or event one more than a window
-    /// holds). Whether the run is drawn a window at a time is known only once it holds more
-    /// than `WINDOWED_ABOVE` segments (see [`Playground::window_at`]).
+    /// holds). The windows are used only once the run holds more than `WINDOWED_ABOVE`
+    /// segments ([`Playground::window_at`]); a smaller run is drawn whole.
     fn scan(&mut self) {
-        let (from, mut start, mut segments) = self.scanned;
-        if from == 0 {
+        if self.scanned == 0 {
             self.sent.clear();
             self.windows.clear();
             self.windows.push(0);
         }
+        // The window being cut: where it starts, and how many segments it holds so far.
+        let mut start = self.windows.last().copied().unwrap_or(0);
+        let mut segments = self.sent.len() - self.sent.partition_point(|i| *i < start);
         let trace = self.end.sim().trace();
-        for (i, e) in trace.iter().enumerate().skip(from) {
+        for (i, e) in trace.iter().enumerate().skip(self.scanned) {
             let sent = matches!(e.kind, EventKind::Sent { .. });
             if i - start >= WINDOW_EVENTS || (sent && segments >= WINDOW_SEGMENTS) {
                 self.windows.push(i);
@@ -934,7 +934,7 @@ impl Playground {
             }
             segments += usize::from(sent);
         }
-        self.scanned = (trace.len(), start, segments);
+        self.scanned = trace.len();
     }
 
     fn action_tokens(&self) -> Vec<String> {
@@ -947,10 +947,15 @@ impl Playground {
     /// Runs `run` (at `from`) to its end, applying the reader's actions at their steps, and
     /// records the stops, snapshots, trace, outcome and layouts of the complete run.
     fn simulate(&mut self, run: Run, from: Pos) -> Result<(), JsError> {
+        self.set_pending(run, from);
+        self.run_pending(MAX_SIM_STEPS).map(|_| ())
+    }
+
+    /// Makes `run` (at `from`) the run in progress, its trace not read yet.
+    fn set_pending(&mut self, run: Run, from: Pos) {
         self.end = run;
         self.pending = Some(from);
-        self.scanned = (0, 0, 0);
-        self.run_pending(MAX_SIM_STEPS).map(|_| ())
+        self.scanned = 0;
     }
 
     /// Takes at most `budget` more steps of the pending run; once it ends, computes what needs
@@ -1010,9 +1015,6 @@ impl Playground {
         let sim = self.end.sim();
         self.series = synack_diagram::series::series(sim.trace());
         self.outcome = self.scenario.outcome(sim, &self.params);
-        if self.sent.len() <= WINDOWED_ABOVE {
-            self.windows.clear();
-        }
         Ok(true)
     }
 

@@ -7,7 +7,7 @@
 //! time, so that a client whose ports are all in TIME-WAIT still picks (or fails to pick) a port
 //! in a few hundred word reads rather than one lookup per port.
 
-use super::{Conn, Host, PortOwner};
+use super::{Conn, Host, PortOwner, shrink};
 use crate::slab::Key;
 use crate::wire::{Endpoint, Ipv4};
 use alloc::boxed::Box;
@@ -450,16 +450,6 @@ impl Host {
             i += 2;
         }
         None
-    }
-}
-
-/// Gives a hash table's memory back as it empties (a table never shrinks by itself): once it is
-/// an eighth full, it is rebuilt for twice what it holds, so that its memory follows what it
-/// holds (100,000 TIME-WAIT entries expiring leave a few hundred bytes, not 8 MB) at O(1) per
-/// removal over time.
-pub(crate) fn shrink<K: core::hash::Hash + Eq, V>(map: &mut super::HashMap<K, V>) {
-    if map.capacity() > 64 && map.len() * 8 < map.capacity() {
-        map.shrink_to(map.len() * 2);
     }
 }
 
