@@ -941,33 +941,55 @@ impl Host {
     /// (`sk->sk_wq`), and checking every blocked call after every event would cost
     /// O(connections) per event.
     fn wake_blocked(&mut self) {
+        if self.touched.is_empty() {
+            return;
+        }
         let mut keys = core::mem::take(&mut self.touched);
-        crate::small_sort::sort_by_key(&mut keys, |k| *k);
-        keys.dedup();
-        let mut woken: Vec<(u64, Key, Blocked, CallResult)> = Vec::new();
+        if keys.len() > 1 {
+            crate::small_sort::sort_by_key(&mut keys, |k| *k);
+            keys.dedup();
+        }
+        let mut woken: Vec<(u64, Blocked, CallResult)> = Vec::new();
         for key in &keys {
-            let Some(list) = self.blocked.get_mut(key.slot()).map(core::mem::take) else {
+            // Most touched sockets have no call waiting on them: nothing is taken or moved.
+            let waiting = self
+                .blocked
+                .get(key.slot())
+                .is_some_and(|list| list.iter().any(|b| b.on == *key));
+            if !waiting {
+                continue;
+            }
+            let Some(mut list) = self.blocked.get_mut(key.slot()).map(core::mem::take) else {
                 continue;
             };
-            let mut still = Vec::new();
-            for b in list {
+            // The calls still blocked stay in the list, in their order.
+            let mut i = 0;
+            while let Some(b) = list.get(i) {
                 if b.on != *key {
-                    still.push(b);
+                    i += 1;
                     continue;
                 }
-                match self.recheck(&b) {
-                    CallResult::Blocked => still.push(b),
-                    result => woken.push((b.seq, *key, b, result)),
+                match self.recheck(b) {
+                    CallResult::Blocked => i += 1,
+                    result => {
+                        let b = list.remove(i);
+                        woken.push((b.seq, b, result));
+                    }
                 }
             }
-            if let Some(list) = self.blocked.get_mut(key.slot()) {
-                list.extend(still);
+            // A recheck may have blocked a call on this slot meanwhile: it stays, first.
+            if let Some(slot) = self.blocked.get_mut(key.slot()) {
+                if slot.is_empty() {
+                    *slot = list;
+                } else {
+                    slot.append(&mut list);
+                }
             }
         }
         #[cfg(debug_assertions)]
         self.check_no_missed_wake();
         crate::small_sort::sort_by_key(&mut woken, |w| w.0);
-        for (_, _, b, result) in woken {
+        for (_, b, result) in woken {
             self.emit(EventKind::Returned {
                 thread: b.thread,
                 call: b.call,
