@@ -19,12 +19,11 @@ use crate::config::Sysctls;
 use crate::net::{Link, Rule, RuleAction};
 use crate::socket::{Call, CallResult};
 use crate::tcp::{Host, HostConfig, Output, Secrets};
-use crate::time::{Duration, Instant};
+use crate::time::{Due, Duration, Instant};
 use crate::trace::{Event, EventKind, HostId, LimitKind, LossReason, SegId};
 use crate::wire::Segment;
 use alloc::collections::{BinaryHeap, VecDeque};
 use alloc::vec::Vec;
-use core::cmp::Reverse;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -319,7 +318,7 @@ pub struct Sim {
     rules: Vec<Rule>,
     router_msl: Duration,
     sent_by: Vec<u32>,
-    queue: BinaryHeap<Reverse<(Instant, u64, Item)>>,
+    queue: BinaryHeap<Due<Item>>,
     /// Items pushed for the current instant (a thread's next call, a local delivery), in the
     /// order they were pushed: they come after every item of the heap due at the same time and
     /// before every later one, so a FIFO keeps the heap's order without sifting them through it.
@@ -491,21 +490,25 @@ impl Sim {
         if at == self.now && self.due_now.back().is_none_or(|b| b.0 <= at) {
             self.due_now.push_back((at, self.seq, item));
         } else {
-            self.queue.push(Reverse((at, self.seq, item)));
+            self.queue.push(Due {
+                at,
+                seq: self.seq,
+                item,
+            });
         }
     }
 
     /// The next item, by (time, number), from the heap or the lane of items due now.
     fn pop(&mut self) -> Option<(Instant, Item)> {
         let lane_first = match (self.due_now.front(), self.queue.peek()) {
-            (Some(l), Some(Reverse(q))) => (l.0, l.1) < (q.0, q.1),
+            (Some(l), Some(q)) => (l.0, l.1) < (q.at, q.seq),
             (Some(_), None) => true,
             (None, _) => false,
         };
         if lane_first {
             self.due_now.pop_front().map(|(at, _, item)| (at, item))
         } else {
-            self.queue.pop().map(|Reverse((at, _, item))| (at, item))
+            self.queue.pop().map(|d| (d.at, d.item))
         }
     }
 
@@ -709,7 +712,7 @@ impl Sim {
 
     /// When the next event is due, if any.
     pub fn next_event_at(&self) -> Option<Instant> {
-        let heap = self.queue.peek().map(|Reverse((at, _, _))| *at);
+        let heap = self.queue.peek().map(|d| d.at);
         let lane = self.due_now.front().map(|l| l.0);
         match (heap, lane) {
             (Some(h), Some(l)) => Some(h.min(l)),
@@ -726,7 +729,7 @@ impl Sim {
             return false;
         };
         if at > self.limits.until {
-            self.queue.push(Reverse((at, 0, item)));
+            self.queue.push(Due { at, seq: 0, item });
             return false;
         }
         self.now = self.now.max(at);

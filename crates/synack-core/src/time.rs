@@ -162,3 +162,72 @@ impl Clock {
         Duration(ticks.saturating_mul(self.tick_us()))
     }
 }
+
+/// An entry of a timer heap (`BinaryHeap<Due<T>>`): `item` due at `at`, the `seq`-th pushed. The
+/// heap gives the earliest first, and of two due at once the one pushed first; `item` takes no
+/// part in the order. (A `Reverse<(Instant, u64, T)>` compares the same way but goes through
+/// the tuple's and the item's comparisons, which the page's size-optimised wasm calls rather
+/// than inlines.)
+#[derive(Clone, Debug)]
+pub(crate) struct Due<T> {
+    pub at: Instant,
+    pub seq: u64,
+    pub item: T,
+}
+
+impl<T> Due<T> {
+    /// The order's key: a heap's entries have distinct numbers, so no two keys are equal.
+    fn key(&self) -> (u64, u64) {
+        (self.at.0, self.seq)
+    }
+}
+
+impl<T> PartialEq for Due<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl<T> Eq for Due<T> {}
+
+impl<T> PartialOrd for Due<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T> Ord for Due<T> {
+    /// Reversed: `BinaryHeap` is a max-heap, and the earliest must come first.
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        other.key().cmp(&self.key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Due, Instant};
+    use alloc::collections::BinaryHeap;
+    use alloc::vec::Vec;
+
+    #[test]
+    fn a_heap_of_due_entries_gives_the_earliest_then_the_first_pushed() {
+        let mut heap = BinaryHeap::new();
+        // (time, number, item): the items are in the reverse of the heap's order, so that an
+        // order that looked at them would fail.
+        for (at, seq, item) in [
+            (5, 4, 'a'),
+            (3, 2, 'b'),
+            (5, 1, 'c'),
+            (3, 3, 'd'),
+            (1, 5, 'e'),
+        ] {
+            heap.push(Due {
+                at: Instant(at),
+                seq,
+                item,
+            });
+        }
+        let order: Vec<char> = core::iter::from_fn(|| heap.pop().map(|d| d.item)).collect();
+        assert_eq!(order, ['e', 'b', 'd', 'c', 'a']);
+    }
+}

@@ -603,7 +603,7 @@ pub struct Host {
     port_perturb: Vec<(u16, u32)>,
     /// Random draws made for `table_perturb` so far (the input of their keyed hash).
     port_draws: u64,
-    timers: BinaryHeap<Reverse<(Instant, u64, timers::TimerRef)>>,
+    timers: BinaryHeap<crate::time::Due<timers::TimerRef>>,
     timer_seq: u64,
     time_wait_fifo: VecDeque<(Instant, Key)>,
     counters: Counters,

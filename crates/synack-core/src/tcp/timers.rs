@@ -8,9 +8,9 @@
 use super::{Conn, Host, State};
 use crate::counters::Counter;
 use crate::slab::Key;
+use crate::time::Due;
 use crate::time::{Duration, Instant};
 use crate::trace::{EventKind, TimerKind};
-use core::cmp::Reverse;
 
 /// What a heap entry wakes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -37,7 +37,7 @@ impl Host {
     /// When the host next needs `handle_timeout`.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let heap = self.timers.peek().map(|Reverse((at, _, _))| *at);
+        let heap = self.timers.peek().map(|d| d.at);
         let fifo = self.time_wait_fifo.front().map(|(at, _)| *at);
         match (heap, fifo) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -49,17 +49,14 @@ impl Host {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.now = self.now.max(now);
         loop {
-            let heap_due = self
-                .timers
-                .peek()
-                .is_some_and(|Reverse((at, _, _))| *at <= self.now);
+            let heap_due = self.timers.peek().is_some_and(|d| d.at <= self.now);
             let fifo_due = self
                 .time_wait_fifo
                 .front()
                 .is_some_and(|(at, _)| *at <= self.now);
             if heap_due {
-                if let Some(Reverse((at, _, r))) = self.timers.pop() {
-                    self.fire(at, r);
+                if let Some(d) = self.timers.pop() {
+                    self.fire(d.at, d.item);
                 }
             } else if fifo_due {
                 if let Some((at, key)) = self.time_wait_fifo.pop_front() {
@@ -116,7 +113,11 @@ impl Host {
 
     pub(super) fn push_timer(&mut self, at: Instant, r: TimerRef) {
         self.timer_seq += 1;
-        self.timers.push(Reverse((at, self.timer_seq, r)));
+        self.timers.push(Due {
+            at,
+            seq: self.timer_seq,
+            item: r,
+        });
     }
 
     pub(super) fn arm_request(&mut self, key: Key, ticks: u64) {
