@@ -42,6 +42,9 @@ struct BuildSection {
     out_name: String,
     #[serde(default)]
     profile: toml::Table,
+    /// Flags for rustc in the wasm build only, passed as `CARGO_ENCODED_RUSTFLAGS`.
+    #[serde(default)]
+    rustflags: Vec<String>,
 }
 
 /// The pinned tool versions.
@@ -163,6 +166,9 @@ fn build_module(
             ),
             value,
         );
+    }
+    if !c.build.rustflags.is_empty() {
+        cmd.env("CARGO_ENCODED_RUSTFLAGS", c.build.rustflags.join("\x1f"));
     }
     let status = cmd
         .status()
