@@ -441,6 +441,17 @@ impl Sim {
         self.log.len()
     }
 
+    /// Makes room in the log for `events` events and `segments` segments in all, so that it
+    /// does not grow by doubling as the run records them (each doubling copies the log; in the
+    /// page's wasm, where a reallocation cannot remap, that was a tenth of a large run). Only the
+    /// capacity changes: the run, its trace and its segments are the same.
+    pub fn reserve_log(&mut self, events: usize, segments: usize) {
+        let (e, s) = self.log_len();
+        let log = &mut self.log;
+        log.trace.reserve(events.saturating_sub(e));
+        log.segments.reserve(segments.saturating_sub(s));
+    }
+
     /// Takes the log (events and segments) out of the run, which goes on recording after it.
     pub fn take_log(&mut self) -> (Vec<Event>, Vec<(SegId, Instant, Segment)>) {
         self.log.base = self.log_len();

@@ -47,6 +47,25 @@ use wasm_bindgen::prelude::*;
 const SNAPSHOT_EVERY: usize = 64;
 /// The most snapshots a run keeps.
 pub const MAX_SNAPSHOTS: usize = 32;
+
+/// How large a complete run grew: its log (events, segments) and the playground's lists read
+/// from it (stops, the segments' `Sent` events).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Sizes {
+    events: usize,
+    segments: usize,
+    stops: usize,
+    sent: usize,
+}
+
+std::thread_local! {
+    /// The last complete run's scenario and sizes. A knob change runs the same scenario again:
+    /// its run makes room for as much at its start instead of growing its vectors by doubling,
+    /// which copies them (in wasm a reallocation cannot remap: a tenth of `port-exhaustion`'s
+    /// run). Only capacities follow from it, never what a run does.
+    static LAST_SIZES: core::cell::Cell<Option<(&'static str, Sizes)>> =
+        const { core::cell::Cell::new(None) };
+}
 /// A run that sends more segments than this is drawn a window at a time (no scenario on its
 /// defaults comes near it but the two large ones).
 pub const WINDOWED_ABOVE: usize = 2_000;
@@ -413,7 +432,7 @@ impl Playground {
             .map(|h| h.name().into())
             .collect();
         let actions = parse_actions(acts, &hosts)?;
-        let p = Playground {
+        let mut p = Playground {
             scenario,
             params,
             seed,
@@ -434,6 +453,14 @@ impl Playground {
             live_pos: Pos::default(),
             cursor: 0,
         };
+        let mut start = start;
+        if let Some((last, sizes)) = LAST_SIZES.get()
+            && last == scenario.id
+        {
+            start.reserve_log(sizes.events, sizes.segments);
+            p.stops.reserve(sizes.stops);
+            p.sent.reserve(sizes.sent);
+        }
         Ok((p, start))
     }
 }
@@ -1013,6 +1040,14 @@ impl Playground {
             }));
         }
         let sim = self.end.sim();
+        let (events, segments) = sim.log_len();
+        let sizes = Sizes {
+            events,
+            segments,
+            stops: self.stops.len(),
+            sent: self.sent.len(),
+        };
+        LAST_SIZES.set(Some((self.scenario.id, sizes)));
         self.series = synack_diagram::series::series(sim.trace());
         self.outcome = self.scenario.outcome(sim, &self.params);
         Ok(true)
@@ -1542,6 +1577,42 @@ mod tests {
                 whole.snapshots.iter().map(|s| s.0).collect::<Vec<_>>()
             );
         }
+    }
+
+    #[test]
+    fn a_scenario_run_again_makes_room_for_the_last_runs_size_and_runs_the_same() {
+        LAST_SIZES.set(None);
+        let first = Playground::new("close-four-way", "", "1", "").ok().unwrap();
+        let (events, segments) = first.end.sim().log_len();
+        let sizes = Sizes {
+            events,
+            segments,
+            stops: first.stops.len(),
+            sent: first.sent.len(),
+        };
+        assert_eq!(LAST_SIZES.get(), Some(("close-four-way", sizes)));
+        // A knob changed: the same scenario again, room made at its start.
+        let (again, start) =
+            Playground::prepare("close-four-way", "client.tcp_fin_timeout=30", "1", "")
+                .ok()
+                .unwrap();
+        assert!(again.stops.capacity() >= sizes.stops);
+        assert!(again.sent.capacity() >= sizes.sent);
+        let mut start = start;
+        let (trace, segs) = start.take_log();
+        assert!(trace.is_empty() && trace.capacity() >= sizes.events);
+        assert!(segs.is_empty() && segs.capacity() >= sizes.segments);
+        // Another scenario makes no room from this one's size.
+        let (other, _) = Playground::prepare("handshake", "", "1", "").ok().unwrap();
+        assert!(other.stops.capacity() < sizes.stops);
+        // The room changes nothing of the run.
+        let second = Playground::new("close-four-way", "", "1", "").ok().unwrap();
+        assert_eq!(second.stops, first.stops);
+        assert_eq!(second.sent, first.sent);
+        assert_eq!(
+            format!("{:?}", second.trace_all()),
+            format!("{:?}", first.trace_all())
+        );
     }
 
     #[test]

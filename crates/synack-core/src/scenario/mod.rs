@@ -1330,6 +1330,11 @@ impl Run {
         &self.params
     }
 
+    /// Makes room in the simulation's log (see [`Sim::reserve_log`]).
+    pub fn reserve_log(&mut self, events: usize, segments: usize) {
+        self.sim.reserve_log(events, segments);
+    }
+
     /// The simulation's log, taken out of it (see [`Sim::take_log`]).
     pub fn take_log(&mut self) -> (Vec<Event>, Vec<(SegId, Instant, crate::wire::Segment)>) {
         self.sim.take_log()
