@@ -19,7 +19,9 @@ impl Key {
     }
 }
 
-#[derive(Clone, Debug)]
+/// `Copy` when `T` is: a slab of such values is copied in one piece (`to_vec`'s copy of a
+/// `Copy` slice), not slot by slot, when a host is snapshotted.
+#[derive(Clone, Copy, Debug)]
 struct Slot<T> {
     generation: u32,
     value: Option<T>,

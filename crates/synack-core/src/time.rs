@@ -167,8 +167,8 @@ impl Clock {
 /// heap gives the earliest first, and of two due at once the one pushed first; `item` takes no
 /// part in the order. (A `Reverse<(Instant, u64, T)>` compares the same way but goes through
 /// the tuple's and the item's comparisons, which the page's size-optimised wasm calls rather
-/// than inlines.)
-#[derive(Clone, Debug)]
+/// than inlines.) `Copy` when `T` is, so that a heap is copied in one piece.
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Due<T> {
     pub at: Instant,
     pub seq: u64,

@@ -369,8 +369,9 @@ struct Request {
 /// A TIME-WAIT (or orphaned FIN-WAIT-2) mini socket (`tcp_timewait_sock`): what is left of a
 /// connection once the full socket is gone. A server that closes first holds tens of thousands of
 /// these, so the record is kept compact (at most 64 bytes, asserted below): times are stored as
-/// `u32` milliseconds or jiffies, as Linux stores them.
-#[derive(Clone, Debug)]
+/// `u32` milliseconds or jiffies, as Linux stores them. `Copy`, so that a snapshot of a host copies
+/// its tens of thousands of entries in one piece.
+#[derive(Clone, Copy, Debug)]
 struct TimeWait {
     local: Endpoint,
     remote: Endpoint,
