@@ -217,20 +217,39 @@ pub struct Diagram {
 /// Per-direction ISNs, for relative sequence numbers as Wireshark shows them (keyed as on the
 /// outside wire); and the public endpoint a NAT gave each inside one, so that both ends of a
 /// translated connection count from the same ISNs, as a capture at the server would.
+///
+/// The ISNs are a vector sorted by direction (a map type of its own costs the page's wasm about
+/// a kilobyte gzipped; a diagram, or a window of a large one, shows at most a few hundred
+/// connections).
 #[derive(Default)]
-struct Isns(
-    BTreeMap<(Endpoint, Endpoint), u32>,
-    Vec<(Endpoint, Endpoint)>,
-);
+struct Isns(Vec<((Endpoint, Endpoint), u32)>, Vec<(Endpoint, Endpoint)>);
 
 impl Isns {
+    /// The ISN noted for a direction.
+    fn isn(&self, key: (Endpoint, Endpoint)) -> Option<u32> {
+        let i = self.0.binary_search_by(|(k, _)| k.cmp(&key)).ok()?;
+        self.0.get(i).map(|(_, isn)| *isn)
+    }
+
+    /// Notes (or notes again) a direction's ISN.
+    fn set_isn(&mut self, key: (Endpoint, Endpoint), isn: u32) {
+        match self.0.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(i) => {
+                if let Some(entry) = self.0.get_mut(i) {
+                    entry.1 = isn;
+                }
+            }
+            Err(i) => self.0.insert(i, (key, isn)),
+        }
+    }
+
     /// A NAT rewrote a segment sent as `before` into `after`: the inside endpoint appears
     /// outside as the public one.
     fn translated(&mut self, before: &Segment, after: &Segment) {
         let (inside, public) = if before.src != after.src {
             // A SYN's ISN was noted before the NAT gave it its public endpoint.
-            if let Some(isn) = self.0.get(&(before.src, before.dst)).copied() {
-                self.0.insert((after.src, after.dst), isn);
+            if let Some(isn) = self.isn((before.src, before.dst)) {
+                self.set_isn((after.src, after.dst), isn);
             }
             (before.src, after.src)
         } else {
@@ -253,15 +272,15 @@ impl Isns {
         };
         let key = (outside(seg.src), outside(seg.dst));
         if seg.flags.syn() {
-            self.0.insert(key, seg.seq.0);
+            self.set_isn(key, seg.seq.0);
         }
         key
     }
 
     fn label(&mut self, seg: &Segment) -> String {
         let key = self.note(seg);
-        let seq = match self.0.get(&key) {
-            Some(isn) => seg.seq.0.wrapping_sub(*isn),
+        let seq = match self.isn(key) {
+            Some(isn) => seg.seq.0.wrapping_sub(isn),
             None => seg.seq.0,
         };
         let mut s = String::new();
@@ -282,8 +301,8 @@ impl Isns {
         }
         let _ = write!(s, " Seq={seq}");
         if seg.flags.ack() {
-            let ack = match self.0.get(&(key.1, key.0)) {
-                Some(isn) => seg.ack.0.wrapping_sub(*isn),
+            let ack = match self.isn((key.1, key.0)) {
+                Some(isn) => seg.ack.0.wrapping_sub(isn),
                 None => seg.ack.0,
             };
             let _ = write!(s, " Ack={ack}");
@@ -423,17 +442,21 @@ fn lay(
     }
     let injected_lane = lanes.len().saturating_sub(1);
     // Each host's addresses: as given, else from the segments its stack sent.
-    // Inserted one by one: `collect()` into a BTreeMap sorts first, and a stable sort is a few
-    // kilobytes of the page's wasm.
-    let mut lane_of_ip: BTreeMap<synack_core::wire::Ipv4, usize> = BTreeMap::new();
+    // A short list (an address or two per host), not a map: a map type of its own is about a
+    // kilobyte of the page's wasm.
+    let mut lane_of_ip: Vec<(synack_core::wire::Ipv4, usize)> = Vec::new();
     for (i, a) in addrs.iter().enumerate() {
-        lane_of_ip.insert(*a, i.min(injected_lane));
+        let lane = i.min(injected_lane);
+        match lane_of_ip.iter_mut().find(|(ip, _)| ip == a) {
+            Some(entry) => entry.1 = lane,
+            None => lane_of_ip.push((*a, lane)),
+        }
     }
     for e in trace {
-        if let (Some(h), EventKind::Sent { seg, .. }) = (e.host, &e.kind) {
-            lane_of_ip
-                .entry(seg.src.ip)
-                .or_insert_with(|| usize::from(h.0).min(injected_lane));
+        if let (Some(h), EventKind::Sent { seg, .. }) = (e.host, &e.kind)
+            && !lane_of_ip.iter().any(|(ip, _)| *ip == seg.src.ip)
+        {
+            lane_of_ip.push((seg.src.ip, usize::from(h.0).min(injected_lane)));
         }
     }
     let lane_of = |e: &Event| -> usize {
@@ -511,8 +534,8 @@ fn lay(
             EventKind::Sent { id, seg, cause } => {
                 // Towards the host that owns the destination address; an address no host owns
                 // (a spoofed source's) is outside, in the injected lane when there is one.
-                let to = match lane_of_ip.get(&seg.dst.ip) {
-                    Some(l) => *l,
+                let to = match lane_of_ip.iter().find(|(ip, _)| *ip == seg.dst.ip) {
+                    Some((_, l)) => *l,
                     None if injected && lane != injected_lane => injected_lane,
                     None => usize::from(lanes.len() > 1 && lane == 0),
                 };
