@@ -21,7 +21,6 @@ extern crate alloc;
 pub mod mermaid;
 pub mod series;
 
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -217,39 +216,58 @@ pub struct Diagram {
 /// Per-direction ISNs, for relative sequence numbers as Wireshark shows them (keyed as on the
 /// outside wire); and the public endpoint a NAT gave each inside one, so that both ends of a
 /// translated connection count from the same ISNs, as a capture at the server would.
-///
-/// The ISNs are a vector sorted by direction (a map type of its own costs the page's wasm about
-/// a kilobyte gzipped; a diagram, or a window of a large one, shows at most a few hundred
-/// connections).
 #[derive(Default)]
-struct Isns(Vec<((Endpoint, Endpoint), u32)>, Vec<(Endpoint, Endpoint)>);
+struct Isns(
+    SortedMap<(Endpoint, Endpoint), u32>,
+    Vec<(Endpoint, Endpoint)>,
+);
 
-impl Isns {
-    /// The ISN noted for a direction.
-    fn isn(&self, key: (Endpoint, Endpoint)) -> Option<u32> {
-        let i = self.0.binary_search_by(|(k, _)| k.cmp(&key)).ok()?;
-        self.0.get(i).map(|(_, isn)| *isn)
+/// A map kept as a vector sorted by key, iterated in key order as a `BTreeMap` would be: a
+/// diagram (or a window of a large one) keeps a few hundred entries at most, and each map type
+/// of its own cost the page's wasm about a kilobyte gzipped.
+struct SortedMap<K, V>(Vec<(K, V)>);
+
+impl<K, V> Default for SortedMap<K, V> {
+    fn default() -> Self {
+        SortedMap(Vec::new())
+    }
+}
+
+impl<K: Ord, V> SortedMap<K, V> {
+    fn find(&self, key: &K) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.cmp(key))
     }
 
-    /// Notes (or notes again) a direction's ISN.
-    fn set_isn(&mut self, key: (Endpoint, Endpoint), isn: u32) {
-        match self.0.binary_search_by(|(k, _)| k.cmp(&key)) {
+    fn get(&self, key: &K) -> Option<&V> {
+        let i = self.find(key).ok()?;
+        self.0.get(i).map(|(_, v)| v)
+    }
+
+    fn insert(&mut self, key: K, value: V) {
+        match self.find(&key) {
             Ok(i) => {
                 if let Some(entry) = self.0.get_mut(i) {
-                    entry.1 = isn;
+                    entry.1 = value;
                 }
             }
-            Err(i) => self.0.insert(i, (key, isn)),
+            Err(i) => self.0.insert(i, (key, value)),
         }
     }
 
+    fn remove(&mut self, key: &K) -> Option<V> {
+        let i = self.find(key).ok()?;
+        (i < self.0.len()).then(|| self.0.remove(i).1)
+    }
+}
+
+impl Isns {
     /// A NAT rewrote a segment sent as `before` into `after`: the inside endpoint appears
     /// outside as the public one.
     fn translated(&mut self, before: &Segment, after: &Segment) {
         let (inside, public) = if before.src != after.src {
             // A SYN's ISN was noted before the NAT gave it its public endpoint.
-            if let Some(isn) = self.isn((before.src, before.dst)) {
-                self.set_isn((after.src, after.dst), isn);
+            if let Some(isn) = self.0.get(&(before.src, before.dst)).copied() {
+                self.0.insert((after.src, after.dst), isn);
             }
             (before.src, after.src)
         } else {
@@ -272,15 +290,15 @@ impl Isns {
         };
         let key = (outside(seg.src), outside(seg.dst));
         if seg.flags.syn() {
-            self.set_isn(key, seg.seq.0);
+            self.0.insert(key, seg.seq.0);
         }
         key
     }
 
     fn label(&mut self, seg: &Segment) -> String {
         let key = self.note(seg);
-        let seq = match self.isn(key) {
-            Some(isn) => seg.seq.0.wrapping_sub(isn),
+        let seq = match self.0.get(&key) {
+            Some(isn) => seg.seq.0.wrapping_sub(*isn),
             None => seg.seq.0,
         };
         let mut s = String::new();
@@ -301,8 +319,8 @@ impl Isns {
         }
         let _ = write!(s, " Seq={seq}");
         if seg.flags.ack() {
-            let ack = match self.isn((key.1, key.0)) {
-                Some(isn) => seg.ack.0.wrapping_sub(isn),
+            let ack = match self.0.get(&(key.1, key.0)) {
+                Some(isn) => seg.ack.0.wrapping_sub(*isn),
                 None => seg.ack.0,
             };
             let _ = write!(s, " Ack={ack}");
@@ -474,7 +492,7 @@ fn lay(
     // Open arrows by segment id: (item index).
     let mut arrows = ArrowIndex::default();
     // Running timers by (lane, connection, timer).
-    let mut timers: BTreeMap<(usize, String, TimerKind), Open> = BTreeMap::new();
+    let mut timers: SortedMap<(usize, String, TimerKind), Open> = SortedMap::default();
     let mut y = TOP_PX;
     let mut instant: Option<u64> = None;
     let mut rows: Vec<u32> = alloc::vec![0; lanes.len()];
@@ -612,7 +630,9 @@ fn lay(
                 // A crash ends every timer of the host: TIME-WAIT's bars stop here, a
                 // retransmission timer that never fired was never drawn.
                 let ended: Vec<(usize, String, TimerKind)> = timers
-                    .keys()
+                    .0
+                    .iter()
+                    .map(|(k, _)| k)
                     .filter(|(l, _, _)| *l == lane)
                     .cloned()
                     .collect();
@@ -724,7 +744,7 @@ fn lay(
     let end = y + row_h + LINE_PX;
     // Timers still running at the end: TIME-WAIT and FIN-WAIT-2 run on past the diagram; an
     // armed retransmission timer that never fired was stopped by an ACK and is not drawn.
-    for ((lane, _, timer), open) in timers {
+    for ((lane, _, timer), open) in timers.0 {
         if matches!(timer, TimerKind::TimeWait | TimerKind::FinWait2) {
             d.items.push(Item::Timer {
                 step: open.step,
