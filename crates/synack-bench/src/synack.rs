@@ -148,7 +148,7 @@ impl Run {
                 match out {
                     Output::Segment(seg, _) => {
                         self.to_server
-                            .send(now.micros(), (seg.src.port, seg.dst.port), seg);
+                            .send(now.micros(), (seg.src.port, seg.dst.port), *seg);
                     }
                     Output::Event(EventKind::Returned {
                         thread,
@@ -169,7 +169,7 @@ impl Run {
                 match out {
                     Output::Segment(seg, _) => {
                         self.to_client
-                            .send(now.micros(), (seg.src.port, seg.dst.port), seg);
+                            .send(now.micros(), (seg.src.port, seg.dst.port), *seg);
                     }
                     Output::Event(EventKind::Queues { accept_queue, .. }) if accept_queue > 0 => {
                         accept = true;

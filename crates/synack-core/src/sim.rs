@@ -997,15 +997,17 @@ impl Sim {
         }
     }
 
-    fn send(&mut self, h: usize, seg: Segment, cause: crate::trace::SendCause) {
+    /// Puts a host's segment on the wire; the trace's `Sent` event keeps the host's box.
+    fn send(&mut self, h: usize, sent: alloc::boxed::Box<Segment>, cause: crate::trace::SendCause) {
         let id = SegId(self.next_seg);
         self.next_seg += 1;
         let hid = HostId(u16::try_from(h).unwrap_or(0));
+        let seg = Segment::clone(&sent);
         self.record(
             Some(hid),
             EventKind::Sent {
                 id,
-                seg: alloc::boxed::Box::new(seg.clone()),
+                seg: sent,
                 cause,
             },
         );

@@ -264,15 +264,16 @@ impl World {
                             kind,
                         });
                     }
-                    Output::Segment(seg, cause) => {
+                    Output::Segment(sent, cause) => {
                         let id = self.seg_id();
+                        let seg = Segment::clone(&sent);
                         self.segments.push((id, self.now, seg.clone()));
                         self.trace.push(TraceEvent {
                             at: self.now,
                             host: Some(HostId(0)),
                             kind: EventKind::Sent {
                                 id,
-                                seg: alloc::boxed::Box::new(seg.clone()),
+                                seg: sent,
                                 cause,
                             },
                         });

@@ -184,8 +184,9 @@ impl fmt::Display for State {
 pub enum Output {
     /// A trace event.
     Event(EventKind),
-    /// A segment to put on the wire, and why it was sent.
-    Segment(Segment, SendCause),
+    /// A segment to put on the wire, and why it was sent. Boxed: the trace's `Sent` event keeps
+    /// this box, and the queue of outputs, mostly events, stays 48 bytes a slot, not 104.
+    Segment(alloc::boxed::Box<Segment>, SendCause),
 }
 
 /// Where a 4-tuple's state lives (`ehash` holds full sockets, requests and TIME-WAIT alike, as

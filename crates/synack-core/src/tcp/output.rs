@@ -202,7 +202,9 @@ impl Host {
         if seg.flags.rst() {
             self.count(Counter::OutRsts);
         }
-        self.out.0.push_back(super::Output::Segment(seg, cause));
+        self.out
+            .0
+            .push_back(super::Output::Segment(alloc::boxed::Box::new(seg), cause));
     }
 
     /// A segment of a full socket with the established options and the current window.
