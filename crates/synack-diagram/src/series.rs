@@ -47,16 +47,97 @@ pub struct Series {
 
 /// Every series the trace has a change for, ordered by host and metric.
 pub fn series(trace: &[Event]) -> Vec<Series> {
-    // Series with their listener as an endpoint, named once at the end (formatting a name for
-    // every `Queues` event was a tenth of a `port-exhaustion` run on the page).
-    let mut out: Vec<(Option<Endpoint>, Series)> = Vec::new();
-    let bump = |out: &mut Vec<(Option<Endpoint>, Series)>,
-                host: u16,
-                metric: Metric,
-                listener: Option<Endpoint>,
-                at: u64,
-                value: u64,
-                limit: Option<u64>| {
+    let mut counts = Counts::default();
+    counts.read(trace);
+    counts.finish()
+}
+
+/// The series of a trace read a piece at a time, in order: the page reads a large run's trace
+/// as it grows, while the new events are still in the processor's cache, rather than in one
+/// more pass over a million events at the end.
+#[derive(Debug, Default)]
+pub struct Counts {
+    /// Series with their listener as an endpoint, named once at the end (formatting a name for
+    /// every `Queues` event was a tenth of a `port-exhaustion` run on the page).
+    out: Vec<(Option<Endpoint>, Series)>,
+    /// Running counts per (host, metric).
+    counts: Vec<(u16, Metric, u64)>,
+    /// When the last event read happened, in µs.
+    end: u64,
+}
+
+impl Counts {
+    /// Reads the next events of the trace.
+    pub fn read(&mut self, events: &[Event]) {
+        for e in events {
+            self.end = e.at.micros();
+            let Some(host) = e.host.map(|h| h.0) else {
+                continue;
+            };
+            let at = e.at.micros();
+            match &e.kind {
+                EventKind::State { from, to, .. } => {
+                    for (state, metric) in [
+                        (State::TimeWait, Metric::TimeWait),
+                        (State::Established, Metric::Established),
+                    ] {
+                        let delta: i64 = i64::from(*to == state) - i64::from(*from == state);
+                        if delta != 0 {
+                            self.change(host, metric, at, delta);
+                        }
+                    }
+                }
+                EventKind::Queues {
+                    listener,
+                    syn_queue,
+                    accept_queue,
+                    backlog,
+                } => {
+                    let limit = Some(u64::from(*backlog));
+                    for (metric, value) in [
+                        (Metric::SynQueue, syn_queue),
+                        (Metric::AcceptQueue, accept_queue),
+                    ] {
+                        let value = u64::from(*value);
+                        self.bump(host, metric, Some(*listener), at, value, limit);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A host's count of connections in a state moves by `delta`.
+    fn change(&mut self, host: u16, metric: Metric, at: u64, delta: i64) {
+        let slot = match self
+            .counts
+            .iter()
+            .position(|(h, m, _)| *h == host && *m == metric)
+        {
+            Some(i) => i,
+            None => {
+                self.counts.push((host, metric, 0));
+                self.counts.len() - 1
+            }
+        };
+        if let Some(c) = self.counts.get_mut(slot) {
+            c.2 = c.2.saturating_add_signed(delta);
+            let value = c.2;
+            self.bump(host, metric, None, at, value, None);
+        }
+    }
+
+    /// A series takes a new value.
+    fn bump(
+        &mut self,
+        host: u16,
+        metric: Metric,
+        listener: Option<Endpoint>,
+        at: u64,
+        value: u64,
+        limit: Option<u64>,
+    ) {
+        let out = &mut self.out;
         let i = match out
             .iter()
             .position(|(l, s)| s.host == host && s.metric == metric && *l == listener)
@@ -87,71 +168,25 @@ pub fn series(trace: &[Event]) -> Vec<Series> {
                 s.limit = limit;
             }
         }
-    };
-    // Running counts per (host, metric).
-    let mut counts: Vec<(u16, Metric, u64)> = Vec::new();
-    for e in trace {
-        let Some(host) = e.host.map(|h| h.0) else {
-            continue;
-        };
-        let at = e.at.micros();
-        match &e.kind {
-            EventKind::State { from, to, .. } => {
-                for (state, metric) in [
-                    (State::TimeWait, Metric::TimeWait),
-                    (State::Established, Metric::Established),
-                ] {
-                    let delta: i64 = i64::from(*to == state) - i64::from(*from == state);
-                    if delta == 0 {
-                        continue;
-                    }
-                    let slot = match counts
-                        .iter()
-                        .position(|(h, m, _)| *h == host && *m == metric)
-                    {
-                        Some(i) => i,
-                        None => {
-                            counts.push((host, metric, 0));
-                            counts.len() - 1
-                        }
-                    };
-                    if let Some(c) = counts.get_mut(slot) {
-                        c.2 = c.2.saturating_add_signed(delta);
-                        bump(&mut out, host, metric, None, at, c.2, None);
-                    }
-                }
-            }
-            EventKind::Queues {
-                listener,
-                syn_queue,
-                accept_queue,
-                backlog,
-            } => {
-                let limit = Some(u64::from(*backlog));
-                for (metric, value) in [
-                    (Metric::SynQueue, syn_queue),
-                    (Metric::AcceptQueue, accept_queue),
-                ] {
-                    let value = u64::from(*value);
-                    bump(&mut out, host, metric, Some(*listener), at, value, limit);
-                }
-            }
-            _ => {}
+    }
+
+    /// The series of everything read, ordered by host and metric, thinned.
+    pub fn finish(self) -> Vec<Series> {
+        let end = self.end;
+        let mut out: Vec<Series> = self
+            .out
+            .into_iter()
+            .map(|(listener, mut s)| {
+                s.listener = listener.map(|l| alloc::format!("{}:{}", l.ip, l.port));
+                s
+            })
+            .collect();
+        synack_core::small_sort::sort_by_key(&mut out, |a| (a.host, a.metric));
+        for s in &mut out {
+            thin(&mut s.points, end);
         }
+        out
     }
-    let mut out: Vec<Series> = out
-        .into_iter()
-        .map(|(listener, mut s)| {
-            s.listener = listener.map(|l| alloc::format!("{}:{}", l.ip, l.port));
-            s
-        })
-        .collect();
-    synack_core::small_sort::sort_by_key(&mut out, |a| (a.host, a.metric));
-    let end = trace.last().map_or(0, |e| e.at.micros());
-    for s in &mut out {
-        thin(&mut s.points, end);
-    }
-    out
 }
 
 /// Keeps at most [`MAX_POINTS`]: per time bucket, the largest count (so a peak is never lost)

@@ -39,7 +39,7 @@ use synack_core::tcp::{ConnView, State};
 use synack_core::trace::{Event, EventKind, HostId, SegId, SendCause};
 use synack_core::wire::{Endpoint, Flags, Options, Segment, TcpOption};
 use synack_diagram::Geometry;
-use synack_diagram::series::Series;
+use synack_diagram::series::{Counts, Series};
 use wasm_bindgen::prelude::*;
 
 /// Simulation steps between two snapshots, at first (doubled each time the run has more than
@@ -47,6 +47,10 @@ use wasm_bindgen::prelude::*;
 const SNAPSHOT_EVERY: usize = 64;
 /// The most snapshots a run keeps.
 pub const MAX_SNAPSHOTS: usize = 32;
+/// Simulation steps between two readings of the new part of a run's trace (the diagram's
+/// windows, the segments' list, the chart's counts): about 10,000 events, a few hundred
+/// kilobytes that are still in the cache.
+const SCAN_EVERY: usize = 4_096;
 
 /// How large a complete run grew: its log (events, segments) and the playground's lists read
 /// from it (stops, the segments' `Sent` events).
@@ -351,6 +355,9 @@ pub struct Playground {
     windows: Vec<usize>,
     /// Counts over time of the complete run, for the chart.
     series: Vec<Series>,
+    /// The chart's counts of the trace read so far (they become `series` once the run is
+    /// complete).
+    counts: Counts,
     /// After each visible step: (trace length, position). `stops[0]` is the start.
     stops: Vec<(usize, Pos)>,
     /// The run (without its log) at some positions, every `snapshot_every` steps.
@@ -446,6 +453,7 @@ impl Playground {
             sent: Vec::new(),
             windows: Vec::new(),
             series: Vec::new(),
+            counts: Counts::default(),
             stops: vec![(0, Pos::default())],
             snapshots: vec![(Pos::default(), start.clone())],
             snapshot_every: SNAPSHOT_EVERY,
@@ -945,6 +953,7 @@ impl Playground {
             self.sent.clear();
             self.windows.clear();
             self.windows.push(0);
+            self.counts = Counts::default();
         }
         // The window being cut: where it starts, and how many segments it holds so far.
         let mut start = self.windows.last().copied().unwrap_or(0);
@@ -961,6 +970,8 @@ impl Playground {
             }
             segments += usize::from(sent);
         }
+        self.counts
+            .read(trace.get(self.scanned..).unwrap_or_default());
         self.scanned = trace.len();
     }
 
@@ -1025,6 +1036,10 @@ impl Playground {
             if self.stops.last().is_some_and(|(l, _)| *l < len) {
                 self.stops.push((len, pos));
             }
+            // The trace is read a few thousand steps behind, while it is still in the cache.
+            if taken.is_multiple_of(SCAN_EVERY) {
+                self.scan();
+            }
         };
         self.scan();
         if !ended {
@@ -1048,7 +1063,7 @@ impl Playground {
             sent: self.sent.len(),
         };
         LAST_SIZES.set(Some((self.scenario.id, sizes)));
-        self.series = synack_diagram::series::series(sim.trace());
+        self.series = core::mem::take(&mut self.counts).finish();
         self.outcome = self.scenario.outcome(sim, &self.params);
         Ok(true)
     }
@@ -1562,6 +1577,13 @@ mod tests {
                 format!("{:?}", whole.series),
                 "{id}"
             );
+            // Counted as the trace grew: the series of the whole trace.
+            assert_eq!(
+                format!("{:?}", p.series),
+                format!("{:?}", synack_diagram::series::series(p.trace_all())),
+                "{id}"
+            );
+            assert!(!p.series.is_empty(), "{id}");
             assert_eq!(
                 format!("{:?}", p.outcome),
                 format!("{:?}", whole.outcome),
