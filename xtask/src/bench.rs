@@ -66,6 +66,48 @@ fn output_of(cmd: &mut Command, root: &Path, what: &str) -> Result<String, Strin
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Samples of each scale run in a fresh process (`examples/scale_once.rs`).
+const FRESH_SAMPLES: usize = 5;
+
+/// Each scale run made by a fresh process, as the CLI makes it, [`FRESH_SAMPLES`] times: the
+/// median in milliseconds, by name.
+fn fresh_runs(root: &Path) -> Result<Vec<(String, f64)>, String> {
+    output_of(
+        Command::new("cargo").args([
+            "build",
+            "-q",
+            "--release",
+            "-p",
+            "synack-bench",
+            "--example",
+            "scale_once",
+        ]),
+        root,
+        "cargo build --release -p synack-bench --example scale_once",
+    )?;
+    let exe = target_dir(root).join("release/examples/scale_once");
+    let mut out = Vec::new();
+    for (name, _) in SCALE_RUNS {
+        let mut ms = Vec::new();
+        for _ in 0..FRESH_SAMPLES {
+            let text = output_of(Command::new(&exe).arg(name), root, "scale_once")?;
+            let value = text
+                .lines()
+                .filter_map(|l| l.strip_prefix("scale: "))
+                .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                .next()
+                .ok_or_else(|| format!("scale_once {name} printed no time: {text}"))?;
+            ms.push(value);
+        }
+        ms.sort_by(f64::total_cmp);
+        out.push((
+            String::from(name),
+            ms.get(ms.len() / 2).copied().unwrap_or(f64::NAN),
+        ));
+    }
+    Ok(out)
+}
+
 pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|a| a == "--quick");
     if let Some(other) = args.iter().find(|a| *a != "--quick") {
@@ -91,6 +133,7 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
             return Err(format!("cargo bench --bench {bench} failed: {status}"));
         }
     }
+    let fresh = fresh_runs(root)?;
     let memory = output_of(
         Command::new("cargo").args(["bench", "-q", "-p", "synack-bench", "--bench", "memory"]),
         root,
@@ -135,10 +178,21 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
             }
         }
     }
-    table.push_str("\nsynack at scale (medians, one core, every trace event kept)\n");
+    table.push_str(
+        "\nsynack at scale (medians, one core, every trace event kept; criterion's runs in one \
+         process, and in a fresh process each as the CLI runs it)\n",
+    );
     for (name, what) in SCALE_RUNS {
         let s = median(root, "scenario", name).ok_or_else(|| missing(name))?;
-        let _ = writeln!(table, "  {name:<18} {:>9.1} ms  {what}", s * 1e3);
+        let once = fresh
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(f64::NAN, |(_, ms)| *ms);
+        let _ = writeln!(
+            table,
+            "  {name:<18} {:>9.1} ms  {once:>6.1} ms fresh  {what}",
+            s * 1e3
+        );
     }
     let mut per = Vec::new();
     for n in [10u64, 1_000, 100_000] {

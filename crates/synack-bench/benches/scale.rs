@@ -6,27 +6,13 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use synack_bench::{Workload, synack};
+use synack_bench::{SCALE_RUNS, Workload, synack};
 use synack_core::scenario;
-
-/// A scale run: its name, a catalogue scenario and its settings.
-type ScaleRun = (
-    &'static str,
-    &'static str,
-    &'static [(&'static str, &'static str)],
-);
-
-/// The scale runs.
-const RUNS: [ScaleRun; 2] = [
-    ("port-exhaustion", "port-exhaustion", &[]),
-    // 10,000 spoofed SYNs a second for the scenario's 10 s: 100,000 SYNs.
-    ("syn-flood-100k", "syn-flood", &[("syn_rate", "10000")]),
-];
 
 fn scenarios(c: &mut Criterion) {
     let mut g = c.benchmark_group("scenario");
     g.sample_size(10);
-    for (name, id, set) in RUNS {
+    for (name, id, set) in SCALE_RUNS {
         let Ok(s) = scenario::find(id) else {
             continue;
         };

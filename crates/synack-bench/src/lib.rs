@@ -16,6 +16,21 @@ use std::collections::VecDeque;
 pub mod smol;
 pub mod synack;
 
+/// A scale run: its name, a catalogue scenario and its settings.
+pub type ScaleRun = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+/// The two largest catalogue runs, as the CLI runs them (every trace event kept):
+/// `benches/scale.rs` times them in one process, `examples/scale_once.rs` in a fresh one.
+pub const SCALE_RUNS: [ScaleRun; 2] = [
+    ("port-exhaustion", "port-exhaustion", &[]),
+    // 10,000 spoofed SYNs a second for the scenario's 10 s: 100,000 SYNs.
+    ("syn-flood-100k", "syn-flood", &[("syn_rate", "10000")]),
+];
+
 /// The client's first local port.
 pub const FIRST_PORT: u16 = 1024;
 /// Client ports per server port: connection `i` goes from port `FIRST_PORT + i % PORTS` to the
