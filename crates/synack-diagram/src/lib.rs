@@ -21,6 +21,7 @@ extern crate alloc;
 pub mod mermaid;
 pub mod series;
 
+use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -216,49 +217,14 @@ pub struct Diagram {
 /// Per-direction ISNs, for relative sequence numbers as Wireshark shows them (keyed as on the
 /// outside wire); and the public endpoint a NAT gave each inside one, so that both ends of a
 /// translated connection count from the same ISNs, as a capture at the server would.
+///
+/// The ISNs are a hash table (only looked up, never iterated, so its order reaches nothing): a
+/// window late in a large run notes the SYNs of every connection before it, tens of thousands.
 #[derive(Default)]
 struct Isns(
-    SortedMap<(Endpoint, Endpoint), u32>,
+    hashbrown::HashMap<(Endpoint, Endpoint), u32, rustc_hash::FxBuildHasher>,
     Vec<(Endpoint, Endpoint)>,
 );
-
-/// A map kept as a vector sorted by key, iterated in key order as a `BTreeMap` would be: a
-/// diagram (or a window of a large one) keeps a few hundred entries at most, and each map type
-/// of its own cost the page's wasm about a kilobyte gzipped.
-struct SortedMap<K, V>(Vec<(K, V)>);
-
-impl<K, V> Default for SortedMap<K, V> {
-    fn default() -> Self {
-        SortedMap(Vec::new())
-    }
-}
-
-impl<K: Ord, V> SortedMap<K, V> {
-    fn find(&self, key: &K) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.cmp(key))
-    }
-
-    fn get(&self, key: &K) -> Option<&V> {
-        let i = self.find(key).ok()?;
-        self.0.get(i).map(|(_, v)| v)
-    }
-
-    fn insert(&mut self, key: K, value: V) {
-        match self.find(&key) {
-            Ok(i) => {
-                if let Some(entry) = self.0.get_mut(i) {
-                    entry.1 = value;
-                }
-            }
-            Err(i) => self.0.insert(i, (key, value)),
-        }
-    }
-
-    fn remove(&mut self, key: &K) -> Option<V> {
-        let i = self.find(key).ok()?;
-        (i < self.0.len()).then(|| self.0.remove(i).1)
-    }
-}
 
 impl Isns {
     /// A NAT rewrote a segment sent as `before` into `after`: the inside endpoint appears
@@ -492,7 +458,7 @@ fn lay(
     // Open arrows by segment id: (item index).
     let mut arrows = ArrowIndex::default();
     // Running timers by (lane, connection, timer).
-    let mut timers: SortedMap<(usize, String, TimerKind), Open> = SortedMap::default();
+    let mut timers: BTreeMap<(usize, String, TimerKind), Open> = BTreeMap::new();
     let mut y = TOP_PX;
     let mut instant: Option<u64> = None;
     let mut rows: Vec<u32> = alloc::vec![0; lanes.len()];
@@ -630,9 +596,7 @@ fn lay(
                 // A crash ends every timer of the host: TIME-WAIT's bars stop here, a
                 // retransmission timer that never fired was never drawn.
                 let ended: Vec<(usize, String, TimerKind)> = timers
-                    .0
-                    .iter()
-                    .map(|(k, _)| k)
+                    .keys()
                     .filter(|(l, _, _)| *l == lane)
                     .cloned()
                     .collect();
@@ -744,7 +708,7 @@ fn lay(
     let end = y + row_h + LINE_PX;
     // Timers still running at the end: TIME-WAIT and FIN-WAIT-2 run on past the diagram; an
     // armed retransmission timer that never fired was stopped by an ACK and is not drawn.
-    for ((lane, _, timer), open) in timers.0 {
+    for ((lane, _, timer), open) in timers {
         if matches!(timer, TimerKind::TimeWait | TimerKind::FinWait2) {
             d.items.push(Item::Timer {
                 step: open.step,
