@@ -9,7 +9,8 @@ use std::process::Command;
 /// The sizes and loss rates `benches/lifecycles.rs` measures.
 const CONNECTIONS: [u64; 3] = [64, 1_000, 10_000];
 const LOSS_PERMILLE: [u32; 2] = [0, 10];
-/// The runs `benches/scale.rs` measures, and what each is.
+/// The runs `benches/scale.rs` and `examples/scale_once.rs` measure, by the names of
+/// synack-bench's `SCALE_RUNS` (which these must match), and what each is.
 const SCALE_RUNS: [(&str, &str); 2] = [
     (
         "port-exhaustion",
@@ -85,7 +86,9 @@ fn fresh_runs(root: &Path) -> Result<Vec<(String, f64)>, String> {
         root,
         "cargo build --release -p synack-bench --example scale_once",
     )?;
-    let exe = target_dir(root).join("release/examples/scale_once");
+    let exe = target_dir(root)
+        .join("release/examples")
+        .join(format!("scale_once{}", std::env::consts::EXE_SUFFIX));
     let mut out = Vec::new();
     for (name, _) in SCALE_RUNS {
         let mut ms = Vec::new();

@@ -168,7 +168,22 @@ fn build_module(
         );
     }
     if !c.build.rustflags.is_empty() {
-        cmd.env("CARGO_ENCODED_RUSTFLAGS", c.build.rustflags.join("\x1f"));
+        // Added to the caller's flags (CARGO_ENCODED_RUSTFLAGS, else RUSTFLAGS), which the
+        // variable would otherwise replace.
+        let mut flags: Vec<String> = match std::env::var("CARGO_ENCODED_RUSTFLAGS") {
+            Ok(v) => v
+                .split('\x1f')
+                .filter(|f| !f.is_empty())
+                .map(String::from)
+                .collect(),
+            Err(_) => std::env::var("RUSTFLAGS")
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(String::from)
+                .collect(),
+        };
+        flags.extend(c.build.rustflags.iter().cloned());
+        cmd.env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"));
     }
     let status = cmd
         .status()

@@ -1,8 +1,10 @@
 //! The event engine: the only place that orders events.
 //!
 //! Hosts, links and application threads each say when they next need to run; the simulator keeps
-//! one binary heap keyed by `(time, sequence number)` (smoltcp's `tests/netsim.rs`), pops the
-//! earliest, runs it, and collects what it yields into the trace. Every run has a step budget and
+//! one binary heap keyed by `(time, sequence number)` (smoltcp's `tests/netsim.rs`), with a FIFO
+//! beside it for the items due at the current instant (which come after the heap's items of the
+//! same instant, so the order is the heap's), pops the earliest, runs it, and collects what it
+//! yields into the trace. Every run has a step budget and
 //! ends with a `LimitReached` event, never a hang.
 //!
 //! The simulator also owns what is not a TCP stack: the router's chosen drops, holds and
@@ -256,7 +258,7 @@ struct Flight {
     due: Instant,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Item {
     Timer(u16),
     App(u16, u16),

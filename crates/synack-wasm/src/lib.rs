@@ -345,7 +345,7 @@ pub struct Playground {
     /// Where the run is while it is not complete yet (see [`Playground::begin`]); `None` once it
     /// has ended.
     pending: Option<Pos>,
-    /// How much of the trace `sent` and `windows` have read.
+    /// How much of the trace `sent`, `windows` and `counts` have read.
     scanned: usize,
     outcome: Vec<Fact>,
     /// The trace index of every segment's `Sent`, in order.
@@ -944,9 +944,9 @@ impl Playground {
         }
     }
 
-    /// Reads the trace recorded since the last call: each segment's `Sent`, and where each
-    /// window of the diagram starts (a new one at the segment or event one more than a window
-    /// holds). The windows are used only once the run holds more than `WINDOWED_ABOVE`
+    /// Reads the trace recorded since the last call: each segment's `Sent`, where each window
+    /// of the diagram starts (a new one at the segment or event one more than a window holds),
+    /// and the chart's counts. The windows are used only once the run holds more than `WINDOWED_ABOVE`
     /// segments ([`Playground::window_at`]); a smaller run is drawn whole.
     fn scan(&mut self) {
         if self.scanned == 0 {

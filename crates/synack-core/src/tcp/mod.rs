@@ -431,6 +431,9 @@ struct DeathRow {
 
 // The TIME-WAIT record's size is a budget (DESIGN.md: 100,000 connections stay cheap).
 const _: () = assert!(core::mem::size_of::<TimeWait>() <= 64);
+// An output is a slot of the host's queue, which holds every event before the simulator takes
+// it: a segment is boxed so that the slot stays the size of an event.
+const _: () = assert!(core::mem::size_of::<Output>() <= 48);
 
 /// Bytes of one TIME-WAIT entry's record here (for `time-wait-server-load`'s memory estimate).
 pub const TIME_WAIT_RECORD_BYTES: usize = core::mem::size_of::<TimeWait>();
@@ -945,6 +948,10 @@ impl Host {
     /// O(connections) per event.
     fn wake_blocked(&mut self) {
         if self.touched.is_empty() {
+            // Debug builds check that no call should have woken all the same (a path that
+            // forgot to `touch` leaves nothing touched).
+            #[cfg(debug_assertions)]
+            self.check_no_missed_wake();
             return;
         }
         let mut keys = core::mem::take(&mut self.touched);
@@ -980,7 +987,8 @@ impl Host {
                     }
                 }
             }
-            // A recheck may have blocked a call on this slot meanwhile: it stays, first.
+            // (A recheck blocks no new call, but were one blocked on this slot meanwhile, it
+            // would stay, first, as before.)
             if let Some(slot) = self.blocked.get_mut(key.slot()) {
                 if slot.is_empty() {
                     *slot = list;
