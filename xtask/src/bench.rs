@@ -67,6 +67,18 @@ fn output_of(cmd: &mut Command, root: &Path, what: &str) -> Result<String, Strin
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The diagram layouts `benches/scale.rs` measures, and what each is.
+const LAYOUTS: [(&str, &str); 2] = [
+    (
+        "port-exhaustion-whole",
+        "its diagram laid out whole (the CLI's SVG, the exports)",
+    ),
+    (
+        "port-exhaustion-last-window",
+        "the window at its end, as the page lays it out",
+    ),
+];
+
 /// Samples of each scale run in a fresh process (`examples/scale_once.rs`).
 const FRESH_SAMPLES: usize = 5;
 
@@ -196,6 +208,10 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
             "  {name:<18} {:>9.1} ms  {once:>6.1} ms fresh  {what}",
             s * 1e3
         );
+    }
+    for (name, what) in LAYOUTS {
+        let s = median(root, "layout", name).ok_or_else(|| missing(name))?;
+        let _ = writeln!(table, "  {name:<30} {:>9.1} ms  {what}", s * 1e3);
     }
     let mut per = Vec::new();
     for n in [10u64, 1_000, 100_000] {
