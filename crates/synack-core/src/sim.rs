@@ -4,8 +4,8 @@
 //! one binary heap keyed by `(time, sequence number)` (smoltcp's `tests/netsim.rs`), with a FIFO
 //! beside it for the items due at the current instant (which come after the heap's items of the
 //! same instant, so the order is the heap's), pops the earliest, runs it, and collects what it
-//! yields into the trace. Every run has a step budget and
-//! ends with a `LimitReached` event, never a hang.
+//! yields into the trace. Every run has a step budget and ends with a `LimitReached` event,
+//! never a hang.
 //!
 //! The simulator also owns what is not a TCP stack: the router's chosen drops, holds and
 //! duplicates ([`Rule`]), and hosts crashing and booting again ([`Op::Crash`], [`Op::Restart`],
@@ -325,7 +325,7 @@ pub struct Sim {
     /// order they were pushed: they come after every item of the heap due at the same time and
     /// before every later one, so a FIFO keeps the heap's order without sifting them through it.
     /// About half of `port-exhaustion`'s items.
-    due_now: VecDeque<(Instant, u64, Item)>,
+    due_now: VecDeque<Due<Item>>,
     /// Segments on the wire or held by the router, with when they were sent and are due. A hash
     /// table: every segment goes in and comes out once, and a `BTreeMap`'s rebalancing was 6 % of
     /// a 100,000-SYN flood. Never iterated but in [`Sim::in_flight`], which sorts what it lists,
@@ -500,29 +500,31 @@ impl Sim {
         self.seq += 1;
         // The lane stays sorted by (time, number): an item joins it only at the current time,
         // and the current time never goes back.
-        if at == self.now && self.due_now.back().is_none_or(|b| b.0 <= at) {
-            self.due_now.push_back((at, self.seq, item));
+        let due = Due {
+            at,
+            seq: self.seq,
+            item,
+        };
+        if at == self.now && self.due_now.back().is_none_or(|b| b.at <= at) {
+            self.due_now.push_back(due);
         } else {
-            self.queue.push(Due {
-                at,
-                seq: self.seq,
-                item,
-            });
+            self.queue.push(due);
         }
     }
 
     /// The next item, by (time, number), from the heap or the lane of items due now.
     fn pop(&mut self) -> Option<(Instant, Item)> {
         let lane_first = match (self.due_now.front(), self.queue.peek()) {
-            (Some(l), Some(q)) => (l.0, l.1) < (q.at, q.seq),
+            (Some(l), Some(q)) => l.key() < q.key(),
             (Some(_), None) => true,
             (None, _) => false,
         };
-        if lane_first {
-            self.due_now.pop_front().map(|(at, _, item)| (at, item))
+        let next = if lane_first {
+            self.due_now.pop_front()
         } else {
-            self.queue.pop().map(|d| (d.at, d.item))
-        }
+            self.queue.pop()
+        };
+        next.map(|d| (d.at, d.item))
     }
 
     fn schedule_thread(&mut self, h: usize, t: usize) {
@@ -726,7 +728,7 @@ impl Sim {
     /// When the next event is due, if any.
     pub fn next_event_at(&self) -> Option<Instant> {
         let heap = self.queue.peek().map(|d| d.at);
-        let lane = self.due_now.front().map(|l| l.0);
+        let lane = self.due_now.front().map(|l| l.at);
         match (heap, lane) {
             (Some(h), Some(l)) => Some(h.min(l)),
             (h, l) => h.or(l),

@@ -176,8 +176,9 @@ pub(crate) struct Due<T> {
 }
 
 impl<T> Due<T> {
-    /// The order's key: a heap's entries have distinct numbers, so no two keys are equal.
-    fn key(&self) -> (u64, u64) {
+    /// The order's key, earliest first: a heap's entries have distinct numbers, so no two keys
+    /// are equal.
+    pub(crate) fn key(&self) -> (u64, u64) {
         (self.at.0, self.seq)
     }
 }

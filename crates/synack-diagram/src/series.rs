@@ -81,7 +81,7 @@ impl Counts {
                         (State::TimeWait, Metric::TimeWait),
                         (State::Established, Metric::Established),
                     ] {
-                        let delta: i64 = i64::from(*to == state) - i64::from(*from == state);
+                        let delta = state.delta(*from, *to);
                         if delta != 0 {
                             self.change(host, metric, at, delta);
                         }

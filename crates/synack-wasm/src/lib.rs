@@ -946,8 +946,8 @@ impl Playground {
 
     /// Reads the trace recorded since the last call: each segment's `Sent`, where each window
     /// of the diagram starts (a new one at the segment or event one more than a window holds),
-    /// and the chart's counts. The windows are used only once the run holds more than `WINDOWED_ABOVE`
-    /// segments ([`Playground::window_at`]); a smaller run is drawn whole.
+    /// and the chart's counts. The windows are used only once the run holds more than
+    /// `WINDOWED_ABOVE` segments ([`Playground::window_at`]); a smaller run is drawn whole.
     fn scan(&mut self) {
         if self.scanned == 0 {
             self.sent.clear();

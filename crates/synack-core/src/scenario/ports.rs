@@ -141,15 +141,10 @@ fn state_count(sim: &Sim, h: u16, state: State) -> impl Iterator<Item = (Instant
         .filter(move |e| e.host == Some(HostId(h)))
         .filter_map(move |e| match e.kind {
             EventKind::State { from, to, .. } => {
-                Some((e.at, state_delta(from, to, state))).filter(|(_, d)| *d != 0)
+                Some((e.at, state.delta(from, to))).filter(|(_, d)| *d != 0)
             }
             _ => None,
         })
-}
-
-/// What a change from `from` to `to` does to the count of connections in `state`.
-fn state_delta(from: State, to: State, state: State) -> i64 {
-    i64::from(to == state) - i64::from(from == state)
 }
 
 /// The highest number of host `h`'s connections in TIME-WAIT at once.
@@ -295,7 +290,7 @@ pub fn exhaustion_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
                 }
             }
             EventKind::State { from, to, .. } => {
-                time_wait += state_delta(*from, *to, State::TimeWait);
+                time_wait += State::TimeWait.delta(*from, *to);
                 time_wait_peak = time_wait_peak.max(time_wait);
             }
             _ => {}

@@ -121,6 +121,12 @@ pub enum State {
 }
 
 impl State {
+    /// What a connection's change from `from` to `to` does to a count of the connections in
+    /// this state: +1, -1 or 0 (the chart's counts, the outcomes' peaks).
+    pub fn delta(self, from: State, to: State) -> i64 {
+        i64::from(to == self) - i64::from(from == self)
+    }
+
     /// RFC 9293's name: `SYN-SENT`, `TIME-WAIT`.
     pub const fn rfc_name(self) -> &'static str {
         match self {

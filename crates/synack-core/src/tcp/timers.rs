@@ -8,8 +8,7 @@
 use super::{Conn, Host, State};
 use crate::counters::Counter;
 use crate::slab::Key;
-use crate::time::Due;
-use crate::time::{Duration, Instant};
+use crate::time::{Due, Duration, Instant};
 use crate::trace::{EventKind, TimerKind};
 
 /// What a heap entry wakes.
