@@ -60,13 +60,16 @@ struct Sizes {
     segments: usize,
     stops: usize,
     sent: usize,
+    /// The spacing of its snapshots at its end.
+    snapshot_every: usize,
 }
 
 std::thread_local! {
     /// The last complete run's scenario and sizes. A knob change runs the same scenario again:
     /// its run makes room for as much at its start instead of growing its vectors by doubling,
     /// which copies them (in wasm a reallocation cannot remap: a tenth of `port-exhaustion`'s
-    /// run). Only capacities follow from it, never what a run does.
+    /// run), and takes its snapshots as far apart as the last run's ended. Only capacities and
+    /// the snapshots' spacing follow from it, never what a run does.
     static LAST_SIZES: core::cell::Cell<Option<(&'static str, Sizes)>> =
         const { core::cell::Cell::new(None) };
 }
@@ -468,6 +471,10 @@ impl Playground {
             start.reserve_log(sizes.events, sizes.segments);
             p.stops.reserve(sizes.stops);
             p.sent.reserve(sizes.sent);
+            // The snapshots the last run kept at its end are the ones a run as long keeps: taken
+            // at that spacing from the start, none is made only to be dropped when the spacing
+            // doubles (four in five of `port-exhaustion`'s copies of its hosts were).
+            p.snapshot_every = sizes.snapshot_every.max(SNAPSHOT_EVERY);
         }
         Ok((p, start))
     }
@@ -1061,6 +1068,7 @@ impl Playground {
             segments,
             stops: self.stops.len(),
             sent: self.sent.len(),
+            snapshot_every: self.snapshot_every,
         };
         LAST_SIZES.set(Some((self.scenario.id, sizes)));
         self.series = core::mem::take(&mut self.counts).finish();
@@ -1611,6 +1619,7 @@ mod tests {
             segments,
             stops: first.stops.len(),
             sent: first.sent.len(),
+            snapshot_every: SNAPSHOT_EVERY,
         };
         assert_eq!(LAST_SIZES.get(), Some(("close-four-way", sizes)));
         // A knob changed: the same scenario again, room made at its start.
@@ -1635,6 +1644,36 @@ mod tests {
             format!("{:?}", second.trace_all()),
             format!("{:?}", first.trace_all())
         );
+    }
+
+    #[test]
+    fn a_scenario_run_again_takes_only_the_snapshots_it_keeps() {
+        LAST_SIZES.set(None);
+        let first = Playground::new("time-wait-server-load", "", "1", "")
+            .ok()
+            .unwrap();
+        // Long enough that the spacing doubled as it ran.
+        assert!(first.snapshot_every > SNAPSHOT_EVERY);
+        let (again, _) = Playground::prepare("time-wait-server-load", "rate=300", "1", "")
+            .ok()
+            .unwrap();
+        assert_eq!(again.snapshot_every, first.snapshot_every);
+        // The same run again keeps the same snapshots, the same runs at the same steps.
+        let second = Playground::new("time-wait-server-load", "", "1", "")
+            .ok()
+            .unwrap();
+        let at = |p: &Playground| p.snapshots.iter().map(|s| s.0).collect::<Vec<_>>();
+        assert_eq!(at(&second), at(&first));
+        for ((_, a), (_, b)) in second.snapshots.iter().zip(&first.snapshots) {
+            assert_eq!(a.sim().now(), b.sim().now());
+            assert_eq!(
+                format!("{:?}", a.sim().in_flight()),
+                format!("{:?}", b.sim().in_flight())
+            );
+        }
+        // Another scenario starts from the first spacing.
+        let (other, _) = Playground::prepare("handshake", "", "1", "").ok().unwrap();
+        assert_eq!(other.snapshot_every, SNAPSHOT_EVERY);
     }
 
     #[test]
