@@ -12,6 +12,8 @@ import zh from '../../www/i18n/zh.js';
 
 /** The most segments a window of a large run's diagram holds (`WINDOW_SEGMENTS`). */
 const WINDOW_SEGMENTS = 200;
+/** How many connections' variables a host shows open (`OPEN_TCBS` in www/src/hoststate.js). */
+const OPEN_TCBS = 4;
 
 /** @type {import('playwright-core').Browser} */
 let browser;
@@ -147,6 +149,21 @@ test('a large run is drawn a window at a time: stepping, the chart, the state pa
   assert.match(unlisted ?? '', /^Not listed: (.*, )?[\d,]+ in TIME-WAIT\.$/);
   const rows = await page.$$eval('#sockets table.sockets tbody tr', (r) => r.length);
   assert.ok(rows <= 80, `${rows} rows`);
+  // Each host shows the variables of its first few connections open and the rest closed; a
+  // block the reader opens stays open from step to step.
+  const openPerHost = () => page.$$eval('#sockets .host-state', (hs) => hs.map((h) => [
+    h.querySelectorAll('details.conn[open]').length, h.querySelectorAll('details.conn').length,
+  ]));
+  const counts = await openPerHost();
+  assert.ok(counts.some(([, all]) => all > OPEN_TCBS), JSON.stringify(counts));
+  for (const [open, all] of counts) assert.equal(open, Math.min(all, OPEN_TCBS), JSON.stringify(counts));
+  const closed = page.locator('#sockets details.conn:not([open])').first();
+  const title = await closed.locator('summary').textContent();
+  await closed.locator('summary').click();
+  await page.click('#btn-step');
+  await page.waitForFunction((m) => document.querySelector('#position')?.textContent?.startsWith(`step ${m + 2} `) ?? false, mid);
+  const reopened = await page.$$eval('#sockets details.conn', (ds, t) => ds.filter((d) => d.querySelector('summary')?.textContent === t).map((d) => d.open), title);
+  assert.deepEqual(reopened, [true], title ?? '');
   // A segment of the window opens in the inspector.
   const seg = await page.$eval('#diagram g.arrow:not(.in-flight)', (g) => /** @type {HTMLElement} */ (g).dataset.seg);
   // (By the keyboard: in a window of short connections the arrows lie close together.)

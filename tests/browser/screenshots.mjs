@@ -69,7 +69,10 @@ for (const lang of ['en', 'zh']) {
   const { page, errors, context } = await openPage(browser, { width: 1000, height: 1250, locale: lang === 'zh' ? 'zh-CN' : 'en-US' });
   await page.goto(article.url, { waitUntil: 'domcontentloaded' });
   await page.locator('iframe').scrollIntoViewIfNeeded();
-  const frame = page.frameLocator('iframe');
+  // The embed's own frame once the lazy iframe has navigated to it (a locator on the iframe
+  // element could stay with its first, blank document on a busy machine and time out).
+  const isEmbed = (/** @type {import('playwright-core').Frame} */ f) => f.url().includes('embed.html');
+  const frame = page.frames().find(isEmbed) ?? await page.waitForEvent('framenavigated', { predicate: isEmbed });
   await frame.locator('#diagram svg.diagram').waitFor();
   for (let i = 0; i < 12; i++) await frame.locator('#btn-step').click();
   await page.evaluate(() => window.scrollTo(0, 0));

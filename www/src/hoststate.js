@@ -17,6 +17,15 @@ export function endpoint(ep) {
 /** `a − b` in sequence space (mod 2^32). @param {number} a @param {number} b */
 const rel = (a, b) => (a - b + 2 ** 32) % 2 ** 32;
 
+/**
+ * How many connections' variables a host shows open; past these a connection's block starts
+ * closed (a large run lists 40 connections a host, whose 80 open blocks took a step in the
+ * middle of `port-exhaustion` 30 ms more to lay out). The reader opens any of them.
+ */
+export const OPEN_TCBS = 4;
+/** The blocks the reader opened or closed, by connection: they stay so from step to step. @type {Map<string, boolean>} */
+const toggled = new Map();
+
 /** The values drawn last time, by cell key, to highlight what changed. @type {Map<string, string>} */
 let shown = new Map();
 /** Which run they belong to: a new run highlights nothing. */
@@ -32,6 +41,8 @@ export function renderHostState(box, dict, hosts, now, run) {
   const u = dict.ui;
   const next = new Map();
   const fresh = run === shownRun;
+  // Another run: the reader's open and closed blocks were its connections'.
+  if (!fresh) toggled.clear();
   /** A value in a cell that says whether it changed. @param {string} key @param {string} text @param {Record<string, string>} [attrs] */
   const cell = (tag, key, text, attrs = {}) => {
     next.set(key, text);
@@ -62,9 +73,10 @@ export function renderHostState(box, dict, hosts, now, run) {
       const list = unlisted.map(([st, n]) => fill(u.unlistedItem, { n: n.toLocaleString(dict.htmlLang), state: stateName(st) }));
       section.append(cell('p', `${host.name}|unlisted`, fill(u.unlisted, { list: list.join(u.unlistedSep) }), { class: 'small unlisted' }));
     }
-    for (const c of conns.filter((/** @type {any} */ x) => x.seq && x.socket.kind !== 'Request' && !x.queues)) {
-      section.append(tcb(dict, host.name, c, now, cell));
-    }
+    const withTcb = conns.filter((/** @type {any} */ x) => x.seq && x.socket.kind !== 'Request' && !x.queues);
+    withTcb.forEach((/** @type {any} */ c, /** @type {number} */ i) => {
+      section.append(tcb(dict, host.name, c, now, cell, i < OPEN_TCBS));
+    });
     section.append(counters(dict, host.name, host.counters, cell));
     parts.push(section);
   }
@@ -118,8 +130,9 @@ function breakable(text) {
  * A connection's variables: sequence numbers relative to the ISNs (as the diagram numbers
  * them), windows, RTO, timers.
  * @param {any} dict @param {string} host @param {any} c @param {number} now @param {Function} cell
+ * @param {boolean} openFirst whether the block starts open (until the reader opens or closes it)
  */
-function tcb(dict, host, c, now, cell) {
+function tcb(dict, host, c, now, cell, openFirst) {
   const u = dict.ui;
   const s = c.seq;
   const key = `${host}|${c.socket.kind}|${endpoint(c.socket.local)}|${endpoint(c.socket.remote)}`;
@@ -148,11 +161,16 @@ function tcb(dict, host, c, now, cell) {
     dl.append(h('dt', { title: meaning }, [name]), cell('dd', `${key}|${name}`, value));
   }
   const title = `${endpoint(c.socket.local)} → ${endpoint(c.socket.remote)} · ${stateName(c.socket.state)}`;
-  return h('details', { class: 'conn', open: '' }, [
-    h('summary', {}, [title]),
+  const summary = h('summary', {}, [title]);
+  const open = toggled.get(key) ?? openFirst;
+  const block = h('details', open ? { class: 'conn', open: '' } : { class: 'conn' }, [
+    summary,
     h('p', { class: 'small muted' }, [known ? u.relative : u.absolute]),
     dl,
   ]);
+  // A click on the summary (or Enter or Space on it) opens or closes the block: remembered.
+  summary.addEventListener('click', () => toggled.set(key, !block.open));
+  return block;
 }
 
 /** @param {any} dict @param {string} host @param {[string, number][]} list @param {Function} cell */

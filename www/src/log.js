@@ -76,6 +76,10 @@ export function eventText(dict, e, hosts) {
 }
 
 /**
+ * The log, closed or open as the reader left it. Its lines are built only while it is open: a
+ * step in the middle of a large run no longer builds 300 lines inside a closed `<details>`
+ * (about 10 ms a step in `port-exhaustion`). The events are taken at once all the same, so
+ * that opening the log later draws what this step revealed.
  * @param {HTMLElement} box @param {any} dict
  * @param {any} p the playground
  * @param {number} lastRevealed how many events the previous drawing showed
@@ -85,21 +89,24 @@ export function renderLog(box, dict, p, lastRevealed, hosts) {
   const total = p.revealed();
   const from = Math.max(0, total - MAX_LINES);
   const events = p.trace(from, total);
-  const list = h('ol', {
-    class: 'log', start: String(from + 1), tabindex: '0', 'aria-label': dict.log.label,
-  });
-  events.forEach((/** @type {any} */ e, /** @type {number} */ i) => {
-    const isFresh = from + i >= lastRevealed && lastRevealed < total;
-    list.append(h('li', { class: isFresh ? 'fresh' : '' }, [
-      h('span', { class: 'log-time' }, [`${(e.at / 1e6).toFixed(6)}`]), ' ', eventText(dict, e, hosts),
-    ]));
-  });
   const open = box.querySelector('details')?.hasAttribute('open') ?? false;
   const details = h('details', open ? { open: '' } : {}, [
     h('summary', {}, [fill(dict.log.title, { n: total })]),
-    from > 0 ? h('p', { class: 'small muted' }, [fill(dict.log.older, { n: from })]) : '',
-    list,
   ]);
+  const build = () => {
+    const list = h('ol', {
+      class: 'log', start: String(from + 1), tabindex: '0', 'aria-label': dict.log.label,
+    });
+    events.forEach((/** @type {any} */ e, /** @type {number} */ i) => {
+      const isFresh = from + i >= lastRevealed && lastRevealed < total;
+      list.append(h('li', { class: isFresh ? 'fresh' : '' }, [
+        h('span', { class: 'log-time' }, [`${(e.at / 1e6).toFixed(6)}`]), ' ', eventText(dict, e, hosts),
+      ]));
+    });
+    details.append(from > 0 ? h('p', { class: 'small muted' }, [fill(dict.log.older, { n: from })]) : '', list);
+    list.scrollTop = list.scrollHeight;
+  };
   box.replaceChildren(details);
-  list.scrollTop = list.scrollHeight;
+  if (open) build();
+  else details.addEventListener('toggle', () => { if (details.open && !details.querySelector('ol')) build(); });
 }
