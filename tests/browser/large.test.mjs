@@ -157,13 +157,18 @@ test('a large run is drawn a window at a time: stepping, the chart, the state pa
   const counts = await openPerHost();
   assert.ok(counts.some(([, all]) => all > OPEN_TCBS), JSON.stringify(counts));
   for (const [open, all] of counts) assert.equal(open, Math.min(all, OPEN_TCBS), JSON.stringify(counts));
+  // (A block is found by its connection's endpoints: its state may change with the step.)
   const closed = page.locator('#sockets details.conn:not([open])').first();
-  const title = await closed.locator('summary').textContent();
+  const ends = (await closed.locator('summary').textContent())?.split(' · ')[0] ?? '';
   await closed.locator('summary').click();
   await page.click('#btn-step');
   await page.waitForFunction((m) => document.querySelector('#position')?.textContent?.startsWith(`step ${m + 2} `) ?? false, mid);
-  const reopened = await page.$$eval('#sockets details.conn', (ds, t) => ds.filter((d) => d.querySelector('summary')?.textContent === t).map((d) => d.open), title);
-  assert.deepEqual(reopened, [true], title ?? '');
+  const after = await page.$$eval('#sockets .host-state', (hs, e) => hs.flatMap((h) => [...h.querySelectorAll('details.conn')]
+    .map((d, i) => ({ i, open: d.open, ends: d.querySelector('summary')?.textContent?.split(' · ')[0] }))
+    .filter((d) => d.ends === e)), ends);
+  // Still past the first few, where only the reader's choice opens it.
+  assert.equal(after.length, 1, ends);
+  assert.ok(after[0].i >= OPEN_TCBS && after[0].open, JSON.stringify(after));
   // A segment of the window opens in the inspector.
   const seg = await page.$eval('#diagram g.arrow:not(.in-flight)', (g) => /** @type {HTMLElement} */ (g).dataset.seg);
   // (By the keyboard: in a window of short connections the arrows lie close together.)

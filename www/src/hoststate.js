@@ -19,12 +19,14 @@ const rel = (a, b) => (a - b + 2 ** 32) % 2 ** 32;
 
 /**
  * How many connections' variables a host shows open; past these a connection's block starts
- * closed (a large run lists 40 connections a host, whose 80 open blocks took a step in the
- * middle of `port-exhaustion` 30 ms more to lay out). The reader opens any of them.
+ * closed (a large run lists 40 connections a host: in the middle of `port-exhaustion` its 71
+ * open blocks took a step 30 ms more to lay out). The reader opens any of them.
  */
 export const OPEN_TCBS = 4;
 /** The blocks the reader opened or closed, by connection: they stay so from step to step. @type {Map<string, boolean>} */
 const toggled = new Map();
+/** The scenario, settings and seed those blocks belong to. */
+let toggledPlace = '';
 
 /** The values drawn last time, by cell key, to highlight what changed. @type {Map<string, string>} */
 let shown = new Map();
@@ -36,13 +38,15 @@ let shownRun = '';
  * @param {any[]} hosts `Playground.state()`
  * @param {number} now the cursor's time, µs
  * @param {string} run the run's identity (scenario, settings, seed, actions)
+ * @param {string} place the scenario, settings and seed: the reader's open and closed blocks
+ *   are kept while these stay (an action changes what comes after, not who the connections are)
  */
-export function renderHostState(box, dict, hosts, now, run) {
+export function renderHostState(box, dict, hosts, now, run, place) {
   const u = dict.ui;
   const next = new Map();
   const fresh = run === shownRun;
-  // Another run: the reader's open and closed blocks were its connections'.
-  if (!fresh) toggled.clear();
+  if (place !== toggledPlace) toggled.clear();
+  toggledPlace = place;
   /** A value in a cell that says whether it changed. @param {string} key @param {string} text @param {Record<string, string>} [attrs] */
   const cell = (tag, key, text, attrs = {}) => {
     next.set(key, text);
@@ -162,14 +166,16 @@ function tcb(dict, host, c, now, cell, openFirst) {
   }
   const title = `${endpoint(c.socket.local)} → ${endpoint(c.socket.remote)} · ${stateName(c.socket.state)}`;
   const summary = h('summary', {}, [title]);
-  const open = toggled.get(key) ?? openFirst;
+  // By its endpoints alone: the reader's choice stays as the connection goes on to TIME-WAIT.
+  const which = `${host}|${endpoint(c.socket.local)}|${endpoint(c.socket.remote)}`;
+  const open = toggled.get(which) ?? openFirst;
   const block = h('details', open ? { class: 'conn', open: '' } : { class: 'conn' }, [
     summary,
     h('p', { class: 'small muted' }, [known ? u.relative : u.absolute]),
     dl,
   ]);
   // A click on the summary (or Enter or Space on it) opens or closes the block: remembered.
-  summary.addEventListener('click', () => toggled.set(key, !block.open));
+  summary.addEventListener('click', () => toggled.set(which, !block.open));
   return block;
 }
 

@@ -105,7 +105,7 @@ function draw(s) {
   $('btn-play').title = s.playing ? d.ui.pause : d.ui.play;
   $('btn-play').setAttribute('aria-label', $('btn-play').title);
   const hostState = p.state();
-  renderHostState($('sockets'), d, hostState, p.time(), `${s.scenario}|${s.set}|${s.seed}|${s.acts}`);
+  renderHostState($('sockets'), d, hostState, p.time(), `${s.scenario}|${s.set}|${s.seed}|${s.acts}`, `${s.scenario}|${s.set}|${s.seed}`);
   const hosts = p.hosts();
   renderActions($('actions'), d, hostState, (/** @type {number} */ host) => p.inject_template(host), doAct);
   const flights = p.in_flight();

@@ -60,16 +60,29 @@ struct Sizes {
     segments: usize,
     stops: usize,
     sent: usize,
-    /// The spacing of its snapshots at its end.
+    /// The spacing of the snapshots a run as long keeps (`fresh_spacing`).
     snapshot_every: usize,
+}
+
+/// The spacing of the snapshots a run of `steps` steps ends with when it starts at
+/// [`SNAPSHOT_EVERY`]: the smallest doubling of it at which the snapshots at its multiples (the
+/// start's included) number at most [`MAX_SNAPSHOTS`]. What the next run of the scenario starts
+/// from: worked out from the run's length, not carried from the spacing it began with, so that a
+/// long run followed by shorter ones costs the shorter ones their density once only.
+fn fresh_spacing(steps: usize) -> usize {
+    let mut every = SNAPSHOT_EVERY;
+    while steps / every + 1 > MAX_SNAPSHOTS {
+        every *= 2;
+    }
+    every
 }
 
 std::thread_local! {
     /// The last complete run's scenario and sizes. A knob change runs the same scenario again:
     /// its run makes room for as much at its start instead of growing its vectors by doubling,
     /// which copies them (in wasm a reallocation cannot remap: a tenth of `port-exhaustion`'s
-    /// run), and takes its snapshots as far apart as the last run's ended. Only capacities and
-    /// the snapshots' spacing follow from it, never what a run does.
+    /// run), and takes its snapshots as far apart as the last run's length calls for. Only
+    /// capacities and the snapshots' spacing follow from it, never what a run does.
     static LAST_SIZES: core::cell::Cell<Option<(&'static str, Sizes)>> =
         const { core::cell::Cell::new(None) };
 }
@@ -1068,7 +1081,7 @@ impl Playground {
             segments,
             stops: self.stops.len(),
             sent: self.sent.len(),
-            snapshot_every: self.snapshot_every,
+            snapshot_every: fresh_spacing(pos.steps),
         };
         LAST_SIZES.set(Some((self.scenario.id, sizes)));
         self.series = core::mem::take(&mut self.counts).finish();
@@ -1674,6 +1687,42 @@ mod tests {
         // Another scenario starts from the first spacing.
         let (other, _) = Playground::prepare("handshake", "", "1", "").ok().unwrap();
         assert_eq!(other.snapshot_every, SNAPSHOT_EVERY);
+        // A shorter run after it starts at the long run's spacing, but the run after that at its
+        // own: the spacing follows the last run's length, it does not only ever grow.
+        LAST_SIZES.set(None);
+        let short = Playground::new("time-wait-server-load", "rate=5", "1", "")
+            .ok()
+            .unwrap();
+        assert!(short.snapshot_every < first.snapshot_every);
+        let _long = Playground::new("time-wait-server-load", "", "1", "")
+            .ok()
+            .unwrap();
+        let after_long = Playground::new("time-wait-server-load", "rate=5", "1", "")
+            .ok()
+            .unwrap();
+        assert_eq!(after_long.snapshot_every, first.snapshot_every);
+        let (again, _) = Playground::prepare("time-wait-server-load", "rate=5", "1", "")
+            .ok()
+            .unwrap();
+        assert_eq!(again.snapshot_every, short.snapshot_every);
+    }
+
+    #[test]
+    fn the_spacing_worked_out_from_a_runs_length_is_the_one_the_doubling_reaches() {
+        for steps in [0, 1, 63, 64, 2_000, 2_047, 2_048, 100_000, 417_811] {
+            // The doubling as `run_pending` does it, a step at a time.
+            let (mut every, mut kept) = (SNAPSHOT_EVERY, 1);
+            for s in 1..=steps {
+                if s % every == 0 {
+                    kept += 1;
+                    if kept > MAX_SNAPSHOTS {
+                        every *= 2;
+                        kept = 1 + s / every;
+                    }
+                }
+            }
+            assert_eq!(fresh_spacing(steps), every, "{steps} steps");
+        }
     }
 
     #[test]
