@@ -729,10 +729,7 @@ impl Sim {
     pub fn next_event_at(&self) -> Option<Instant> {
         let heap = self.queue.peek().map(|d| d.at);
         let lane = self.due_now.front().map(|l| l.at);
-        match (heap, lane) {
-            (Some(h), Some(l)) => Some(h.min(l)),
-            (h, l) => h.or(l),
-        }
+        heap.into_iter().chain(lane).min()
     }
 
     /// Runs one event. Returns false when nothing is left or the run stopped.

@@ -484,10 +484,10 @@ impl Playground {
             start.reserve_log(sizes.events, sizes.segments);
             p.stops.reserve(sizes.stops);
             p.sent.reserve(sizes.sent);
-            // The snapshots the last run kept at its end are the ones a run as long keeps: taken
-            // at that spacing from the start, none is made only to be dropped when the spacing
-            // doubles (four in five of `port-exhaustion`'s copies of its hosts were).
-            p.snapshot_every = sizes.snapshot_every.max(SNAPSHOT_EVERY);
+            // Taken at the spacing a run as long as the last one ends with, no snapshot is made
+            // only to be dropped when the spacing doubles (four in five of `port-exhaustion`'s
+            // copies of its hosts were).
+            p.snapshot_every = sizes.snapshot_every;
         }
         Ok((p, start))
     }

@@ -38,10 +38,7 @@ impl Host {
     pub fn poll_timeout(&self) -> Option<Instant> {
         let heap = self.timers.peek().map(|d| d.at);
         let fifo = self.time_wait_fifo.front().map(|(at, _)| *at);
-        match (heap, fifo) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        heap.into_iter().chain(fifo).min()
     }
 
     /// Runs every timer due at or before `now`.
