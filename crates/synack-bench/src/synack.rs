@@ -46,7 +46,7 @@ fn hosts(w: Workload) -> Option<(Host, Host)> {
 
 fn fd_of(r: &CallResult) -> Option<Fd> {
     match r {
-        CallResult::Ok { value } => Fd::try_from(*value).ok(),
+        CallResult::Ok { value } => Some(*value),
         _ => None,
     }
 }
@@ -189,7 +189,7 @@ impl Run {
                     while let CallResult::Ok { value } =
                         self.s.host.call(now, 0, Call::Accept { fd: lfd })
                     {
-                        let fd = Fd::try_from(value).unwrap_or(0);
+                        let fd = value;
                         let thread = u16::try_from(fd).unwrap_or(0);
                         self.s.fds.push(fd);
                         // A blocking read on thread `fd`: it returns 0 at the client's FIN.

@@ -10,9 +10,9 @@ use serde::Serialize;
 pub type Fd = i32;
 
 /// `O_RDWR`, as `fcntl(F_GETFL)` reports it for a socket.
-pub const O_RDWR: i64 = 0o2;
+pub const O_RDWR: i32 = 0o2;
 /// `O_NONBLOCK` (Linux's value on x86 and arm).
-pub const O_NONBLOCK: i64 = 0o4000;
+pub const O_NONBLOCK: i32 = 0o4000;
 
 /// The errno values the simulated calls return, with Linux's numbers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -294,8 +294,9 @@ impl fmt::Display for Call {
 pub enum CallResult {
     /// A non-negative return value (0, an fd, a byte count, an errno from SO_ERROR).
     Ok {
-        /// The value.
-        value: i64,
+        /// The value: an `int` as most of these calls return; `read()` and `write()` return
+        /// `ssize_t`, but no count here comes near 2 GiB (a socket's buffers are smaller).
+        value: i32,
     },
     /// The bytes a `read()` returned.
     Data {

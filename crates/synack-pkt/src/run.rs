@@ -1318,7 +1318,7 @@ impl<'a> Runner<'a> {
                 match int_arg(args.get(1))? {
                     4 => Call::SetNonBlocking {
                         fd: fd()?,
-                        on: int_arg(args.get(2))? & O_NONBLOCK != 0,
+                        on: int_arg(args.get(2))? & i64::from(O_NONBLOCK) != 0,
                     },
                     3 => Call::GetFlags { fd: fd()? },
                     _ => {
@@ -1380,7 +1380,7 @@ impl<'a> Runner<'a> {
         blocking: Option<(i64, i64)>,
     ) -> Res<()> {
         let (actual, errno) = match &result {
-            CallResult::Ok { value } => (*value, None),
+            CallResult::Ok { value } => (i64::from(*value), None),
             CallResult::Data { data } => (i64::try_from(data.len()).unwrap_or(i64::MAX), None),
             CallResult::Err { errno } => (-1, Some(*errno as i32)),
             CallResult::Blocked => (-1, None),
@@ -1682,7 +1682,7 @@ impl<'a> Runner<'a> {
         };
         for i in 1..=n {
             let fd = match self.w.call(HELPER_THREAD, Call::Socket) {
-                CallResult::Ok { value } => i32::try_from(value).unwrap_or(-1),
+                CallResult::Ok { value } => value,
                 _ => return Ok(1),
             };
             let mut r = self.w.call(

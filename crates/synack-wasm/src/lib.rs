@@ -1160,7 +1160,7 @@ fn apply_action(run: &mut Run, a: &Action) -> Result<(), InputError> {
                 run.apply(&Input::Call {
                     host: *host,
                     call: Call::Connect {
-                        fd: i32::try_from(value).unwrap_or(-1),
+                        fd: value,
                         addr: peer,
                     },
                 })?;

@@ -78,7 +78,7 @@ impl Sock {
     }
 }
 
-fn ok(value: i64) -> CallResult {
+fn ok(value: i32) -> CallResult {
     CallResult::Ok { value }
 }
 
@@ -202,7 +202,7 @@ impl Host {
             }
             Call::GetSoError { .. } => {
                 let e = self.socks.get_mut(key).and_then(|s| s.err.take());
-                ok(e.map_or(0, |e| e as i64))
+                ok(e.map_or(0, |e| e as i32))
             }
             Call::Bind { addr, .. } => self.sys_bind(key, *addr),
             Call::Listen { backlog, .. } => self.sys_listen(key, *backlog),
@@ -244,7 +244,7 @@ impl Host {
             return err(Errno::EMFILE);
         }
         let key = self.socks.insert(Sock::new());
-        ok(i64::from(self.alloc_fd(key)))
+        ok(self.alloc_fd(key))
     }
 
     /// Whether `addr:port` is usable by `key` (`inet_csk_bind_conflict`): another owner of the
@@ -380,7 +380,7 @@ impl Host {
         }
         let fd = self.alloc_fd(child);
         self.emit_queues(key);
-        ok(i64::from(fd))
+        ok(fd)
     }
 
     /// The ISN of a new connection, as the host's `IsnStrategy` says; on Linux always
@@ -662,7 +662,7 @@ impl Host {
         }
         s.tcb.tx.extend(data.iter().copied());
         self.write_xmit(key);
-        ok(i64::try_from(data.len()).unwrap_or(i64::MAX))
+        ok(i32::try_from(data.len()).unwrap_or(i32::MAX))
     }
 
     /// `tcp_close_state`: the state after close or SHUT_WR, and whether a FIN goes out.
