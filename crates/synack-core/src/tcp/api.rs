@@ -68,7 +68,7 @@ impl Sock {
             listener: None,
             parent: None,
             tcb: fresh_tcb(),
-            timers: [None; 3],
+            timers: super::Deadlines::NONE,
         }
     }
 
@@ -603,7 +603,7 @@ impl Host {
         }
         if !s.tcb.rx.is_empty() {
             let n = (len as usize).min(s.tcb.rx.len());
-            let data: Vec<u8> = s.tcb.rx.drain(..n).collect();
+            let data: Vec<u8> = s.tcb.rx.take_front(n);
             s.tcb.copied_seq = s.tcb.copied_seq + u32::try_from(n).unwrap_or(0);
             self.cleanup_rbuf(key);
             return CallResult::Data { data: data.into() };
@@ -660,7 +660,7 @@ impl Host {
             State::Closed if s.remote.is_some() => return err(Errno::EPIPE),
             _ => return err(Errno::ENOTCONN),
         }
-        s.tcb.tx.extend(data.iter().copied());
+        s.tcb.tx.extend(data);
         self.write_xmit(key);
         ok(i32::try_from(data.len()).unwrap_or(i32::MAX))
     }

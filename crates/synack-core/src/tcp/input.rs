@@ -1147,7 +1147,7 @@ impl Host {
         let data_acked = u32::try_from(ack - t.tx_start)
             .unwrap_or(0)
             .min(u32::try_from(t.tx.len()).unwrap_or(u32::MAX));
-        t.tx.drain(..data_acked as usize);
+        t.tx.drop_front(data_acked as usize);
         t.tx_start = t.tx_start + data_acked;
         let newly = ack.distance_from(t.snd_una);
         // A passive child starts with snd_una past its SYN (`tcp_create_openreq_child`): the
@@ -1258,7 +1258,7 @@ impl Host {
             let fresh = seg.payload.get(skip..).unwrap_or(&[]);
             let len = fresh.len();
             if !t.rcv_shutdown {
-                t.rx.extend(fresh.iter().copied());
+                t.rx.extend(fresh);
             }
             t.rcv_nxt = t.rcv_nxt + u32::try_from(len).unwrap_or(0);
             if len > 0 {
@@ -1499,7 +1499,7 @@ impl Host {
         let t = &s.tcb;
         let mss = t.mss_cache.max(1) as usize;
         let start = usize::try_from(t.snd_una - t.tx_start).unwrap_or(0);
-        let payload: alloc::vec::Vec<u8> = t.tx.iter().skip(start).take(mss).copied().collect();
+        let payload = t.tx.copy_range(start, mss);
         let end = t.snd_una + u32::try_from(payload.len()).unwrap_or(0);
         let mut flags = crate::wire::Flags::ACK;
         if !payload.is_empty() && end == t.write_seq() {

@@ -277,14 +277,14 @@ struct Tcb {
     /// The peer's MSS option (`rx_opt.mss_clamp`).
     mss_clamp: u32,
     /// Unacknowledged and unsent data, starting at `tx_start`.
-    tx: VecDeque<u8>,
+    tx: ByteQueue,
     tx_start: SeqNum,
     /// The application closed or shut down writing: a FIN follows the data.
     fin_queued: bool,
     /// End of the last small segment sent (Minshall's Nagle, `snd_sml`).
     snd_sml: SeqNum,
     /// Received, in order, unread.
-    rx: VecDeque<u8>,
+    rx: ByteQueue,
     /// A FIN was received (`SOCK_DONE`).
     fin_received: bool,
     rcv_shutdown: bool,
@@ -342,7 +342,93 @@ struct Sock {
     /// The listener whose accept queue holds this child.
     parent: Option<Key>,
     tcb: Tcb,
-    timers: [Option<Instant>; 3],
+    timers: Deadlines,
+}
+
+/// A socket's bytes in one direction, boxed from the first one on: most connections of a large
+/// run carry none, and an empty queue takes 8 bytes of the socket, not a `VecDeque`'s 32 (a
+/// socket's size is most of what 100,000 connections cost; the box stays once made, as a
+/// vector's room does). A vector, not a ring: taking bytes from its front moves the rest, a
+/// socket buffer's worth at most, and a vector of bytes is copied in one piece.
+#[derive(Clone, Debug, Default)]
+#[allow(clippy::box_collection)] // the box is the point: a thin pointer in the socket
+struct ByteQueue(Option<alloc::boxed::Box<alloc::vec::Vec<u8>>>);
+
+impl ByteQueue {
+    fn bytes(&self) -> &[u8] {
+        self.0.as_deref().map_or(&[], |v| v.as_slice())
+    }
+
+    fn len(&self) -> usize {
+        self.bytes().len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.bytes().is_empty()
+    }
+
+    /// A copy of up to `len` bytes from offset `start` (fewer at the end, none past it).
+    fn copy_range(&self, start: usize, len: usize) -> alloc::vec::Vec<u8> {
+        let b = self.bytes();
+        let from = start.min(b.len());
+        let to = from.saturating_add(len).min(b.len());
+        b.get(from..to).unwrap_or_default().to_vec()
+    }
+
+    fn extend(&mut self, bytes: &[u8]) {
+        if !bytes.is_empty() {
+            self.0.get_or_insert_default().extend_from_slice(bytes);
+        }
+    }
+
+    /// Takes the first `n` bytes (all of them if fewer).
+    fn take_front(&mut self, n: usize) -> alloc::vec::Vec<u8> {
+        match self.0.as_mut() {
+            Some(v) => v.drain(..n.min(v.len())).collect(),
+            None => alloc::vec::Vec::new(),
+        }
+    }
+
+    /// Drops the first `n` bytes (all of them if fewer).
+    fn drop_front(&mut self, n: usize) {
+        if let Some(v) = self.0.as_mut() {
+            v.drain(..n.min(v.len()));
+        }
+    }
+
+    fn clear(&mut self) {
+        if let Some(v) = self.0.as_mut() {
+            v.clear();
+        }
+    }
+}
+
+/// A full socket's deadlines for its three timers (by `timers::slot`: retransmit, delayed ACK,
+/// FIN-WAIT-2), `NOT_ARMED` for a timer that is not: 24 bytes of the socket, not the 48 of
+/// three `Option<Instant>`s.
+#[derive(Clone, Copy, Debug)]
+struct Deadlines([u64; 3]);
+
+/// `Deadlines`' value of a timer not armed: no run reaches it (585,000 years in µs), and a
+/// deadline there would be stored one µs earlier.
+const NOT_ARMED: u64 = u64::MAX;
+
+impl Deadlines {
+    const NONE: Deadlines = Deadlines([NOT_ARMED; 3]);
+
+    fn get(&self, slot: usize) -> Option<Instant> {
+        self.0
+            .get(slot)
+            .copied()
+            .filter(|&t| t != NOT_ARMED)
+            .map(Instant)
+    }
+
+    fn set(&mut self, slot: usize, at: Option<Instant>) {
+        if let Some(t) = self.0.get_mut(slot) {
+            *t = at.map_or(NOT_ARMED, |at| at.0.min(NOT_ARMED - 1));
+        }
+    }
 }
 
 /// A request socket: a SYN answered, waiting for the handshake's ACK (`tcp_request_sock`).

@@ -440,12 +440,7 @@ impl Host {
                 return;
             }
             let start = usize::try_from(t.snd_nxt - t.tx_start).unwrap_or(0);
-            let payload: Vec<u8> =
-                t.tx.iter()
-                    .skip(start)
-                    .take(len as usize)
-                    .copied()
-                    .collect();
+            let payload = t.tx.copy_range(start, len as usize);
             let last = len == unsent;
             let mut flags = Flags::ACK;
             if last && len > 0 {

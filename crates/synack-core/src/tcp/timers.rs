@@ -75,13 +75,10 @@ impl Host {
         let Some(s) = self.socks.get_mut(key) else {
             return;
         };
-        let Some(t) = s.timers.get_mut(slot(kind)) else {
-            return;
-        };
-        if *t == Some(at) {
+        if s.timers.get(slot(kind)) == Some(at) {
             return;
         }
-        *t = Some(at);
+        s.timers.set(slot(kind), Some(at));
         let conn = Host::conn_name(s);
         self.push_timer(at, TimerRef::Sock(key, kind));
         self.emit(EventKind::TimerArmed {
@@ -92,19 +89,13 @@ impl Host {
     }
 
     pub(super) fn disarm(&mut self, key: Key, kind: TimerKind) {
-        if let Some(t) = self
-            .socks
-            .get_mut(key)
-            .and_then(|s| s.timers.get_mut(slot(kind)))
-        {
-            *t = None;
+        if let Some(s) = self.socks.get_mut(key) {
+            s.timers.set(slot(kind), None);
         }
     }
 
     pub(super) fn timer_at(&self, key: Key, kind: TimerKind) -> Option<Instant> {
-        self.socks
-            .get(key)
-            .and_then(|s| s.timers.get(slot(kind)).copied().flatten())
+        self.socks.get(key).and_then(|s| s.timers.get(slot(kind)))
     }
 
     pub(super) fn push_timer(&mut self, at: Instant, r: TimerRef) {

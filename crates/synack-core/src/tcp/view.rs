@@ -85,13 +85,7 @@ impl Host {
                 TimerKind::FinWait2,
             ]
             .into_iter()
-            .filter_map(|k| {
-                s.timers
-                    .get(timers::slot(k))
-                    .copied()
-                    .flatten()
-                    .map(|at| (k, at))
-            })
+            .filter_map(|k| s.timers.get(timers::slot(k)).map(|at| (k, at)))
             .collect();
             crate::small_sort::sort_by_key(&mut timers, |(_, at)| *at);
             v.push(ConnView {
