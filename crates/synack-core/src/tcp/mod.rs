@@ -384,7 +384,10 @@ impl ByteQueue {
     /// Takes the first `n` bytes (all of them if fewer).
     fn take_front(&mut self, n: usize) -> alloc::vec::Vec<u8> {
         match self.0.as_mut() {
-            Some(v) => v.drain(..n.min(v.len())).collect(),
+            Some(v) => {
+                let rest = v.split_off(n.min(v.len()));
+                core::mem::replace(v, rest)
+            }
             None => alloc::vec::Vec::new(),
         }
     }
