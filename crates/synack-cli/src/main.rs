@@ -249,8 +249,8 @@ fn pkt(args: &[String]) -> Result<(), String> {
         if trace {
             for ev in &report.trace {
                 if !matches!(ev.kind, synack_core::trace::EventKind::Delivered { .. }) {
-                    let who = if ev.host.is_some() { "host" } else { "peer" };
-                    println!("{:>11} {who:<5} {}", ev.at.to_string(), ev.kind);
+                    let who = if ev.host().is_some() { "host" } else { "peer" };
+                    println!("{:>11} {who:<5} {}", ev.at().to_string(), ev.kind);
                 }
             }
         }

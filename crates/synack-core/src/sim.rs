@@ -404,7 +404,11 @@ impl Sim {
             registered: alloc::vec![None; n],
             log: Log::default(),
             rng,
-            limits: cfg.limits,
+            // Every event's time fits its stamp (`Event::LATEST`, 8.9 years): a run stops there.
+            limits: Limits {
+                until: cfg.limits.until.min(Event::LATEST),
+                ..cfg.limits
+            },
             stopped: false,
             attacker: cfg
                 .attack
@@ -809,11 +813,7 @@ impl Sim {
     }
 
     fn record(&mut self, host: Option<HostId>, kind: EventKind) {
-        self.log.trace.push(Event {
-            at: self.now,
-            host,
-            kind,
-        });
+        self.log.trace.push(Event::new(self.now, host, kind));
     }
 
     fn run_thread(&mut self, h: usize, t: usize) {

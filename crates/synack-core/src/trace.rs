@@ -465,27 +465,93 @@ pub enum EventKind {
     Restarted,
 }
 
-/// One entry of the trace.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One entry of the trace: when, on which host if on one ([`Event::at`], [`Event::host`]), and
+/// what.
+#[derive(Clone, PartialEq)]
 pub struct Event {
-    /// When.
-    pub at: Instant,
-    /// On which host, if on one.
-    pub host: Option<HostId>,
+    /// When, in µs since the start, in the low 48 bits (8.9 years); the host's number in the
+    /// high 16, `NO_HOST` for none. One word, not an `Instant` and an `Option<HostId>` side by side,
+    /// which took 8 bytes more of every event (with the padding).
+    stamp: u64,
     /// What.
-    #[serde(flatten)]
     pub kind: EventKind,
+}
+
+/// Bits of [`Event`]'s stamp that hold the time.
+const AT_BITS: u32 = 48;
+
+/// The host number in [`Event`]'s stamp of an event on no host.
+const NO_HOST: u16 = u16::MAX;
+
+impl Event {
+    /// The latest instant an event can have: 2^48 - 1 µs (8.9 years). A run stops long before
+    /// (`Limits::until` is brought under it).
+    pub const LATEST: Instant = Instant((1 << AT_BITS) - 1);
+
+    /// An event at `at` (brought down to [`Event::LATEST`]) on `host` (host numbers above
+    /// 65,534 are brought down to it: a run has a few hosts).
+    pub fn new(at: Instant, host: Option<HostId>, kind: EventKind) -> Event {
+        let h = u64::from(host.map_or(NO_HOST, |h| h.0.min(NO_HOST - 1)));
+        Event {
+            stamp: at.0.min(Event::LATEST.0) | (h << AT_BITS),
+            kind,
+        }
+    }
+
+    /// When.
+    pub fn at(&self) -> Instant {
+        Instant(self.stamp & Event::LATEST.0)
+    }
+
+    /// On which host, if on one.
+    pub fn host(&self) -> Option<HostId> {
+        u16::try_from(self.stamp >> AT_BITS)
+            .ok()
+            .filter(|&h| h != NO_HOST)
+            .map(HostId)
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("at", &self.at())
+            .field("host", &self.host())
+            .field("kind", &self.kind)
+            .finish()
+    }
+}
+
+/// An event as the JSON export and the page read it: `at`, `host`, then the kind's fields.
+#[derive(Serialize)]
+struct EventFields<'a> {
+    at: Instant,
+    host: Option<HostId>,
+    #[serde(flatten)]
+    kind: &'a EventKind,
+}
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        EventFields {
+            at: self.at(),
+            host: self.host(),
+            kind: &self.kind,
+        }
+        .serialize(s)
+    }
 }
 
 // An event's size is a budget: the page keeps every event of a run (1.2 M of them in
 // `port-exhaustion`), and writes and reads them all. The largest kinds (a timer with its
 // connection; a call with its result, whose bytes are boxed) fit in 32 bytes on the page's
-// wasm32, where an event takes 48 (56 while a call's result was an `i64`: `port-exhaustion`'s
-// run in wasm took 8 % longer); on 64-bit targets a call's boxed bytes make them 40 and an
-// event 56 (before the bytes were boxed, an event took 80).
+// wasm32, where an event takes 40 with its stamp (56 while a call's result was an `i64` and the
+// time and host were two fields: `port-exhaustion`'s run in wasm took 8 % longer at 56 than at
+// 48); on 64-bit targets a call's boxed bytes make them 40 and an event 48 (before the bytes were
+// boxed, an event took 80).
 #[cfg(target_pointer_width = "32")]
+const _: () = assert!(core::mem::size_of::<Event>() <= 40);
 const _: () = assert!(core::mem::size_of::<Event>() <= 48);
-const _: () = assert!(core::mem::size_of::<Event>() <= 56);
 
 impl fmt::Display for EventKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -590,5 +656,35 @@ impl fmt::Display for EventKind {
             EventKind::Crashed => write!(f, "host crashed: all TCP state lost, nothing sent"),
             EventKind::Restarted => write!(f, "host restarted with no sockets"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Event, EventKind, HostId};
+    use crate::time::Instant;
+
+    #[test]
+    fn an_event_gives_back_the_time_and_host_it_was_made_with() {
+        let times = [0, 1, 600_000_000, (1 << 47) + 12_345, Event::LATEST.0];
+        let hosts = [None, Some(0), Some(1), Some(7), Some(65_534)];
+        for at in times {
+            for host in hosts {
+                let e = Event::new(Instant(at), host.map(HostId), EventKind::Crashed);
+                assert_eq!(e.at(), Instant(at), "at {at} host {host:?}");
+                assert_eq!(e.host(), host.map(HostId), "at {at} host {host:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_time_past_the_latest_and_the_last_host_number_are_brought_down() {
+        let e = Event::new(
+            Instant(u64::MAX),
+            Some(HostId(u16::MAX)),
+            EventKind::Crashed,
+        );
+        assert_eq!(e.at(), Event::LATEST);
+        assert_eq!(e.host(), Some(HostId(65_534)));
     }
 }

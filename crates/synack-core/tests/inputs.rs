@@ -46,7 +46,7 @@ fn delivered(run: &Run, seg: SegId) -> Vec<u64> {
         .trace()
         .iter()
         .filter(|e| matches!(e.kind, EventKind::Delivered { id } if id == seg))
-        .map(|e| e.at.micros())
+        .map(|e| e.at().micros())
         .collect()
 }
 
@@ -188,7 +188,7 @@ fn forged_reset(at: u32) -> Run {
 
 fn server_closed(run: &Run) -> bool {
     run.sim().trace().iter().any(|e| {
-        e.host == Some(HostId(1))
+        e.host() == Some(HostId(1))
             && matches!(
                 e.kind,
                 EventKind::State {
@@ -208,7 +208,7 @@ fn a_forged_reset_with_the_next_sequence_number_closes_the_server_side() {
             id,
             cause: SendCause::Injected,
             ..
-        } if e.host.is_none() => Some((*id, e.at)),
+        } if e.host().is_none() => Some((*id, e.at())),
         _ => None,
     });
     let (id, at) = injected.expect("the trace names the injected segment");

@@ -503,7 +503,7 @@ fn client_ports(id: &str, sets: &[(&str, &str)]) -> Vec<u16> {
     let sim = sc.run(&p);
     sim.trace()
         .iter()
-        .filter(|e| e.host == Some(synack_core::trace::HostId(0)))
+        .filter(|e| e.host() == Some(synack_core::trace::HostId(0)))
         .filter_map(|e| match &e.kind {
             synack_core::trace::EventKind::State {
                 conn,

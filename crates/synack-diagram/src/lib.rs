@@ -406,7 +406,7 @@ fn lay(
 ) -> Diagram {
     let injected = trace
         .iter()
-        .any(|e| e.host.is_none() && matches!(e.kind, EventKind::Sent { .. }));
+        .any(|e| e.host().is_none() && matches!(e.kind, EventKind::Sent { .. }));
     let mut lanes: Vec<Lane> = hosts
         .iter()
         .enumerate()
@@ -437,14 +437,14 @@ fn lay(
         }
     }
     for e in trace {
-        if let (Some(h), EventKind::Sent { seg, .. }) = (e.host, &e.kind)
+        if let (Some(h), EventKind::Sent { seg, .. }) = (e.host(), &e.kind)
             && !lane_of_ip.iter().any(|(ip, _)| *ip == seg.src.ip)
         {
             lane_of_ip.push((seg.src.ip, usize::from(h.0).min(injected_lane)));
         }
     }
     let lane_of = |e: &Event| -> usize {
-        match e.host {
+        match e.host() {
             Some(h) => usize::from(h.0).min(lanes.len().saturating_sub(1)),
             None => injected_lane,
         }
@@ -484,7 +484,7 @@ fn lay(
         if step < from || !drawn(&e.kind) {
             continue;
         }
-        let at = e.at.micros();
+        let at = e.at().micros();
         if instant != Some(at) {
             if let Some(prev) = instant {
                 y += row_h;
@@ -664,7 +664,7 @@ fn lay(
                     continue;
                 }
                 let key = (lane, conn.to_string(), *timer);
-                let span_us = at.micros().saturating_sub(e.at.micros());
+                let span_us = at.micros().saturating_sub(e.at().micros());
                 let fired_before = match timers.remove(&key) {
                     // Re-armed: a TIME-WAIT restarted, a backed-off retransmission.
                     Some(open) if matches!(timer, TimerKind::TimeWait | TimerKind::FinWait2) => {

@@ -70,11 +70,11 @@ impl Counts {
     /// Reads the next events of the trace.
     pub fn read(&mut self, events: &[Event]) {
         for e in events {
-            self.end = e.at.micros();
-            let Some(host) = e.host.map(|h| h.0) else {
+            self.end = e.at().micros();
+            let Some(host) = e.host().map(|h| h.0) else {
                 continue;
             };
-            let at = e.at.micros();
+            let at = e.at().micros();
             match &e.kind {
                 EventKind::State { from, to, .. } => {
                     for (state, metric) in [

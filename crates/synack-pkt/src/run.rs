@@ -258,25 +258,22 @@ impl World {
                         if let EventKind::Returned { thread, result, .. } = &kind {
                             self.returned.push((*thread, self.now, result.clone()));
                         }
-                        self.trace.push(TraceEvent {
-                            at: self.now,
-                            host: Some(HostId(0)),
-                            kind,
-                        });
+                        self.trace
+                            .push(TraceEvent::new(self.now, Some(HostId(0)), kind));
                     }
                     Output::Segment(sent, cause) => {
                         let id = self.seg_id();
                         let seg = Segment::clone(&sent);
                         self.segments.push((id, self.now, seg.clone()));
-                        self.trace.push(TraceEvent {
-                            at: self.now,
-                            host: Some(HostId(0)),
-                            kind: EventKind::Sent {
+                        self.trace.push(TraceEvent::new(
+                            self.now,
+                            Some(HostId(0)),
+                            EventKind::Sent {
                                 id,
                                 seg: sent,
                                 cause,
                             },
-                        });
+                        ));
                         if self.is_local(seg.dst.ip) {
                             loopback.push_back((id, seg));
                         } else {
@@ -294,11 +291,11 @@ impl World {
 
     fn deliver(&mut self, id: SegId, seg: &Segment) {
         self.steps += 1;
-        self.trace.push(TraceEvent {
-            at: self.now,
-            host: Some(HostId(0)),
-            kind: EventKind::Delivered { id },
-        });
+        self.trace.push(TraceEvent::new(
+            self.now,
+            Some(HostId(0)),
+            EventKind::Delivered { id },
+        ));
         self.host.handle_segment(self.now, id, seg);
     }
 
@@ -306,15 +303,15 @@ impl World {
     fn inject(&mut self, seg: Segment) {
         let id = self.seg_id();
         self.segments.push((id, self.now, seg.clone()));
-        self.trace.push(TraceEvent {
-            at: self.now,
-            host: None,
-            kind: EventKind::Sent {
+        self.trace.push(TraceEvent::new(
+            self.now,
+            None,
+            EventKind::Sent {
                 id,
                 seg: alloc::boxed::Box::new(seg.clone()),
                 cause: SendCause::Injected,
             },
-        });
+        ));
         self.deliver(id, &seg);
         self.collect();
     }

@@ -623,19 +623,19 @@ impl Playground {
                 };
                 Some(Fate {
                     step: i,
-                    at: ev.at.micros(),
+                    at: ev.at().micros(),
                     what,
                     reason,
                     cite,
-                    host: ev.host.map(|h| h.0),
+                    host: ev.host().map(|h| h.0),
                 })
             })
             .collect();
         to_js(&Inspected {
             seg: id.0,
             step,
-            at: e.at.micros(),
-            host: e.host.map(|h| h.0),
+            at: e.at().micros(),
+            host: e.host().map(|h| h.0),
             segment,
             cause,
             cite: cause.cite(),
@@ -664,7 +664,7 @@ impl Playground {
         let shown = self.trace_all().get(..self.revealed_now()).unwrap_or(&[]);
         let last = shown.iter().rev().find_map(|e| match &e.kind {
             EventKind::Sent { seg, cause, .. }
-                if e.host.is_some() && *cause != SendCause::Injected && seg.src.ip == ip =>
+                if e.host().is_some() && *cause != SendCause::Injected && seg.src.ip == ip =>
             {
                 Some(seg)
             }
@@ -783,7 +783,7 @@ impl Playground {
             .rposition(|(len, _)| {
                 len.checked_sub(1)
                     .and_then(|i| self.trace_all().get(i))
-                    .is_none_or(|e| e.at.micros() as f64 <= micros)
+                    .is_none_or(|e| e.at().micros() as f64 <= micros)
             })
             .unwrap_or(0);
         self.go(target);
@@ -850,7 +850,7 @@ impl Playground {
             series: &'a [Series],
         }
         to_js(&Chart {
-            end: self.trace_all().last().map_or(0, |e| e.at.micros()),
+            end: self.trace_all().last().map_or(0, |e| e.at().micros()),
             series: &self.series,
         })
     }
@@ -876,7 +876,7 @@ impl Playground {
         if w == (0..self.trace_all().len()) {
             return Ok(JsValue::NULL);
         }
-        let at = |i: usize| self.trace_all().get(i).map_or(0, |e| e.at.micros());
+        let at = |i: usize| self.trace_all().get(i).map_or(0, |e| e.at().micros());
         to_js(&Window {
             first: w.start,
             end: w.end,
@@ -1435,7 +1435,7 @@ mod tests {
             .unwrap();
         assert_eq!(p.hosts, ["a", "b", "server"]);
         let first_syn = p.trace_all().iter().find_map(|e| match &e.kind {
-            EventKind::Sent { seg, .. } if seg.flags.syn() => Some((e.host, seg.dst)),
+            EventKind::Sent { seg, .. } if seg.flags.syn() => Some((e.host(), seg.dst)),
             _ => None,
         });
         assert_eq!(
@@ -1733,7 +1733,7 @@ mod tests {
             p.trace_all()
                 .iter()
                 .filter(|e| {
-                    e.host == Some(HostId(1))
+                    e.host() == Some(HostId(1))
                         && matches!(&e.kind, synack_core::trace::EventKind::Sent { seg, .. } if seg.flags.fin())
                 })
                 .count()

@@ -117,7 +117,7 @@ pub fn port_reuse_build(p: &Params) -> Build {
 /// The public port host `h`'s first segment left with (the segments hold it as on the wire).
 fn public_port(sim: &Sim, h: u16) -> Option<u16> {
     let id = sim.trace().iter().find_map(|e| match e.kind {
-        EventKind::Sent { id, .. } if e.host == Some(HostId(h)) => Some(id),
+        EventKind::Sent { id, .. } if e.host() == Some(HostId(h)) => Some(id),
         _ => None,
     })?;
     let (_, _, seg) = sim.segments().iter().find(|(i, _, _)| *i == id)?;
@@ -129,7 +129,7 @@ fn public_port(sim: &Sim, h: u16) -> Option<u16> {
 pub fn port_reuse_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
     let pa = public_port(sim, HA);
     let reused = sim.trace().iter().any(|e| {
-        e.host == Some(HostId(HSERVER)) && matches!(e.kind, EventKind::TimeWaitReused { .. })
+        e.host() == Some(HostId(HSERVER)) && matches!(e.kind, EventKind::TimeWaitReused { .. })
     });
     let b_syns = sent_at(sim, HB, |s| s.flags.syn());
     let b_connect = match (
@@ -258,7 +258,7 @@ pub fn recycle_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
     let a_made = sim
         .trace()
         .iter()
-        .filter(|e| e.host == Some(HostId(HA)))
+        .filter(|e| e.host() == Some(HostId(HA)))
         .filter(|e| {
             matches!(
                 &e.kind,
@@ -276,7 +276,7 @@ pub fn recycle_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
             timer: crate::trace::TimerKind::TimeWait,
             at,
             ..
-        } if e.host == Some(HostId(HSERVER)) => Some(secs(*at - e.at)),
+        } if e.host() == Some(HostId(HSERVER)) => Some(secs(*at - e.at())),
         _ => None,
     });
     alloc::vec![

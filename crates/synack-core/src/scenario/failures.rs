@@ -93,9 +93,9 @@ pub(super) fn sent_at(
 ) -> Vec<Instant> {
     sim.trace()
         .iter()
-        .filter(|e| e.host == Some(HostId(h)))
+        .filter(|e| e.host() == Some(HostId(h)))
         .filter_map(|e| match &e.kind {
-            EventKind::Sent { seg, .. } if which(seg) => Some(e.at),
+            EventKind::Sent { seg, .. } if which(seg) => Some(e.at()),
             _ => None,
         })
         .collect()
@@ -118,12 +118,12 @@ pub(super) fn result_of(
 ) -> Option<(Instant, CallResult)> {
     sim.trace()
         .iter()
-        .filter(|e| e.host == Some(HostId(h)))
+        .filter(|e| e.host() == Some(HostId(h)))
         .find_map(|e| match &e.kind {
             EventKind::Call { call, result, .. } | EventKind::Returned { call, result, .. }
                 if which(call) && *result != CallResult::Blocked =>
             {
-                Some((e.at, result.clone()))
+                Some((e.at(), result.clone()))
             }
             _ => None,
         })
@@ -143,7 +143,7 @@ fn bytes_read_on_accepted(sim: &Sim, h: u16, fd: i32, nth: usize) -> usize {
     let since = sim
         .trace()
         .iter()
-        .filter(|e| e.host == Some(HostId(h)))
+        .filter(|e| e.host() == Some(HostId(h)))
         .filter(|e| {
             matches!(
                 &e.kind,
@@ -159,13 +159,13 @@ fn bytes_read_on_accepted(sim: &Sim, h: u16, fd: i32, nth: usize) -> usize {
             )
         })
         .nth(nth.saturating_sub(1))
-        .map(|e| e.at);
+        .map(|e| e.at());
     let Some(since) = since else {
         return 0;
     };
     sim.trace()
         .iter()
-        .filter(|e| e.host == Some(HostId(h)) && e.at >= since)
+        .filter(|e| e.host() == Some(HostId(h)) && e.at() >= since)
         .filter_map(|e| match &e.kind {
             EventKind::Call {
                 call: Call::Read { fd: f, .. },
@@ -229,7 +229,7 @@ pub fn synack_timeout_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
             from: State::SynReceived,
             to: State::Closed,
             ..
-        } if e.host == Some(HostId(1)) => Some(e.at),
+        } if e.host() == Some(HostId(1)) => Some(e.at()),
         _ => None,
     });
     alloc::vec![
@@ -251,7 +251,7 @@ fn counter_queue(sim: &Sim) -> u32 {
         .iter()
         .rev()
         .find_map(|e| match e.kind {
-            EventKind::Queues { syn_queue, .. } if e.host == Some(HostId(1)) => Some(syn_queue),
+            EventKind::Queues { syn_queue, .. } if e.host() == Some(HostId(1)) => Some(syn_queue),
             _ => None,
         })
         .unwrap_or(0)
@@ -315,9 +315,9 @@ pub fn fin_wait_2_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
     let client = |from: State, to: State| {
         sim.trace().iter().find_map(|e| match e.kind {
             EventKind::State { from: f, to: t, .. }
-                if e.host == Some(HostId(0)) && f == from && t == to =>
+                if e.host() == Some(HostId(0)) && f == from && t == to =>
             {
-                Some(e.at)
+                Some(e.at())
             }
             _ => None,
         })
@@ -328,7 +328,7 @@ pub fn fin_wait_2_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
     let answer = server_fin.and_then(|fin| {
         sim.trace()
             .iter()
-            .filter(|e| e.host == Some(HostId(0)) && e.at >= fin)
+            .filter(|e| e.host() == Some(HostId(0)) && e.at() >= fin)
             .find_map(|e| match &e.kind {
                 EventKind::Sent { seg, .. } if seg.flags.rst() => Some("RST"),
                 EventKind::Sent { .. } => Some("ACK"),
@@ -392,7 +392,7 @@ pub fn half_open_build(p: &Params) -> Build {
 /// When the new connection was made, and what the server's application saw.
 pub fn half_open_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
     let restarted = sim.trace().iter().find_map(|e| match e.kind {
-        EventKind::Restarted => Some(e.at),
+        EventKind::Restarted => Some(e.at()),
         _ => None,
     });
     let syns: Vec<Instant> = sent_at(sim, 0, |s| s.flags.syn() && !s.flags.ack())
@@ -403,13 +403,13 @@ pub fn half_open_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
         EventKind::State {
             to: State::Established,
             ..
-        } if e.host == Some(HostId(0)) => Some(e.at),
+        } if e.host() == Some(HostId(0)) => Some(e.at()),
         _ => None,
     });
     let reads: Vec<CallResult> = sim
         .trace()
         .iter()
-        .filter(|e| e.host == Some(HostId(1)))
+        .filter(|e| e.host() == Some(HostId(1)))
         .filter_map(|e| match &e.kind {
             EventKind::Call {
                 call: Call::Read { fd: 4, .. },
@@ -555,7 +555,7 @@ pub fn stale_data_build(p: &Params) -> Build {
 pub(super) fn connect_results(sim: &Sim, h: u16) -> Vec<(Instant, CallResult)> {
     sim.trace()
         .iter()
-        .filter(|e| e.host == Some(HostId(h)))
+        .filter(|e| e.host() == Some(HostId(h)))
         .filter_map(|e| match &e.kind {
             EventKind::Call {
                 call: Call::Connect { .. },
@@ -566,7 +566,7 @@ pub(super) fn connect_results(sim: &Sim, h: u16) -> Vec<(Instant, CallResult)> {
                 call: Call::Connect { .. },
                 result,
                 ..
-            } if *result != CallResult::Blocked => Some((e.at, result.clone())),
+            } if *result != CallResult::Blocked => Some((e.at(), result.clone())),
             _ => None,
         })
         .collect()
@@ -643,7 +643,7 @@ pub fn unread_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
     let sent_on_close = close.and_then(|(at, _)| {
         sim.trace()
             .iter()
-            .filter(|e| e.host == Some(HostId(1)) && e.at == at)
+            .filter(|e| e.host() == Some(HostId(1)) && e.at() == at)
             .find_map(|e| match &e.kind {
                 EventKind::Sent { seg, .. } if seg.flags.rst() => Some("RST"),
                 EventKind::Sent { seg, .. } if seg.flags.fin() => Some("FIN"),
@@ -702,7 +702,7 @@ pub fn linger_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
     let sent_on_close = close.and_then(|(at, _)| {
         sim.trace()
             .iter()
-            .filter(|e| e.host == Some(HostId(0)) && e.at >= at)
+            .filter(|e| e.host() == Some(HostId(0)) && e.at() >= at)
             .find_map(|e| match &e.kind {
                 EventKind::Sent { seg, .. } if seg.flags.rst() => Some("RST"),
                 EventKind::Sent { seg, .. } if seg.flags.fin() => Some("FIN"),
@@ -710,7 +710,7 @@ pub fn linger_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
             })
     });
     let time_wait = sim.trace().iter().any(|e| {
-        e.host == Some(HostId(0))
+        e.host() == Some(HostId(0))
             && matches!(
                 e.kind,
                 EventKind::State {
@@ -722,7 +722,7 @@ pub fn linger_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
     let last_read = sim
         .trace()
         .iter()
-        .filter(|e| e.host == Some(HostId(1)))
+        .filter(|e| e.host() == Some(HostId(1)))
         .filter_map(|e| match &e.kind {
             EventKind::Call {
                 call: Call::Read { .. },

@@ -89,7 +89,7 @@ pub fn syn_flood_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
         match &e.kind {
             EventKind::Discarded { id, .. } if from_client(sim, *id) => dropped += 1,
             EventKind::Sent { seg, cause, .. }
-                if e.host == Some(HostId(1)) && seg.dst.ip == CLIENT && seg.flags.syn() =>
+                if e.host() == Some(HostId(1)) && seg.dst.ip == CLIENT && seg.flags.syn() =>
             {
                 answered = String::from(match cause {
                     SendCause::SynAckCookie => "a SYN cookie",
@@ -106,7 +106,7 @@ pub fn syn_flood_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
     let spoofed = sim
         .trace()
         .iter()
-        .filter(|e| e.host.is_none() && matches!(e.kind, EventKind::Sent { .. }))
+        .filter(|e| e.host().is_none() && matches!(e.kind, EventKind::Sent { .. }))
         .count();
     alloc::vec![
         fact("client_connect", connect),
@@ -170,12 +170,12 @@ pub fn syn_flood_text(sim: &Sim, outcome: &[Fact]) -> String {
     let mut queue = 0;
     let mut client = String::new();
     for e in sim.trace() {
-        let row = usize::try_from(e.at.micros() / 1_000_000).unwrap_or(0);
+        let row = usize::try_from(e.at().micros() / 1_000_000).unwrap_or(0);
         let Some(r) = rows.get_mut(row) else {
             continue;
         };
         match &e.kind {
-            EventKind::Sent { .. } if e.host.is_none() => r.spoofed += 1,
+            EventKind::Sent { .. } if e.host().is_none() => r.spoofed += 1,
             EventKind::Sent { seg, cause, .. } if !client_side(seg) => match cause {
                 SendCause::SynAck => r.synacks += 1,
                 SendCause::SynAckCookie => r.cookies += 1,
@@ -219,7 +219,7 @@ pub fn syn_flood_text(sim: &Sim, outcome: &[Fact]) -> String {
 /// An event of the real client's story: the client's own, or the server's about a segment or a
 /// connection of the client.
 fn concerns_client(sim: &Sim, e: &Event) -> bool {
-    if e.host == Some(HostId(0)) {
+    if e.host() == Some(HostId(0)) {
         return !matches!(e.kind, EventKind::Delivered { .. });
     }
     match &e.kind {
@@ -299,7 +299,7 @@ pub fn accept_overflow_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
         .filter(|e| {
             matches!(&e.kind, EventKind::Sent { seg, cause: SendCause::SynAckRetransmit, .. } if to_client(seg))
         })
-        .map(|e| secs(e.at - Instant::ZERO))
+        .map(|e| secs(e.at() - Instant::ZERO))
         .collect();
     let read = match result_of(sim, 0, |c| matches!(c, Call::Read { .. })) {
         Some((_, r)) => show(&r),
@@ -385,7 +385,7 @@ pub fn isn_predict_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
         .find(|(_, _, s)| s.src.ip == SERVER && s.dst == trusted && s.flags.syn())
         .map(|(_, _, s)| s.seq);
     let established = sim.trace().iter().any(|e| {
-        e.host == Some(HostId(1))
+        e.host() == Some(HostId(1))
             && matches!(e.kind, EventKind::State { conn, to: State::Established, .. } if conn.remote == Some(trusted))
     });
     let state = sim.host(HostId(1)).and_then(|h| {

@@ -449,7 +449,7 @@ pub const SCENARIOS: &[Scenario] = &[
                         cause: SendCause::ResetNoSocket,
                         ..
                     }
-                ) && e.host == Some(HostId(0))
+                ) && e.host() == Some(HostId(0))
             });
             f.push(fact(
                 "retransmitted_fin_answered_with",
@@ -518,7 +518,7 @@ pub const SCENARIOS: &[Scenario] = &[
         },
         outcome: |sim, _| {
             let reused = sim.trace().iter().any(|e| {
-                e.host == Some(HostId(1)) && matches!(e.kind, EventKind::TimeWaitReused { .. })
+                e.host() == Some(HostId(1)) && matches!(e.kind, EventKind::TimeWaitReused { .. })
             });
             let tw_acks = sim
                 .trace()
@@ -541,7 +541,7 @@ pub const SCENARIOS: &[Scenario] = &[
                         call: Call::Connect { .. },
                         result,
                         ..
-                    } if e.host == Some(HostId(0)) => Some(format!("{result} at {}", e.at)),
+                    } if e.host() == Some(HostId(0)) => Some(format!("{result} at {}", e.at())),
                     _ => None,
                 })
                 .collect();
@@ -860,7 +860,8 @@ fn close_build(p: &Params, data: bool) -> Build {
 
 fn reached(sim: &Sim, host: u16, state: State) -> bool {
     sim.trace().iter().any(|e| {
-        e.host == Some(HostId(host)) && matches!(e.kind, EventKind::State { to, .. } if to == state)
+        e.host() == Some(HostId(host))
+            && matches!(e.kind, EventKind::State { to, .. } if to == state)
     })
 }
 
@@ -898,7 +899,7 @@ fn handshake_facts(sim: &Sim) -> Vec<Fact> {
 fn call_result(sim: &Sim, host: u16, which: impl Fn(&Call) -> bool) -> String {
     sim.trace()
         .iter()
-        .filter(|e| e.host == Some(HostId(host)))
+        .filter(|e| e.host() == Some(HostId(host)))
         .find_map(|e| match &e.kind {
             EventKind::Call { call, result, .. } | EventKind::Returned { call, result, .. }
                 if which(call) && *result != CallResult::Blocked =>
@@ -929,7 +930,7 @@ fn close_facts(sim: &Sim) -> Vec<Fact> {
             .trace()
             .iter()
             .find(|e| {
-                e.host == Some(HostId(h))
+                e.host() == Some(HostId(h))
                     && matches!(
                         e.kind,
                         EventKind::State {
@@ -938,13 +939,13 @@ fn close_facts(sim: &Sim) -> Vec<Fact> {
                         }
                     )
             })?
-            .at;
+            .at();
         let end = sim
             .trace()
             .iter()
             .rev()
             .find(|e| {
-                e.host == Some(HostId(h))
+                e.host() == Some(HostId(h))
                     && matches!(
                         e.kind,
                         EventKind::State {
@@ -954,7 +955,7 @@ fn close_facts(sim: &Sim) -> Vec<Fact> {
                         }
                     )
             })?
-            .at;
+            .at();
         Some(end - start)
     };
     let fmt_tw = |d: Option<Duration>| {
@@ -1367,10 +1368,10 @@ pub fn render_text(sim: &Sim, outcome: &[Fact]) -> String {
 /// One line of the readable trace: time, host (or `network`), the event.
 fn event_line(sim: &Sim, e: &crate::trace::Event) -> String {
     let host = e
-        .host
+        .host()
         .and_then(|h| sim.host(h))
         .map_or("network", |h| h.name());
-    format!("{:>11} {:<8} {}\n", e.at.to_string(), host, e.kind)
+    format!("{:>11} {:<8} {}\n", e.at().to_string(), host, e.kind)
 }
 
 /// The outcome's lines, after the trace.

@@ -138,10 +138,10 @@ fn looping_server(close_first: bool) -> Vec<Step> {
 fn state_count(sim: &Sim, h: u16, state: State) -> impl Iterator<Item = (Instant, i64)> + '_ {
     sim.trace()
         .iter()
-        .filter(move |e| e.host == Some(HostId(h)))
+        .filter(move |e| e.host() == Some(HostId(h)))
         .filter_map(move |e| match e.kind {
             EventKind::State { from, to, .. } => {
-                Some((e.at, state.delta(from, to))).filter(|(_, d)| *d != 0)
+                Some((e.at(), state.delta(from, to))).filter(|(_, d)| *d != 0)
             }
             _ => None,
         })
@@ -162,13 +162,13 @@ fn time_wait_peak(sim: &Sim, h: u16) -> i64 {
 fn connects(sim: &Sim) -> impl Iterator<Item = (Instant, &CallResult)> + '_ {
     sim.trace()
         .iter()
-        .filter(|e| e.host == Some(HostId(CLIENT_HOST)))
+        .filter(|e| e.host() == Some(HostId(CLIENT_HOST)))
         .filter_map(|e| match &e.kind {
             EventKind::Call {
                 call: Call::Connect { .. },
                 result,
                 ..
-            } => Some((e.at, result)),
+            } => Some((e.at(), result)),
             _ => None,
         })
 }
@@ -209,7 +209,7 @@ fn per_second_text(sim: &Sim, outcome: &[Fact], tw_host: u16, header: &str) -> S
             } => 1,
             _ => continue,
         };
-        if let Some(s) = rows.get_mut(row(e.at)) {
+        if let Some(s) = rows.get_mut(row(e.at())) {
             if which == 0 {
                 s.reused += 1;
             } else {
@@ -268,7 +268,7 @@ pub fn exhaustion_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
     let mut first_failure = None;
     let (mut time_wait, mut time_wait_peak) = (0i64, 0i64);
     for e in sim.trace() {
-        if e.host != Some(HostId(CLIENT_HOST)) {
+        if e.host() != Some(HostId(CLIENT_HOST)) {
             continue;
         }
         match &e.kind {
@@ -282,7 +282,7 @@ pub fn exhaustion_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
                     && let CallResult::Err { errno } = result
                     && *errno != Errno::EINPROGRESS
                 {
-                    let at = e.at;
+                    let at = e.at();
                     first_failure = Some(format!(
                         "{} at connect() #{attempts} ({at} s)",
                         errno.name()
@@ -365,7 +365,7 @@ pub fn load_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
             "time_wait_taken_over_by_syn",
             sim.trace()
                 .iter()
-                .filter(|e| e.host == Some(HostId(SERVER_HOST))
+                .filter(|e| e.host() == Some(HostId(SERVER_HOST))
                     && matches!(e.kind, EventKind::TimeWaitReused { .. }))
                 .count()
         ),
@@ -460,7 +460,7 @@ pub fn reuse_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
             format!("{} at {at}", show(r))
         });
     let reused = sim.trace().iter().any(|e| {
-        e.host == Some(HostId(CLIENT_HOST)) && matches!(e.kind, EventKind::TimeWaitReused { .. })
+        e.host() == Some(HostId(CLIENT_HOST)) && matches!(e.kind, EventKind::TimeWaitReused { .. })
     });
     alloc::vec![
         fact("second_connect", second),
@@ -567,7 +567,7 @@ pub fn reuseaddr_outcome(sim: &Sim, _: &Params) -> Vec<Fact> {
     let bind = sim
         .trace()
         .iter()
-        .filter(|e| e.host == Some(HostId(SERVER_HOST)))
+        .filter(|e| e.host() == Some(HostId(SERVER_HOST)))
         .filter_map(|e| match &e.kind {
             EventKind::Call {
                 call: Call::Bind { .. },
