@@ -294,8 +294,9 @@ impl fmt::Display for Call {
 pub enum CallResult {
     /// A non-negative return value (0, an fd, a byte count, an errno from SO_ERROR).
     Ok {
-        /// The value: an `int` as most of these calls return; `read()` and `write()` return
-        /// `ssize_t`, but no count here comes near 2 GiB (a socket's buffers are smaller).
+        /// The value: an `int` as most of these calls return. `write()` returns `ssize_t`, but
+        /// no count here comes near 2 GiB: the page writes at most 1 MiB at a time, a
+        /// packetdrill script 16 MiB (a `read()` returns its bytes, as `Data`).
         value: i32,
     },
     /// The bytes a `read()` returned.

@@ -677,6 +677,24 @@ mod tests {
         }
     }
 
+    // The export's and the page's form of an event: `at`, `host` (null when on no host), then
+    // the kind's fields, as when the two were fields of their own.
+    #[test]
+    fn an_event_is_serialized_with_its_time_and_host_first() {
+        let on_host = Event::new(Instant(1_500), Some(HostId(1)), EventKind::Crashed);
+        let json = serde_json::to_string(&on_host).unwrap_or_default();
+        assert_eq!(json, r#"{"at":1500,"host":1,"type":"Crashed"}"#);
+        let no_host = Event::new(
+            Instant(0),
+            None,
+            EventKind::Delivered {
+                id: super::SegId(3),
+            },
+        );
+        let json = serde_json::to_string(&no_host).unwrap_or_default();
+        assert_eq!(json, r#"{"at":0,"host":null,"type":"Delivered","id":3}"#);
+    }
+
     #[test]
     fn a_time_past_the_latest_and_the_last_host_number_are_brought_down() {
         let e = Event::new(

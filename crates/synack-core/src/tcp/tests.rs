@@ -2917,3 +2917,68 @@ proptest::proptest! {
 }
 
 mod v3_10;
+
+// A socket's byte queue against a `VecDeque` doing the same: every operation, in any order,
+// leaves the same bytes and takes the same ones (the queue moves its bytes down lazily).
+mod byte_queue {
+    use super::super::ByteQueue;
+    use alloc::collections::VecDeque;
+    use alloc::vec::Vec;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Extend(Vec<u8>),
+        Take(usize),
+        Drop(usize),
+        Copy(usize, usize),
+        Clear,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => proptest::collection::vec(any::<u8>(), 0..300).prop_map(Op::Extend),
+            2 => (0usize..400).prop_map(Op::Take),
+            3 => (0usize..400).prop_map(Op::Drop),
+            2 => (0usize..400, 0usize..400).prop_map(|(s, l)| Op::Copy(s, l)),
+            1 => Just(Op::Clear),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn a_byte_queue_holds_what_a_ring_would(ops in proptest::collection::vec(op(), 0..60)) {
+            let mut q = ByteQueue::default();
+            let mut model: VecDeque<u8> = VecDeque::new();
+            for op in ops {
+                match op {
+                    Op::Extend(b) => {
+                        q.extend(&b);
+                        model.extend(b.iter().copied());
+                    }
+                    Op::Take(n) => {
+                        let k = n.min(model.len());
+                        let want: Vec<u8> = model.drain(..k).collect();
+                        prop_assert_eq!(q.take_front(n), want);
+                    }
+                    Op::Drop(n) => {
+                        q.drop_front(n);
+                        model.drain(..n.min(model.len()));
+                    }
+                    Op::Copy(start, len) => {
+                        let want: Vec<u8> = model.iter().skip(start).take(len).copied().collect();
+                        prop_assert_eq!(q.copy_range(start, len), want);
+                    }
+                    Op::Clear => {
+                        q.clear();
+                        model.clear();
+                    }
+                }
+                prop_assert_eq!(q.len(), model.len());
+                prop_assert_eq!(q.is_empty(), model.is_empty());
+                let all: Vec<u8> = model.iter().copied().collect();
+                prop_assert_eq!(q.bytes(), all.as_slice());
+            }
+        }
+    }
+}
