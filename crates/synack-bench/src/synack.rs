@@ -4,6 +4,7 @@
 
 use crate::{CLOSE_DELAY_US, Report, SERVER_PORT, Wire, Workload, earliest, ports_of};
 use std::collections::VecDeque;
+use std::rc::Rc;
 use synack_core::Instant;
 use synack_core::scenario;
 use synack_core::socket::{Call, CallResult, Fd};
@@ -58,8 +59,8 @@ pub struct Run {
     s: Side,
     /// The server's listeners, one per server port.
     listeners: Vec<Fd>,
-    to_server: Wire<Segment>,
-    to_client: Wire<Segment>,
+    to_server: Wire<Rc<Segment>>,
+    to_client: Wire<Rc<Segment>>,
     now: Instant,
     seg_id: u64,
     connected: usize,
@@ -148,7 +149,7 @@ impl Run {
                 match out {
                     Output::Segment(seg, _) => {
                         self.to_server
-                            .send(now.micros(), (seg.src.port, seg.dst.port), *seg);
+                            .send(now.micros(), (seg.src.port, seg.dst.port), seg);
                     }
                     Output::Event(EventKind::Returned {
                         thread,
@@ -169,7 +170,7 @@ impl Run {
                 match out {
                     Output::Segment(seg, _) => {
                         self.to_client
-                            .send(now.micros(), (seg.src.port, seg.dst.port), *seg);
+                            .send(now.micros(), (seg.src.port, seg.dst.port), seg);
                     }
                     Output::Event(EventKind::Queues { accept_queue, .. }) if accept_queue > 0 => {
                         accept = true;

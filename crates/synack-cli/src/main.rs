@@ -125,7 +125,9 @@ fn run(args: &[String]) -> Result<(), String> {
             s.push('\n');
             s.into_bytes()
         }
-        Format::Pcap => synack_core::pcap::write(sim.segments().iter().map(|(_, at, s)| (*at, s))),
+        Format::Pcap => {
+            synack_core::pcap::write(sim.segments().iter().map(|(_, at, s)| (*at, &**s)))
+        }
         Format::Svg => synack_diagram::layout_of(&sim, synack_diagram::Geometry::WIDE)
             .to_svg()
             .into_bytes(),

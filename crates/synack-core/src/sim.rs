@@ -25,6 +25,7 @@ use crate::time::{Due, Duration, Instant};
 use crate::trace::{Event, EventKind, HostId, LimitKind, LossReason, SegId};
 use crate::wire::Segment;
 use alloc::collections::{BinaryHeap, VecDeque};
+use alloc::rc::Rc;
 use alloc::vec::Vec;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -251,7 +252,8 @@ pub struct InFlight {
 /// A segment between its sender and its receiver.
 #[derive(Clone, Debug)]
 struct Flight {
-    seg: Segment,
+    /// The segment, shared with its `Sent` (or `Translated`) event and the list of segments.
+    seg: Rc<Segment>,
     /// When it left its sender.
     sent: Instant,
     /// When it is due at its receiver (or at the router's release).
@@ -280,6 +282,10 @@ struct ThreadState {
     rounds: u32,
 }
 
+/// A segment as the run's list of segments holds it: its number, when it was sent, and the
+/// segment as on the wire (shared with the trace's event that carries it).
+pub type WireSegment = (SegId, Instant, Rc<Segment>);
+
 /// What a run has recorded: its trace and the segments it put on the wire, and how many of each
 /// came before the first ones held here. A copy of it is empty and counts what it leaves out:
 /// snapshots of a long run do not each copy a trace of a million events (and the page's wasm
@@ -288,7 +294,10 @@ struct ThreadState {
 struct Log {
     base: (usize, usize),
     trace: Vec<Event>,
-    segments: Vec<(SegId, Instant, Segment)>,
+    /// Each segment as on the wire: the allocation its `Sent` event (or, past a NAT, its
+    /// `Translated` event) holds, not a copy (a copy of every segment was a fifth of
+    /// `port-exhaustion`'s memory).
+    segments: Vec<WireSegment>,
 }
 
 impl Log {
@@ -437,7 +446,7 @@ impl Sim {
 
     /// Every segment sent so far, with its number and send time (since the copy or the
     /// `take_log`, as for [`Sim::trace`]).
-    pub fn segments(&self) -> &[(SegId, Instant, Segment)] {
+    pub fn segments(&self) -> &[WireSegment] {
         &self.log.segments
     }
 
@@ -459,7 +468,7 @@ impl Sim {
     }
 
     /// Takes the log (events and segments) out of the run, which goes on recording after it.
-    pub fn take_log(&mut self) -> (Vec<Event>, Vec<(SegId, Instant, Segment)>) {
+    pub fn take_log(&mut self) -> (Vec<Event>, Vec<WireSegment>) {
         self.log.base = self.log_len();
         (
             core::mem::take(&mut self.log.trace),
@@ -469,11 +478,7 @@ impl Sim {
 
     /// Puts back in front of the log what came before it (what `take_log` or a copy left out,
     /// or as much of it as is given).
-    pub fn prepend_log(
-        &mut self,
-        mut trace: Vec<Event>,
-        mut segments: Vec<(SegId, Instant, Segment)>,
-    ) {
+    pub fn prepend_log(&mut self, mut trace: Vec<Event>, mut segments: Vec<WireSegment>) {
         let log = &mut self.log;
         log.base = (
             log.base.0.saturating_sub(trace.len()),
@@ -568,7 +573,7 @@ impl Sim {
 
     /// Injects a segment as if it had arrived at host `to` now.
     pub fn inject(&mut self, to: HostId, seg: Segment) -> SegId {
-        let id = self.sent_from_outside(&seg, crate::trace::SendCause::Injected);
+        let (id, seg) = self.sent_from_outside(seg, crate::trace::SendCause::Injected);
         let at = self.now;
         self.in_flight.insert(
             id.0,
@@ -722,8 +727,9 @@ impl Sim {
                     .map(|l| (l.to, l.delay))
                     .ok_or(InputError::NoRoute { host: *from })?;
                 let (to, delay) = link;
-                let id = self.sent_from_outside(seg, crate::trace::SendCause::Injected);
-                self.fly(id, seg.clone(), now + delay, Item::Deliver(id.0, to.0));
+                let (id, seg) =
+                    self.sent_from_outside(seg.clone(), crate::trace::SendCause::Injected);
+                self.fly(id, seg, now + delay, Item::Deliver(id.0, to.0));
                 Ok(None)
             }
         }
@@ -998,12 +1004,13 @@ impl Sim {
         }
     }
 
-    /// Puts a host's segment on the wire; the trace's `Sent` event keeps the host's box.
-    fn send(&mut self, h: usize, sent: alloc::boxed::Box<Segment>, cause: crate::trace::SendCause) {
+    /// Puts a host's segment on the wire; the trace's `Sent` event, the list of segments and the
+    /// wire share the host's allocation.
+    fn send(&mut self, h: usize, sent: Rc<Segment>, cause: crate::trace::SendCause) {
         let id = SegId(self.next_seg);
         self.next_seg += 1;
         let hid = HostId(u16::try_from(h).unwrap_or(0));
-        let seg = Segment::clone(&sent);
+        let seg = Rc::clone(&sent);
         self.record(
             Some(hid),
             EventKind::Sent {
@@ -1125,10 +1132,10 @@ impl Sim {
     /// outside gets its public source; one to its public address gets the inside host's address
     /// (or is dropped, if no mapping has its port). Returns the segment as on the outside wire and
     /// as it travels on. The NAT has no link of its own: its translation takes no time.
-    fn through_nat(&mut self, id: SegId, seg: Segment) -> Option<(Segment, Segment)> {
+    fn through_nat(&mut self, id: SegId, seg: Rc<Segment>) -> Option<(Rc<Segment>, Rc<Segment>)> {
         let now = self.now;
         let Some((nat, _)) = self.nat.as_mut() else {
-            return Some((seg.clone(), seg));
+            return Some((Rc::clone(&seg), seg));
         };
         let outbound = nat.is_inside(seg.src.ip) && !nat.is_inside(seg.dst.ip);
         let inbound = seg.dst.ip == nat.public();
@@ -1137,7 +1144,7 @@ impl Sim {
         } else if inbound {
             nat.handle_inbound(now, &seg)
         } else {
-            return Some((seg.clone(), seg));
+            return Some((Rc::clone(&seg), seg));
         };
         self.after_nat();
         let Some(t) = translated else {
@@ -1145,14 +1152,19 @@ impl Sim {
             self.lose(id, LossReason::NoMapping);
             return None;
         };
+        let t = Rc::new(t);
         self.record(
             None,
             EventKind::Translated {
                 id,
-                seg: alloc::boxed::Box::new(t.clone()),
+                seg: Rc::clone(&t),
             },
         );
-        Some(if outbound { (t.clone(), t) } else { (seg, t) })
+        Some(if outbound {
+            (Rc::clone(&t), t)
+        } else {
+            (seg, t)
+        })
     }
 
     /// Records the NAT's expired mappings and schedules its next wake-up.
@@ -1211,7 +1223,7 @@ impl Sim {
         let delay = a.link_delay();
         // Taken one at a time (no list of them for every wake-up: a flood wakes it for each SYN).
         while let Some(seg) = a.poll_output() {
-            let id = self.sent_from_outside(&seg, crate::trace::SendCause::Attack);
+            let (id, seg) = self.sent_from_outside(seg, crate::trace::SendCause::Attack);
             let Some(to) = self.host_for(seg.dst.ip) else {
                 self.lose(id, LossReason::NoRoute);
                 continue;
@@ -1226,24 +1238,29 @@ impl Sim {
     }
 
     /// A segment that no host sent (injected, or the attacker's) gets its number and its `Sent`
-    /// event.
-    fn sent_from_outside(&mut self, seg: &Segment, cause: crate::trace::SendCause) -> SegId {
+    /// event; returns the allocation that it, the list of segments and the wire share.
+    fn sent_from_outside(
+        &mut self,
+        seg: Segment,
+        cause: crate::trace::SendCause,
+    ) -> (SegId, Rc<Segment>) {
         let id = SegId(self.next_seg);
         self.next_seg += 1;
-        self.log.segments.push((id, self.now, seg.clone()));
+        let seg = Rc::new(seg);
+        self.log.segments.push((id, self.now, Rc::clone(&seg)));
         self.record(
             None,
             EventKind::Sent {
                 id,
-                seg: alloc::boxed::Box::new(seg.clone()),
+                seg: Rc::clone(&seg),
                 cause,
             },
         );
-        id
+        (id, seg)
     }
 
     /// A segment on its way: in flight from now until `due`, when `arrival` happens.
-    fn fly(&mut self, id: SegId, seg: Segment, due: Instant, arrival: Item) {
+    fn fly(&mut self, id: SegId, seg: Rc<Segment>, due: Instant, arrival: Item) {
         let sent = self.now;
         self.in_flight.insert(id.0, Flight { seg, sent, due });
         self.push(due, arrival);

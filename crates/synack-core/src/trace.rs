@@ -280,9 +280,9 @@ pub enum EventKind {
     Sent {
         /// The segment's number in this run.
         id: SegId,
-        /// The segment as it left (boxed: the other events are small, and a long run keeps a
-        /// million of them).
-        seg: alloc::boxed::Box<Segment>,
+        /// The segment as it left: behind a pointer (the other events are small, and a long run
+        /// keeps a million of them), which the run's list of segments and the wire share.
+        seg: alloc::rc::Rc<Segment>,
         /// Why it was sent.
         cause: SendCause,
     },
@@ -446,8 +446,8 @@ pub enum EventKind {
     Translated {
         /// The segment.
         id: SegId,
-        /// The segment as the NAT passed it on.
-        seg: alloc::boxed::Box<Segment>,
+        /// The segment as the NAT passed it on (shared as `Sent`'s is).
+        seg: alloc::rc::Rc<Segment>,
     },
     /// A NAT's mapping expired: its public port is free again.
     NatExpired {

@@ -308,7 +308,7 @@ impl World {
             None,
             EventKind::Sent {
                 id,
-                seg: alloc::boxed::Box::new(seg.clone()),
+                seg: alloc::rc::Rc::new(seg.clone()),
                 cause: SendCause::Injected,
             },
         ));

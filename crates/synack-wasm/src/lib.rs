@@ -899,7 +899,7 @@ impl Playground {
     pub fn pcap(&self) -> Result<Vec<u8>, JsError> {
         let sim = self.end.sim();
         Ok(synack_core::pcap::write(
-            sim.segments().iter().map(|(_, at, s)| (*at, s)),
+            sim.segments().iter().map(|(_, at, s)| (*at, &**s)),
         ))
     }
 

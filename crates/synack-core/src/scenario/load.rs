@@ -143,7 +143,7 @@ fn segment(sim: &Sim, id: crate::trace::SegId) -> Option<&Segment> {
     segs.binary_search_by_key(&id, |(sid, _, _)| *sid)
         .ok()
         .and_then(|i| segs.get(i))
-        .map(|(_, _, seg)| seg)
+        .map(|(_, _, seg)| &**seg)
 }
 
 /// The segment `id` came from the real client.

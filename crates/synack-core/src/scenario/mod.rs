@@ -7,7 +7,7 @@ use crate::sim::{HostSpec, Limits, Op, Sim, SimConfig, Step, Thread};
 use crate::socket::{Call, CallResult, How};
 use crate::tcp::{HostConfig, IsnStrategy, State};
 use crate::time::{Duration, Instant};
-use crate::trace::{Event, EventKind, HostId, SegId, SendCause};
+use crate::trace::{Event, EventKind, HostId, SendCause};
 use crate::wire::{Endpoint, Ipv4, Options};
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -1337,16 +1337,12 @@ impl Run {
     }
 
     /// The simulation's log, taken out of it (see [`Sim::take_log`]).
-    pub fn take_log(&mut self) -> (Vec<Event>, Vec<(SegId, Instant, crate::wire::Segment)>) {
+    pub fn take_log(&mut self) -> (Vec<Event>, Vec<crate::sim::WireSegment>) {
         self.sim.take_log()
     }
 
     /// Puts back what came before the simulation's log (see [`Sim::prepend_log`]).
-    pub fn prepend_log(
-        &mut self,
-        trace: Vec<Event>,
-        segments: Vec<(SegId, Instant, crate::wire::Segment)>,
-    ) {
+    pub fn prepend_log(&mut self, trace: Vec<Event>, segments: Vec<crate::sim::WireSegment>) {
         self.sim.prepend_log(trace, segments);
     }
 }

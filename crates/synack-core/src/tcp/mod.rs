@@ -190,9 +190,10 @@ impl fmt::Display for State {
 pub enum Output {
     /// A trace event.
     Event(EventKind),
-    /// A segment to put on the wire, and why it was sent. Boxed: the trace's `Sent` event keeps
-    /// this box, and the queue of outputs, mostly events, stays 48 bytes a slot, not 104.
-    Segment(alloc::boxed::Box<Segment>, SendCause),
+    /// A segment to put on the wire, and why it was sent. Behind a pointer: the queue of
+    /// outputs, mostly events, stays 48 bytes a slot, not 104; and shared, because the trace's
+    /// `Sent` event, the run's list of segments and the wire keep this one allocation.
+    Segment(alloc::rc::Rc<Segment>, SendCause),
 }
 
 /// Where a 4-tuple's state lives (`ehash` holds full sockets, requests and TIME-WAIT alike, as

@@ -204,7 +204,7 @@ impl Host {
         }
         self.out
             .0
-            .push_back(super::Output::Segment(alloc::boxed::Box::new(seg), cause));
+            .push_back(super::Output::Segment(alloc::rc::Rc::new(seg), cause));
     }
 
     /// A segment of a full socket with the established options and the current window.

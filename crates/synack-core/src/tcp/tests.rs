@@ -299,7 +299,7 @@ impl TestHost {
         let mut got = Vec::new();
         while let Some(out) = self.host.poll_output() {
             match out {
-                Output::Segment(seg, _) => got.push(*seg),
+                Output::Segment(seg, _) => got.push(alloc::rc::Rc::unwrap_or_clone(seg)),
                 Output::Event(ev) => self.events.push(ev),
             }
         }
@@ -324,7 +324,7 @@ impl TestHost {
         let mut got = Vec::new();
         while let Some(out) = self.host.poll_output() {
             match out {
-                Output::Segment(seg, _) => got.push(*seg),
+                Output::Segment(seg, _) => got.push(alloc::rc::Rc::unwrap_or_clone(seg)),
                 Output::Event(ev) => self.events.push(ev),
             }
         }
@@ -691,7 +691,7 @@ fn tsval_moves_by_the_hosts_clock_offset_and_drift() {
         send!(h, time 1000, syn_offering_all(7));
         let out: Vec<Segment> = core::iter::from_fn(|| h.host.poll_output())
             .filter_map(|o| match o {
-                super::Output::Segment(seg, _) => Some(*seg),
+                super::Output::Segment(seg, _) => Some(alloc::rc::Rc::unwrap_or_clone(seg)),
                 super::Output::Event(_) => None,
             })
             .collect();
