@@ -252,7 +252,8 @@ pub struct InFlight {
 /// A segment between its sender and its receiver.
 #[derive(Clone, Debug)]
 struct Flight {
-    /// The segment, shared with its `Sent` (or `Translated`) event and the list of segments.
+    /// The segment as it travels on: its `Sent` event's allocation, or past a NAT its
+    /// `Translated` event's (see `Sim::send`).
     seg: Rc<Segment>,
     /// When it left its sender.
     sent: Instant,
@@ -294,9 +295,9 @@ pub type WireSegment = (SegId, Instant, Rc<Segment>);
 struct Log {
     base: (usize, usize),
     trace: Vec<Event>,
-    /// Each segment as on the wire: the allocation its `Sent` event (or, past a NAT, its
-    /// `Translated` event) holds, not a copy (a copy of every segment was a fifth of
-    /// `port-exhaustion`'s memory).
+    /// Each segment as on the wire: the allocation its `Sent` event holds (or, on its way out
+    /// through a NAT, its `Translated` event), not a copy (a copy of every segment was a fifth
+    /// of `port-exhaustion`'s memory).
     segments: Vec<WireSegment>,
 }
 
@@ -1004,8 +1005,10 @@ impl Sim {
         }
     }
 
-    /// Puts a host's segment on the wire; the trace's `Sent` event, the list of segments and the
-    /// wire share the host's allocation.
+    /// Puts a host's segment on the wire. Its `Sent` event keeps the host's allocation, and the
+    /// list of segments and the table in flight share it; through a NAT, the list holds the
+    /// segment as on the outside wire (the `Translated` allocation on the way out, the `Sent`
+    /// one on the way in) and the table the segment as it travels on (the `Translated` one).
     fn send(&mut self, h: usize, sent: Rc<Segment>, cause: crate::trace::SendCause) {
         let id = SegId(self.next_seg);
         self.next_seg += 1;
@@ -1281,5 +1284,63 @@ impl Sim {
 
     fn lose(&mut self, id: SegId, reason: LossReason) {
         self.record(None, EventKind::Lost { id, reason });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rc;
+    use crate::scenario;
+    use crate::trace::EventKind;
+    use crate::wire::Segment;
+    use alloc::collections::BTreeMap;
+
+    /// Each segment on the wire travels in the allocation of the event that carries it (its
+    /// `Sent`, or past a NAT its `Translated`), not a copy: looked at after every step of a run
+    /// through a NAT, both ways, and of a flood's (whose SYNs come from outside the hosts).
+    /// Fails when the table in flight holds a copy, or the segment from the other side of the
+    /// NAT.
+    #[test]
+    fn a_segment_in_flight_is_its_events_allocation() {
+        for (id, set) in [
+            ("nat-port-reuse", &[][..]),
+            ("syn-flood", &[("syn_rate", "10")]),
+        ] {
+            let sc = scenario::find(id).unwrap_or_else(|e| panic!("{e:?}"));
+            let mut p = sc.params(1);
+            sc.set_all(&mut p, set).unwrap_or_else(|e| panic!("{e:?}"));
+            let mut run = sc.start(&p);
+            // The latest event that carries each segment, from the trace read so far.
+            let mut carried: BTreeMap<u64, (Rc<Segment>, bool)> = BTreeMap::new();
+            let (mut read, mut checked, mut translated) = (0, 0, 0);
+            while run.step() {
+                let sim = run.sim();
+                for e in sim.trace().iter().skip(read) {
+                    match &e.kind {
+                        EventKind::Sent { id, seg, .. } => {
+                            carried.insert(id.0, (Rc::clone(seg), false));
+                        }
+                        EventKind::Translated { id, seg } => {
+                            carried.insert(id.0, (Rc::clone(seg), true));
+                        }
+                        _ => {}
+                    }
+                }
+                read = sim.trace().len();
+                for (seg, f) in &sim.in_flight {
+                    let Some((carrier, nat)) = carried.get(seg) else {
+                        panic!("{id}: segment {seg} in flight has no event");
+                    };
+                    assert!(Rc::ptr_eq(carrier, &f.seg), "{id}: segment {seg} is a copy");
+                    checked += 1;
+                    translated += usize::from(*nat);
+                }
+            }
+            assert!(checked > 10, "{id}: {checked} checked");
+            assert!(
+                id != "nat-port-reuse" || translated > 3,
+                "{translated} translated"
+            );
+        }
     }
 }

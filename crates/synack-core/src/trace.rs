@@ -281,7 +281,8 @@ pub enum EventKind {
         /// The segment's number in this run.
         id: SegId,
         /// The segment as it left: behind a pointer (the other events are small, and a long run
-        /// keeps a million of them), which the run's list of segments and the wire share.
+        /// keeps a million of them), which the run's list of segments and the wire share unless
+        /// a NAT rewrites the segment.
         seg: alloc::rc::Rc<Segment>,
         /// Why it was sent.
         cause: SendCause,
@@ -446,7 +447,8 @@ pub enum EventKind {
     Translated {
         /// The segment.
         id: SegId,
-        /// The segment as the NAT passed it on (shared as `Sent`'s is).
+        /// The segment as the NAT passed it on: the allocation the wire carries on, and on its
+        /// way out the one the run's list of segments holds.
         seg: alloc::rc::Rc<Segment>,
     },
     /// A NAT's mapping expired: its public port is free again.

@@ -192,7 +192,8 @@ pub enum Output {
     Event(EventKind),
     /// A segment to put on the wire, and why it was sent. Behind a pointer: the queue of
     /// outputs, mostly events, stays 48 bytes a slot, not 104; and shared, because the trace's
-    /// `Sent` event, the run's list of segments and the wire keep this one allocation.
+    /// `Sent` event keeps this allocation, and so do the run's list of segments and the wire
+    /// unless a NAT rewrites the segment (see `Sim::send`).
     Segment(alloc::rc::Rc<Segment>, SendCause),
 }
 
@@ -544,7 +545,7 @@ struct DeathRow {
 // The TIME-WAIT record's size is a budget (DESIGN.md: 100,000 connections stay cheap).
 const _: () = assert!(core::mem::size_of::<TimeWait>() <= 64);
 // An output is a slot of the host's queue, which holds every event before the simulator takes
-// it: a segment is boxed so that the slot stays the size of an event.
+// it: a segment is behind a pointer so that the slot stays the size of an event.
 const _: () = assert!(core::mem::size_of::<Output>() <= 48);
 
 /// Bytes of one TIME-WAIT entry's record here (for `time-wait-server-load`'s memory estimate).
