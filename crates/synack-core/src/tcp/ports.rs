@@ -453,27 +453,32 @@ impl Host {
     }
 }
 
-/// A port's owners: one inline, more in a vector. Most ports have one owner (a client's port,
-/// its socket or its TIME-WAIT count): a snapshot of a host (`Host::clone`, which the page takes
-/// as it runs) then copies them without an allocation each, and drops them without a free.
-/// (Hand-written rather than `smallvec`'s `SmallVec<[PortOwner; 1]>`, which costs the page's
-/// wasm 4.6 KB gzipped; this costs it a few hundred bytes.)
-#[derive(Clone, Debug)]
+/// A port's owners: one inline, more in a boxed vector. Most ports have one owner (a client's
+/// port, its socket or its TIME-WAIT count): a snapshot of a host (`Host::clone`, which the page
+/// takes as it runs) then copies them without an allocation each, and drops them without a free;
+/// and the box keeps the value 16 bytes, a port's entry in the bind hash 24 (with the vector
+/// inline, 32 and 40: a client's port is one of these per connection, and its entry was a
+/// quarter of a TIME-WAIT entry's bytes). (Hand-written rather than `smallvec`'s
+/// `SmallVec<[PortOwner; 1]>`, which costs the page's wasm 4.6 KB gzipped; this costs it a few
+/// hundred bytes.)
+#[derive(Clone, Debug, Default)]
 pub(super) enum Owners {
+    #[default]
+    None,
     One([PortOwner; 1]),
-    Many(Vec<PortOwner>),
+    /// Two or more. A box around the vector on purpose: its one pointer, not the vector's three
+    /// words, is what keeps every port's entry small (few ports have more than one owner).
+    #[allow(clippy::box_collection)]
+    Many(alloc::boxed::Box<Vec<PortOwner>>),
 }
 
-impl Default for Owners {
-    fn default() -> Owners {
-        Owners::Many(Vec::new())
-    }
-}
+const _: () = assert!(core::mem::size_of::<Owners>() <= 16);
 
 impl core::ops::Deref for Owners {
     type Target = [PortOwner];
     fn deref(&self) -> &[PortOwner] {
         match self {
+            Owners::None => &[],
             Owners::One(one) => one,
             Owners::Many(many) => many,
         }
@@ -483,6 +488,7 @@ impl core::ops::Deref for Owners {
 impl core::ops::DerefMut for Owners {
     fn deref_mut(&mut self) -> &mut [PortOwner] {
         match self {
+            Owners::None => &mut [],
             Owners::One(one) => one,
             Owners::Many(many) => many,
         }
@@ -492,17 +498,19 @@ impl core::ops::DerefMut for Owners {
 impl Owners {
     fn push(&mut self, owner: PortOwner) {
         match self {
-            Owners::Many(many) if many.is_empty() => *self = Owners::One([owner]),
+            Owners::None => *self = Owners::One([owner]),
             Owners::Many(many) => many.push(owner),
-            Owners::One([first]) => *self = Owners::Many(alloc::vec![*first, owner]),
+            Owners::One([first]) => {
+                *self = Owners::Many(alloc::boxed::Box::new(alloc::vec![*first, owner]));
+            }
         }
     }
 
     /// Removes the owner at `i`; the last one takes its place.
     fn swap_remove(&mut self, i: usize) {
         match self {
-            Owners::One(_) if i == 0 => *self = Owners::default(),
-            Owners::One(_) => {}
+            Owners::One(_) if i == 0 => *self = Owners::None,
+            Owners::None | Owners::One(_) => {}
             Owners::Many(many) => {
                 if i < many.len() {
                     many.swap_remove(i);
