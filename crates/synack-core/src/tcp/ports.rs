@@ -457,10 +457,9 @@ impl Host {
 /// port, its socket or its TIME-WAIT count): a snapshot of a host (`Host::clone`, which the page
 /// takes as it runs) then copies them without an allocation each, and drops them without a free;
 /// and the box keeps the value 16 bytes, a port's entry in the bind hash 24 (with the vector
-/// inline, 32 and 40: a client's port is one of these per connection, and its entry was a
-/// quarter of a TIME-WAIT entry's bytes). (Hand-written rather than `smallvec`'s
-/// `SmallVec<[PortOwner; 1]>`, which costs the page's wasm 4.6 KB gzipped; this costs it a few
-/// hundred bytes.)
+/// inline, 24 and 32; a client's port is one of these per connection). (Hand-written rather
+/// than `smallvec`'s `SmallVec<[PortOwner; 1]>`, which costs the page's wasm 4.6 KB gzipped;
+/// this costs it a few hundred bytes.)
 #[derive(Clone, Debug, Default)]
 pub(super) enum Owners {
     #[default]
