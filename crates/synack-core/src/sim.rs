@@ -575,16 +575,7 @@ impl Sim {
     /// Injects a segment as if it had arrived at host `to` now.
     pub fn inject(&mut self, to: HostId, seg: Segment) -> SegId {
         let (id, seg) = self.sent_from_outside(seg, crate::trace::SendCause::Injected);
-        let at = self.now;
-        self.in_flight.insert(
-            id.0,
-            Flight {
-                seg,
-                sent: at,
-                due: at,
-            },
-        );
-        self.push(at, Item::Deliver(id.0, to.0));
+        self.fly(id, seg, self.now, Item::Deliver(id.0, to.0));
         id
     }
 

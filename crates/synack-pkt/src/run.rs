@@ -32,12 +32,14 @@ use crate::parse::{
 use crate::shell::{self, Cmd};
 use alloc::collections::VecDeque;
 use alloc::format;
+use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 use synack_core::config::{Profile, find_knob};
 use synack_core::counters::Counter;
 use synack_core::seq::SeqNum;
+use synack_core::sim::WireSegment;
 use synack_core::socket::{Call, CallResult, Errno, How, O_NONBLOCK};
 use synack_core::tcp::{Host, HostConfig, IsnStrategy, Output, Secrets, State, TcpInfo};
 use synack_core::time::{Duration, Instant};
@@ -136,8 +138,9 @@ pub struct Report {
     pub failed_line: Option<u32>,
     /// The simulated host's trace, and the injected segments, in time order.
     pub trace: Vec<TraceEvent>,
-    /// Every segment that crossed the tun device or loopback, in order.
-    pub segments: Vec<(SegId, Instant, Segment)>,
+    /// Every segment that crossed the tun device or loopback, in order (each shared with its
+    /// `Sent` event, as the simulator's list holds them).
+    pub segments: Vec<WireSegment>,
 }
 
 /// Runs `src` (the text of the script at `path`).
@@ -188,7 +191,7 @@ struct World {
     host: Host,
     now: Instant,
     trace: Vec<TraceEvent>,
-    segments: Vec<(SegId, Instant, Segment)>,
+    segments: Vec<WireSegment>,
     next_seg: u64,
     /// What the host sent to the peer, not yet read by a `>` line.
     tun: VecDeque<(Instant, Segment)>,
@@ -250,7 +253,7 @@ impl World {
     /// Collects the host's outputs: trace events, segments to the peer, segments to itself
     /// (delivered at once, in order, as loopback does).
     fn collect(&mut self) {
-        let mut loopback: VecDeque<(SegId, Segment)> = VecDeque::new();
+        let mut loopback: VecDeque<(SegId, Rc<Segment>)> = VecDeque::new();
         loop {
             while let Some(out) = self.host.poll_output() {
                 match out {
@@ -261,23 +264,23 @@ impl World {
                         self.trace
                             .push(TraceEvent::new(self.now, Some(HostId(0)), kind));
                     }
-                    Output::Segment(sent, cause) => {
+                    Output::Segment(seg, cause) => {
                         let id = self.seg_id();
-                        let seg = Segment::clone(&sent);
-                        self.segments.push((id, self.now, seg.clone()));
+                        self.segments.push((id, self.now, Rc::clone(&seg)));
                         self.trace.push(TraceEvent::new(
                             self.now,
                             Some(HostId(0)),
                             EventKind::Sent {
                                 id,
-                                seg: sent,
+                                seg: Rc::clone(&seg),
                                 cause,
                             },
                         ));
                         if self.is_local(seg.dst.ip) {
                             loopback.push_back((id, seg));
                         } else {
-                            self.tun.push_back((self.now, seg));
+                            // The `>` lines take it apart and join it: a copy of its own.
+                            self.tun.push_back((self.now, Segment::clone(&seg)));
                         }
                     }
                 }
@@ -302,13 +305,14 @@ impl World {
     /// Injects a segment from the peer now.
     fn inject(&mut self, seg: Segment) {
         let id = self.seg_id();
-        self.segments.push((id, self.now, seg.clone()));
+        let seg = Rc::new(seg);
+        self.segments.push((id, self.now, Rc::clone(&seg)));
         self.trace.push(TraceEvent::new(
             self.now,
             None,
             EventKind::Sent {
                 id,
-                seg: alloc::rc::Rc::new(seg.clone()),
+                seg: Rc::clone(&seg),
                 cause: SendCause::Injected,
             },
         ));

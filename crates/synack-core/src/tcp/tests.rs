@@ -296,13 +296,7 @@ impl TestHost {
 
     /// Drains the host's output, keeps the events, and checks the segments.
     fn expect(&mut self, want: Vec<Segment>) {
-        let mut got = Vec::new();
-        while let Some(out) = self.host.poll_output() {
-            match out {
-                Output::Segment(seg, _) => got.push(alloc::rc::Rc::unwrap_or_clone(seg)),
-                Output::Event(ev) => self.events.push(ev),
-            }
-        }
+        let got = self.sent();
         if got != want {
             let show = |segs: &[Segment]| {
                 segs.iter()
