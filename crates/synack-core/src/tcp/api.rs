@@ -63,7 +63,7 @@ impl Sock {
             nonblocking: false,
             linger: None,
             fd: None,
-            lingering_until: None,
+            lingering_until: super::Opt64::NONE,
             err: None,
             listener: None,
             parent: None,
@@ -74,7 +74,7 @@ impl Sock {
 
     /// `SOCK_DEAD`: no descriptor, and no `close()` still lingering in it.
     pub(super) fn is_orphan(&self) -> bool {
-        self.fd.is_none() && self.lingering_until.is_none()
+        self.fd.is_none() && self.lingering_until.get().is_none()
     }
 }
 
@@ -574,11 +574,11 @@ impl Host {
         }
         if let Some((val, at)) = ts_recent {
             t.ts_recent = val;
-            t.ts_recent_stamp = Some(at);
+            t.ts_recent_stamp = super::Opt64::of(Some(at));
         }
-        t.rtt_probe = Some((isn + 1, now));
+        t.set_rtt_probe(Some((isn + 1, now)));
         // `tcp_connect`: SYN-SENT's time limit counts from the first SYN (`retrans_stamp`).
-        t.retrans_stamp = Some(now);
+        t.retrans_stamp = super::Opt64::of(Some(now));
         if !bound_before {
             self.port_add(port, key);
         }
@@ -788,7 +788,7 @@ impl Host {
             mark!(so_linger_close_waits);
             let until = self.now + Duration::from_secs(u64::from(secs));
             if let Some(s) = self.socks.get_mut(key) {
-                s.lingering_until = Some(until);
+                s.lingering_until = super::Opt64::of(Some(until));
             }
             self.push_timer(until, super::timers::TimerRef::Linger(key));
             return CallResult::Blocked;
@@ -833,7 +833,7 @@ impl Host {
             return ok(0);
         };
         let closing = matches!(s.state, State::FinWait1 | State::Closing | State::LastAck);
-        let timed_out = s.lingering_until.is_none_or(|until| self.now >= until);
+        let timed_out = s.lingering_until.at().is_none_or(|until| self.now >= until);
         if closing && !timed_out {
             return CallResult::Blocked;
         }
@@ -843,7 +843,7 @@ impl Host {
             mark!(so_linger_close_fin_acked);
         }
         if let Some(s) = self.socks.get_mut(key) {
-            s.lingering_until = None;
+            s.lingering_until = super::Opt64::NONE;
         }
         self.adjudge_to_death(key);
         ok(0)

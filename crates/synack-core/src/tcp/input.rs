@@ -543,8 +543,8 @@ impl Host {
             num_retrans: 0,
             acked: false,
             synack_sent_at: self.now,
-            timer: None,
-            last_oow_ack: None,
+            timer: super::Opt64::NONE,
+            last_oow_ack: super::Opt64::NONE,
         }
     }
 
@@ -719,7 +719,7 @@ impl Host {
         t.sack_ok = r.sack_ok;
         t.tstamp_ok = r.tstamp_ok;
         t.ts_recent = r.ts_recent;
-        t.ts_recent_stamp = r.tstamp_ok.then_some(self.now);
+        t.ts_recent_stamp = super::Opt64::of(r.tstamp_ok.then_some(self.now));
         t.tsoffset = r.tsoffset;
         t.rcv_wnd = r.rcv_wnd;
         t.rcv_ssthresh = r.rcv_wnd;
@@ -842,13 +842,13 @@ impl Host {
         t.snd_wl1 = seg.seq;
         t.max_window = t.snd_wnd;
         apply_syn_options(t, &o, ws_enabled);
-        t.ts_recent_stamp = o.ts.map(|_| now);
+        t.ts_recent_stamp = super::Opt64::of(o.ts.map(|_| now));
         let sample = (t.retransmits == 0)
-            .then(|| t.rtt_probe.map(|(_, at)| now - at))
+            .then(|| t.rtt_probe().map(|(_, at)| now - at))
             .flatten();
-        t.rtt_probe = None;
+        t.set_rtt_probe(None);
         t.retransmits = 0;
-        t.retrans_stamp = None;
+        t.retrans_stamp = super::Opt64::NONE;
         self.disarm(key, TimerKind::Retransmit);
         if let Some(m) = sample {
             self.rtt_estimator(key, m.micros());
@@ -1138,7 +1138,7 @@ impl Host {
             && !seg.seq.after(t.rcv_wup)
         {
             t.ts_recent = tsval;
-            t.ts_recent_stamp = Some(now);
+            t.ts_recent_stamp = super::Opt64::of(Some(now));
         }
         if !ack.after(t.snd_una) {
             return AckResult::Ok;
@@ -1158,15 +1158,15 @@ impl Host {
         // Slow start: one segment per segment acknowledged.
         let mss = t.mss_cache.max(1);
         t.cwnd = t.cwnd.saturating_add(newly.div_ceil(mss));
-        let sample = match t.rtt_probe {
+        let sample = match t.rtt_probe() {
             Some((end, at)) if !ack.before(end) => {
-                t.rtt_probe = None;
+                t.set_rtt_probe(None);
                 (t.retransmits == 0).then(|| now - at)
             }
             _ => None,
         };
         t.retransmits = 0;
-        t.retrans_stamp = None;
+        t.retrans_stamp = super::Opt64::NONE;
         let outstanding = t.snd_nxt != t.snd_una;
         if let Some(m) = sample {
             self.rtt_estimator(key, m.micros());
@@ -1468,8 +1468,10 @@ impl Host {
         let t = &mut s.tcb;
         t.retransmits += 1;
         t.total_rto += 1;
-        t.retrans_stamp.get_or_insert(now);
-        t.rtt_probe = None;
+        if t.retrans_stamp.get().is_none() {
+            t.retrans_stamp = super::Opt64::of(Some(now));
+        }
+        t.set_rtt_probe(None);
         // `tcp_enter_loss`: back to one segment.
         t.cwnd = 1;
         // SYN-SENT keeps the RTO for the first `tcp_syn_linear_timeouts` retransmissions.
@@ -1581,6 +1583,7 @@ impl Host {
         }
         let timeout_ms = model_timeout(boundary, rto_base_us).millis();
         t.retrans_stamp
+            .at()
             .is_some_and(|start| self.now.millis().saturating_sub(start.millis()) >= timeout_ms)
     }
 
@@ -1743,7 +1746,11 @@ impl Host {
             last_oow_ack: 0,
             tw_timeout_ms: u32::try_from(tw_timeout.millis()).unwrap_or(u32::MAX),
         };
-        tw.set_ts_recent_stamp(if t.tstamp_ok { t.ts_recent_stamp } else { None });
+        tw.set_ts_recent_stamp(if t.tstamp_ok {
+            t.ts_recent_stamp.at()
+        } else {
+            None
+        });
         let from = s.state;
         // The full socket's CLOSED is internal: the reader sees the 4-tuple move from `from` to
         // `state`, so the full socket closes without an event of its own.

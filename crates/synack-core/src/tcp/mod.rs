@@ -270,7 +270,7 @@ struct Tcb {
     sack_ok: bool,
     tstamp_ok: bool,
     ts_recent: u32,
-    ts_recent_stamp: Option<Instant>,
+    ts_recent_stamp: Opt64,
     tsoffset: u32,
     /// Largest segment we send (`mss_cache`).
     mss_cache: u32,
@@ -299,22 +299,37 @@ struct Tcb {
     mdev_max_us: u64,
     rttvar_us: u64,
     rtt_seq: SeqNum,
-    /// A timing sample: (sequence that must be acknowledged, when it was sent).
-    rtt_probe: Option<(SeqNum, Instant)>,
+    /// A timing sample: the sequence that must be acknowledged, and when it was sent (none when
+    /// no sample is being taken). Read and set through `rtt_probe` and `set_rtt_probe`.
+    rtt_probe: (SeqNum, Opt64),
     backoff: u32,
     retransmits: u32,
     total_rto: u32,
     /// When the first unacknowledged segment was first retransmitted (`retrans_stamp`).
-    retrans_stamp: Option<Instant>,
+    retrans_stamp: Opt64,
     cwnd: u32,
     /// Last out-of-window ACK sent, in jiffies (`last_oow_ack_time`).
-    last_oow_ack: Option<u64>,
+    last_oow_ack: Opt64,
     /// Bytes the peer acknowledged so far, the SYN included (`bytes_acked`, RFC 4898): how far
     /// below snd_una an old ACK may still be believable (`tcp_ack`).
     bytes_acked: u64,
     /// A D-SACK block owed to the peer, sent once with the next segment (`rx_opt.dsack`,
     /// `duplicate_sack[0]`; RFC 2883).
     dsack: Option<(SeqNum, SeqNum)>,
+}
+
+impl Tcb {
+    /// The timing sample being taken: (sequence that must be acknowledged, when it was sent).
+    pub(super) fn rtt_probe(&self) -> Option<(SeqNum, Instant)> {
+        let (end, at) = self.rtt_probe;
+        at.at().map(|at| (end, at))
+    }
+
+    pub(super) fn set_rtt_probe(&mut self, probe: Option<(SeqNum, Instant)>) {
+        self.rtt_probe = probe.map_or((SeqNum(0), Opt64::NONE), |(end, at)| {
+            (end, Opt64::of(Some(at)))
+        });
+    }
 }
 
 /// A full socket.
@@ -336,7 +351,7 @@ struct Sock {
     fd: Option<Fd>,
     /// A `close()` with `SO_LINGER` waits until the FIN is acknowledged or this instant
     /// (`sk_stream_wait_close`); the socket is not an orphan until it returns.
-    lingering_until: Option<Instant>,
+    lingering_until: Opt64,
     /// `sk_err`.
     err: Option<Errno>,
     /// Boxed: only a listener has one, and every other socket stays smaller.
@@ -422,32 +437,55 @@ impl ByteQueue {
     }
 }
 
-/// A full socket's deadlines for its three timers (by `timers::slot`: retransmit, delayed ACK,
-/// FIN-WAIT-2), `NOT_ARMED` for a timer that is not: 24 bytes of the socket, not the 48 of
-/// three `Option<Instant>`s.
+/// An `Option<u64>` (an instant in µs, or a count of jiffies) in one word, `u64::MAX` for none:
+/// 8 bytes of a socket, not 16. No run reaches that value (585,000 years in µs; the latest
+/// deadline a setting allows is about 136 years, a `u32` `tcp_fin_timeout` at 100 Hz); a value
+/// there would be stored as one less.
 #[derive(Clone, Copy, Debug)]
-struct Deadlines([u64; 3]);
+struct Opt64(u64);
 
-/// `Deadlines`' value of a timer not armed: no run reaches it (585,000 years in µs; the latest
-/// deadline a setting allows is about 136 years, a `u32` `tcp_fin_timeout` at 100 Hz). A
-/// deadline there would be stored one µs earlier, and then never match the heap's entry for it:
-/// the timer would not fire.
-const NOT_ARMED: u64 = u64::MAX;
+impl Opt64 {
+    const NONE: Opt64 = Opt64(u64::MAX);
+
+    fn new(v: Option<u64>) -> Opt64 {
+        Opt64(v.map_or(u64::MAX, |v| v.min(u64::MAX - 1)))
+    }
+
+    fn get(self) -> Option<u64> {
+        (self.0 != u64::MAX).then_some(self.0)
+    }
+
+    fn of(at: Option<Instant>) -> Opt64 {
+        Opt64::new(at.map(|at| at.0))
+    }
+
+    fn at(self) -> Option<Instant> {
+        self.get().map(Instant)
+    }
+}
+
+impl Default for Opt64 {
+    fn default() -> Opt64 {
+        Opt64::NONE
+    }
+}
+
+/// A full socket's deadlines for its three timers (by `timers::slot`: retransmit, delayed ACK,
+/// FIN-WAIT-2): 24 bytes of the socket, not the 48 of three `Option<Instant>`s. (A deadline past
+/// `Opt64`'s last would never match the heap's entry for it: the timer would not fire.)
+#[derive(Clone, Copy, Debug)]
+struct Deadlines([Opt64; 3]);
 
 impl Deadlines {
-    const NONE: Deadlines = Deadlines([NOT_ARMED; 3]);
+    const NONE: Deadlines = Deadlines([Opt64::NONE; 3]);
 
     fn get(&self, slot: usize) -> Option<Instant> {
-        self.0
-            .get(slot)
-            .copied()
-            .filter(|&t| t != NOT_ARMED)
-            .map(Instant)
+        self.0.get(slot).and_then(|t| t.at())
     }
 
     fn set(&mut self, slot: usize, at: Option<Instant>) {
         if let Some(t) = self.0.get_mut(slot) {
-            *t = at.map_or(NOT_ARMED, |at| at.0.min(NOT_ARMED - 1));
+            *t = Opt64::of(at);
         }
     }
 }
@@ -475,9 +513,9 @@ struct Request {
     /// The handshake's ACK came while the accept queue was full (`inet_rsk(req)->acked`).
     acked: bool,
     synack_sent_at: Instant,
-    timer: Option<Instant>,
+    timer: Opt64,
     /// Last SYN-ACK or ACK sent in answer to a segment, in jiffies (`last_oow_ack_time`).
-    last_oow_ack: Option<u64>,
+    last_oow_ack: Opt64,
 }
 
 /// A TIME-WAIT (or orphaned FIN-WAIT-2) mini socket (`tcp_timewait_sock`): what is left of a
@@ -547,6 +585,13 @@ const _: () = assert!(core::mem::size_of::<TimeWait>() <= 64);
 // An output is a slot of the host's queue, which holds every event before the simulator takes
 // it: a segment is behind a pointer so that the slot stays the size of an event.
 const _: () = assert!(core::mem::size_of::<Output>() <= 48);
+// A full socket's and a request's sizes are budgets too: they are most of what an ESTABLISHED
+// connection or a SYN-queue entry costs (their optional instants are one word each, `Opt64`).
+// On 64-bit targets; wasm32's are smaller.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<Sock>() <= 360);
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(core::mem::size_of::<Request>() <= 88);
 
 /// Bytes of one TIME-WAIT entry's record here (for `time-wait-server-load`'s memory estimate).
 pub const TIME_WAIT_RECORD_BYTES: usize = core::mem::size_of::<TimeWait>();
@@ -1153,5 +1198,33 @@ impl Host {
     /// A thread's call is blocked.
     pub fn is_blocked(&self, thread: u16) -> bool {
         self.blocked.iter().flatten().any(|b| b.thread == thread)
+    }
+}
+
+#[cfg(test)]
+mod opt64_tests {
+    use super::{Opt64, SeqNum, Tcb};
+    use crate::time::Instant;
+
+    // The instants a socket keeps in one word read back as they were stored: 0 (the run's start)
+    // is a value, not "none", and only the last value stands for none.
+    #[test]
+    fn an_optional_word_keeps_every_value_but_its_last() {
+        assert_eq!(Opt64::NONE.get(), None);
+        assert_eq!(Opt64::default().get(), None);
+        assert_eq!(Opt64::new(None).get(), None);
+        for v in [0, 1, 1 << 48, u64::MAX - 1] {
+            assert_eq!(Opt64::new(Some(v)).get(), Some(v));
+        }
+        assert_eq!(Opt64::new(Some(u64::MAX)).get(), Some(u64::MAX - 1));
+        assert_eq!(Opt64::of(Some(Instant(0))).at(), Some(Instant(0)));
+        assert_eq!(Opt64::of(None).at(), None);
+
+        let mut t = Tcb::default();
+        assert_eq!(t.rtt_probe(), None);
+        t.set_rtt_probe(Some((SeqNum(7), Instant(0))));
+        assert_eq!(t.rtt_probe(), Some((SeqNum(7), Instant(0))));
+        t.set_rtt_probe(None);
+        assert_eq!(t.rtt_probe(), None);
     }
 }

@@ -106,13 +106,13 @@ enum Answerer {
 
 /// `__tcp_oow_rate_limited`: whether an answer is skipped because the last one (at `last`, in
 /// jiffies) went less than `tcp_invalid_ratelimit` ago; if not, `last` becomes `now`.
-fn rate_limited(last: &mut Option<u64>, now: u64, limit: u64) -> bool {
-    if let Some(at) = *last
+fn rate_limited(last: &mut super::Opt64, now: u64, limit: u64) -> bool {
+    if let Some(at) = last.get()
         && now.saturating_sub(at) < limit
     {
         return true;
     }
-    *last = Some(now);
+    *last = super::Opt64::new(Some(now));
     false
 }
 
@@ -461,8 +461,8 @@ impl Host {
                 if len < mss {
                     s.tcb.snd_sml = end;
                 }
-                if s.tcb.rtt_probe.is_none() {
-                    s.tcb.rtt_probe = Some((end, now));
+                if s.tcb.rtt_probe().is_none() {
+                    s.tcb.set_rtt_probe(Some((end, now)));
                 }
                 // `tcp_event_data_sent`: a reply within ato of the last receive is interactive.
                 let a = &mut s.tcb.ack;

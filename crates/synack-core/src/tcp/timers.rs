@@ -112,7 +112,7 @@ impl Host {
         let Some(r) = self.requests.get_mut(key) else {
             return;
         };
-        r.timer = Some(at);
+        r.timer = super::Opt64::of(Some(at));
         let conn = crate::trace::ConnName {
             local: r.local,
             remote: Some(r.remote),
@@ -193,7 +193,7 @@ impl Host {
                 let Some(req) = self.requests.get(key) else {
                     return;
                 };
-                if req.timer != Some(at) {
+                if req.timer.at() != Some(at) {
                     return;
                 }
                 let conn = crate::trace::ConnName {

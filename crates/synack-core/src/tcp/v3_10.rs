@@ -162,7 +162,7 @@ impl Host {
     pub(super) fn sock_peer_stamp(&self, key: Key) -> Option<PeerStamp> {
         let s = self.socks.get(key)?;
         let (local, remote) = (s.local?, s.remote?);
-        let at = s.tcb.ts_recent_stamp.filter(|_| s.tcb.tstamp_ok)?;
+        let at = s.tcb.ts_recent_stamp.at().filter(|_| s.tcb.tstamp_ok)?;
         Some(PeerStamp {
             local: local.ip,
             remote: remote.ip,

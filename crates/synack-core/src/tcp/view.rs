@@ -152,6 +152,7 @@ impl Host {
                 rtt: None,
                 timers: r
                     .timer
+                    .at()
                     .map(|at| (TimerKind::Request, at))
                     .into_iter()
                     .collect(),
