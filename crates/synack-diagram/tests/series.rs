@@ -53,3 +53,21 @@ fn the_four_way_close_leaves_one_time_wait_then_none() {
     assert!((59_996_000..=60_000_000).contains(&held), "{held}");
     assert!(all.iter().all(|s| s.points.len() <= MAX_POINTS));
 }
+
+// A run of thousands of connections keeps at most MAX_POINTS per series: its points are thinned
+// in buckets that span the run to its last event (the trace's end, which most events are not
+// counted for), keeping each bucket's peak, so the largest count survives the thinning.
+#[test]
+fn a_large_run_is_thinned_to_its_peaks_over_its_whole_length() {
+    let sim = run("time-wait-server-load", &[]);
+    let all = series(sim.trace());
+    let tw = all
+        .iter()
+        .find(|s| s.host == 1 && s.metric == Metric::TimeWait)
+        .expect("the server's TIME-WAIT series");
+    assert!(tw.points.len() <= MAX_POINTS, "{}", tw.points.len());
+    assert!(tw.points.len() > MAX_POINTS / 4, "{}", tw.points.len());
+    assert_eq!(tw.points.iter().map(|p| p.1).max(), Some(tw.max));
+    let end = sim.trace().last().unwrap().at().micros();
+    assert!(tw.points.iter().all(|p| p.0 <= end));
+}
