@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use synack_core::scenario;
-use synack_diagram::series::{MAX_POINTS, Metric, series};
+use synack_diagram::series::{MAX_POINTS, Metric, Series, series};
 
 fn run(id: &str, sets: &[(&str, &str)]) -> synack_core::sim::Sim {
     let sc = scenario::find(id).unwrap();
@@ -14,14 +14,18 @@ fn run(id: &str, sets: &[(&str, &str)]) -> synack_core::sim::Sim {
     sc.run(&p)
 }
 
+/// Host `host`'s series of `metric`.
+fn one(all: &[Series], host: u16, metric: Metric) -> &Series {
+    all.iter()
+        .find(|s| s.host == host && s.metric == metric)
+        .expect("the host has a series of the metric")
+}
+
 #[test]
 fn the_syn_flood_fills_the_syn_queue_to_its_backlog() {
     let sim = run("syn-flood", &[]);
     let all = series(sim.trace());
-    let syn = all
-        .iter()
-        .find(|s| s.host == 1 && s.metric == Metric::SynQueue)
-        .expect("the server's listener has a SYN queue series");
+    let syn = one(&all, 1, Metric::SynQueue);
     let limit = syn.limit.unwrap();
     // The spoofed SYNs fill the queue one past its backlog, never further: it is full only
     // when its length exceeds the backlog (`inet_csk_reqsk_queue_is_full`, Linux 6.18), and
@@ -42,10 +46,7 @@ fn the_syn_flood_fills_the_syn_queue_to_its_backlog() {
 fn the_four_way_close_leaves_one_time_wait_then_none() {
     let sim = run("close-four-way", &[]);
     let all = series(sim.trace());
-    let tw = all
-        .iter()
-        .find(|s| s.host == 0 && s.metric == Metric::TimeWait)
-        .unwrap();
+    let tw = one(&all, 0, Metric::TimeWait);
     let counts: Vec<u64> = tw.points.iter().map(|p| p.1).collect();
     assert_eq!(counts, vec![1, 0]);
     // Sixty seconds between them (TCP_TIMEWAIT_LEN), to within a jiffy.
@@ -61,10 +62,7 @@ fn the_four_way_close_leaves_one_time_wait_then_none() {
 fn a_large_run_is_thinned_to_its_peaks_over_its_whole_length() {
     let sim = run("time-wait-server-load", &[]);
     let all = series(sim.trace());
-    let tw = all
-        .iter()
-        .find(|s| s.host == 1 && s.metric == Metric::TimeWait)
-        .expect("the server's TIME-WAIT series");
+    let tw = one(&all, 1, Metric::TimeWait);
     assert!(tw.points.len() <= MAX_POINTS, "{}", tw.points.len());
     assert!(tw.points.len() > MAX_POINTS / 4, "{}", tw.points.len());
     assert_eq!(tw.points.iter().map(|p| p.1).max(), Some(tw.max));
