@@ -574,11 +574,11 @@ impl Host {
         }
         if let Some((val, at)) = ts_recent {
             t.ts_recent = val;
-            t.ts_recent_stamp = super::Opt64::of(Some(at));
+            t.ts_recent_stamp = at.into();
         }
         t.set_rtt_probe(Some((isn + 1, now)));
         // `tcp_connect`: SYN-SENT's time limit counts from the first SYN (`retrans_stamp`).
-        t.retrans_stamp = super::Opt64::of(Some(now));
+        t.retrans_stamp = now.into();
         if !bound_before {
             self.port_add(port, key);
         }
@@ -788,7 +788,7 @@ impl Host {
             mark!(so_linger_close_waits);
             let until = self.now + Duration::from_secs(u64::from(secs));
             if let Some(s) = self.socks.get_mut(key) {
-                s.lingering_until = super::Opt64::of(Some(until));
+                s.lingering_until = until.into();
             }
             self.push_timer(until, super::timers::TimerRef::Linger(key));
             return CallResult::Blocked;

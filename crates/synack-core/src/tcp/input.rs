@@ -1138,7 +1138,7 @@ impl Host {
             && !seg.seq.after(t.rcv_wup)
         {
             t.ts_recent = tsval;
-            t.ts_recent_stamp = super::Opt64::of(Some(now));
+            t.ts_recent_stamp = now.into();
         }
         if !ack.after(t.snd_una) {
             return AckResult::Ok;
@@ -1469,7 +1469,7 @@ impl Host {
         t.retransmits += 1;
         t.total_rto += 1;
         if t.retrans_stamp.get().is_none() {
-            t.retrans_stamp = super::Opt64::of(Some(now));
+            t.retrans_stamp = now.into();
         }
         t.set_rtt_probe(None);
         // `tcp_enter_loss`: back to one segment.

@@ -326,9 +326,7 @@ impl Tcb {
     }
 
     pub(super) fn set_rtt_probe(&mut self, probe: Option<(SeqNum, Instant)>) {
-        self.rtt_probe = probe.map_or((SeqNum(0), Opt64::NONE), |(end, at)| {
-            (end, Opt64::of(Some(at)))
-        });
+        self.rtt_probe = probe.map_or((SeqNum(0), Opt64::NONE), |(end, at)| (end, at.into()));
     }
 }
 
@@ -467,6 +465,12 @@ impl Opt64 {
 impl Default for Opt64 {
     fn default() -> Opt64 {
         Opt64::NONE
+    }
+}
+
+impl From<Instant> for Opt64 {
+    fn from(at: Instant) -> Opt64 {
+        Opt64::of(Some(at))
     }
 }
 

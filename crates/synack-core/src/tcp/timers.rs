@@ -112,7 +112,7 @@ impl Host {
         let Some(r) = self.requests.get_mut(key) else {
             return;
         };
-        r.timer = super::Opt64::of(Some(at));
+        r.timer = at.into();
         let conn = crate::trace::ConnName {
             local: r.local,
             remote: Some(r.remote),
