@@ -10,23 +10,12 @@
 
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
-use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
-use std::alloc::System;
+#[path = "../tests/heap/mod.rs"]
+mod heap;
+
+use heap::heap_of;
 use synack_bench::{PORTS, Workload, synack};
 use synack_core::tcp::Host;
-
-#[global_allocator]
-static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
-
-/// Bytes of heap a clone of `h` allocates.
-fn heap_of(h: &Host) -> usize {
-    let region = Region::new(GLOBAL);
-    let copy = h.clone();
-    let change = region.change();
-    drop(copy);
-    change.bytes_allocated + usize::try_from(change.bytes_reallocated.max(0)).unwrap_or(0)
-        - change.bytes_deallocated
-}
 
 fn main() {
     // Criterion's flags (`--bench`, `--quick`, ...) are not ours.

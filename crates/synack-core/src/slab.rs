@@ -49,10 +49,6 @@ impl<T> Default for Slab<T> {
     }
 }
 
-/// A slab this long or longer gives its memory back when its last value leaves (100,000
-/// TIME-WAIT entries expiring leave nothing behind); a short one keeps its slots for the next.
-const RELEASE_FROM: usize = 64;
-
 impl<T> Slab<T> {
     /// Stores `value` and returns its handle.
     pub fn insert(&mut self, value: T) -> Key {
@@ -70,6 +66,7 @@ impl<T> Slab<T> {
         }
         let index = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
         let generation = self.next_generation;
+        self.next_generation = generation.wrapping_add(1);
         self.slots.push(Slot {
             generation,
             value: Some(value),
@@ -102,7 +99,11 @@ impl<T> Slab<T> {
         let value = slot.value.take()?;
         self.free.push(key.index);
         self.len -= 1;
-        if self.len == 0 && self.slots.len() >= RELEASE_FROM {
+        // The last value gone, the slots go too (100,000 TIME-WAIT entries expiring leave
+        // nothing behind, nor do three): a host holds no memory for connections it no longer has.
+        if self.len == 0 {
+            // Slots start again from 0, with generations none of theirs had (`next_generation`
+            // is past every generation handed out), so no handle from before reaches a value.
             self.slots = Vec::new();
             self.free = Vec::new();
         }
@@ -141,7 +142,7 @@ mod tests {
     #[test]
     fn an_emptied_slab_releases_its_slots_and_old_handles_stay_dead() {
         let mut s = Slab::default();
-        let keys: Vec<Key> = (0..RELEASE_FROM as u32).map(|i| s.insert(i)).collect();
+        let keys: Vec<Key> = (0..3).map(|i| s.insert(i)).collect();
         let reused = s.remove(keys[1]).map(|_| s.insert(1000)).unwrap();
         for k in keys.iter().filter(|k| **k != keys[1]) {
             s.remove(*k);
@@ -151,6 +152,23 @@ mod tests {
         let fresh = s.insert(7);
         assert_eq!(fresh.slot(), 0);
         for old in keys.iter().chain([&reused]) {
+            assert_eq!(s.get(*old), None, "{old:?}");
+        }
+        assert_eq!(s.get(fresh), Some(&7));
+    }
+
+    // The same when no slot was ever reused before the slab emptied: the first slot's next
+    // value has a generation of its own.
+    #[test]
+    fn a_slab_emptied_without_reuse_gives_no_old_handle_a_new_value() {
+        let mut s = Slab::default();
+        let keys: Vec<Key> = (0..3).map(|i| s.insert(i)).collect();
+        for k in &keys {
+            s.remove(*k);
+        }
+        let fresh = s.insert(7);
+        assert_eq!(fresh.slot(), 0);
+        for old in &keys {
             assert_eq!(s.get(*old), None, "{old:?}");
         }
         assert_eq!(s.get(fresh), Some(&7));

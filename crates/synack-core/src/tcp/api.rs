@@ -582,7 +582,7 @@ impl Host {
         if !bound_before {
             self.port_add(port, key);
         }
-        self.ehash_insert(local, addr, Conn::Full(key));
+        self.ehash_insert(local, addr, Conn::Full(key), true);
         self.set_state(key, State::SynSent);
         self.count(Counter::ActiveOpens);
         self.send_syn(key, SendCause::Syn);

@@ -316,7 +316,7 @@ impl Host {
             None => self.initial_seq(local, remote),
         };
         let rkey = self.requests.insert(req);
-        self.ehash_insert(local, remote, Conn::Request(rkey));
+        self.ehash_insert(local, remote, Conn::Request(rkey), false);
         if let Some(l) = self.socks.get_mut(lkey).and_then(|s| s.listener.as_mut()) {
             // `inet_csk_reqsk_queue_added`: a new request is young until its timer first expires.
             l.syn_queue += 1;
@@ -736,7 +736,8 @@ impl Host {
         if let Some(m) = sample {
             self.rtt_estimator(key, m.micros());
         }
-        self.ehash_insert(r.local, r.remote, Conn::Full(key));
+        // A child has no descriptor until `accept()`: its destination gets no set.
+        self.ehash_insert(r.local, r.remote, Conn::Full(key), false);
         self.port_add(r.local.port, key);
         if let Some(l) = self.socks.get_mut(lkey).and_then(|s| s.listener.as_mut()) {
             l.accept_queue.push_back(key);
@@ -1772,13 +1773,16 @@ impl Host {
             });
             return;
         }
+        // The entry's port stays noted toward its destination if the full socket's was (the
+        // set goes when the full socket's port leaves it last).
+        let noted = self.dest_noted(local.ip, remote);
         self.done(key);
         if !self.check_limit() {
             return;
         }
         let reuse = tw.reuseaddr;
         let twk = self.time_waits.insert(tw);
-        self.ehash_insert(local, remote, Conn::TimeWait(twk));
+        self.ehash_insert(local, remote, Conn::TimeWait(twk), noted);
         self.port_add_time_wait(local.port, local.ip, reuse);
         // The full socket's CLOSED is internal: the reader sees the 4-tuple move on to `state`.
         self.emit(EventKind::State {

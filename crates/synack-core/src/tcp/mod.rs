@@ -52,7 +52,10 @@ pub(crate) type HashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHash
 /// holds (100,000 TIME-WAIT entries expiring leave a few hundred bytes, not 8 MB) at O(1) per
 /// removal over time.
 pub(crate) fn shrink<K: core::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) {
-    if map.capacity() > 64 && map.len() * 8 < map.capacity() {
+    // Emptied, it keeps nothing (hashbrown frees a table shrunk to 0).
+    if (map.capacity() > 64 && map.len() * 8 < map.capacity())
+        || (map.is_empty() && map.capacity() > 0)
+    {
         map.shrink_to(map.len() * 2);
     }
 }

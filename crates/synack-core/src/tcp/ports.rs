@@ -33,6 +33,8 @@ pub(super) enum PortSet {
 pub(super) struct Bitmap {
     words: [u64; 1024],
     full: [[u64; 16]; 2],
+    /// Ports in the set, so that an emptied set is seen at once.
+    len: u32,
 }
 
 /// A word's bits of even ports and of odd ports.
@@ -44,10 +46,13 @@ impl Bitmap {
         let Some(word) = self.words.get_mut(w) else {
             return;
         };
-        if on {
-            *word |= 1 << (port & 63);
-        } else {
-            *word &= !(1 << (port & 63));
+        let bit = 1 << (port & 63);
+        if on && *word & bit == 0 {
+            *word |= bit;
+            self.len += 1;
+        } else if !on && *word & bit != 0 {
+            *word &= !bit;
+            self.len -= 1;
         }
         let word = *word;
         for (lane, full) in LANES.iter().zip(self.full.iter_mut()) {
@@ -119,6 +124,7 @@ impl PortSet {
                     let mut map = Box::new(Bitmap {
                         words: [0; 1024],
                         full: [[0; 16]; 2],
+                        len: 0,
                     });
                     for p in v.iter() {
                         map.set(*p, true);
@@ -130,8 +136,16 @@ impl PortSet {
         }
     }
 
-    /// Removes `port` (a bitmap stays one: 8 KiB per destination that once had more than
-    /// `SPARSE_MAX` ports in use).
+    /// Whether no port is in the set.
+    fn is_empty(&self) -> bool {
+        match self {
+            PortSet::Sparse(v) => v.is_empty(),
+            PortSet::Dense(map) => map.len == 0,
+        }
+    }
+
+    /// Removes `port` (a bitmap stays one while it holds a port: the whole set goes when it
+    /// empties, see `Host::ehash_remove`).
     fn remove(&mut self, port: u16) {
         match self {
             PortSet::Sparse(v) => {
@@ -274,15 +288,18 @@ impl Host {
     }
 
     /// Hashes a 4-tuple's state (`inet_ehash_insert`), and notes its port as used toward its
-    /// destination if `connect()` opened connections there (`new_dest`: this one does). The note
-    /// is only a hint for skipping: a port is noted only while an entry holds it, and a port not
-    /// noted is still checked in the hash.
-    pub(super) fn ehash_insert(&mut self, local: Endpoint, remote: Endpoint, conn: Conn) {
+    /// destination if that destination has a set of ports in use, or gets one (`new_dest`: a
+    /// socket `connect()` hashes, and a TIME-WAIT entry whose full socket's port was noted, see
+    /// [`Host::dest_noted`]). The note is only a hint for skipping: a port is noted only while an
+    /// entry holds it, and a port not noted is still checked in the hash.
+    pub(super) fn ehash_insert(
+        &mut self,
+        local: Endpoint,
+        remote: Endpoint,
+        conn: Conn,
+        new_dest: bool,
+    ) {
         self.ehash.insert((local, remote), conn);
-        // A full socket with a descriptor at hashing time was opened by `connect()` (a child of a
-        // listener has none until `accept()`).
-        let new_dest =
-            matches!(conn, Conn::Full(k) if self.socks.get(k).is_some_and(|s| s.fd.is_some()));
         let key = (local.ip, remote);
         match self.dests.binary_search_by(|(k, _)| k.cmp(&key)) {
             Ok(i) => {
@@ -299,19 +316,32 @@ impl Host {
         }
     }
 
-    /// Unhashes a 4-tuple.
+    /// Whether the ports in use from `local_ip` toward `remote` are noted (`connect()` opened
+    /// a connection there that still has an entry).
+    pub(super) fn dest_noted(&self, local_ip: Ipv4, remote: Endpoint) -> bool {
+        self.dests
+            .binary_search_by(|(k, _)| k.cmp(&(local_ip, remote)))
+            .is_ok()
+    }
+
+    /// Unhashes a 4-tuple. A destination's set goes with its last port (a bitmap is 8 KiB), so
+    /// that a host whose entries have all gone holds no memory for them.
     pub(super) fn ehash_remove(&mut self, local: Endpoint, remote: Endpoint) {
         if self.ehash.remove(&(local, remote)).is_none() {
             return;
         }
         shrink(&mut self.ehash);
-        // A destination's set stays when it empties: the connection's TIME-WAIT entry, hashed
-        // right after its full socket leaves, is noted in it again.
         let key = (local.ip, remote);
         if let Ok(i) = self.dests.binary_search_by(|(k, _)| k.cmp(&key))
             && let Some((_, set)) = self.dests.get_mut(i)
         {
             set.remove(local.port);
+            if set.is_empty() {
+                self.dests.remove(i);
+                if self.dests.is_empty() {
+                    self.dests = Vec::new();
+                }
+            }
         }
     }
 

@@ -2813,7 +2813,8 @@ fn mini_socket(h: &mut TestHost, remote: Endpoint, substate: State) -> crate::sl
         tw_timeout_ms: 60_000,
     };
     let key = h.host.time_waits.insert(tw);
-    h.host.ehash_insert(LOCAL_END, remote, Conn::TimeWait(key));
+    h.host
+        .ehash_insert(LOCAL_END, remote, Conn::TimeWait(key), false);
     key
 }
 
