@@ -301,7 +301,7 @@ impl Host {
     ) {
         self.ehash.insert((local, remote), conn);
         let key = (local.ip, remote);
-        match self.dests.binary_search_by(|(k, _)| k.cmp(&key)) {
+        match self.dest_index(key) {
             Ok(i) => {
                 if let Some((_, set)) = self.dests.get_mut(i) {
                     set.insert(local.port);
@@ -319,9 +319,12 @@ impl Host {
     /// Whether the ports in use from `local_ip` toward `remote` are noted (`connect()` opened
     /// a connection there that still has an entry).
     pub(super) fn dest_noted(&self, local_ip: Ipv4, remote: Endpoint) -> bool {
-        self.dests
-            .binary_search_by(|(k, _)| k.cmp(&(local_ip, remote)))
-            .is_ok()
+        self.dest_index((local_ip, remote)).is_ok()
+    }
+
+    /// Where the destination `key` is in the sorted `dests` (`Err`: where it would go).
+    fn dest_index(&self, key: (Ipv4, Endpoint)) -> Result<usize, usize> {
+        self.dests.binary_search_by(|(k, _)| k.cmp(&key))
     }
 
     /// Unhashes a 4-tuple. A destination's set goes with its last port (a bitmap is 8 KiB), so
@@ -331,8 +334,7 @@ impl Host {
             return;
         }
         shrink(&mut self.ehash);
-        let key = (local.ip, remote);
-        if let Ok(i) = self.dests.binary_search_by(|(k, _)| k.cmp(&key))
+        if let Ok(i) = self.dest_index((local.ip, remote))
             && let Some((_, set)) = self.dests.get_mut(i)
         {
             set.remove(local.port);
@@ -441,8 +443,7 @@ impl Host {
         let used = if reuse {
             None
         } else {
-            self.dests
-                .binary_search_by(|(k, _)| k.cmp(&(local_ip, remote)))
+            self.dest_index((local_ip, remote))
                 .ok()
                 .and_then(|i| self.dests.get(i))
                 .map(|(_, set)| set)
