@@ -49,10 +49,9 @@ pub(crate) type HashMap<K, V> = hashbrown::HashMap<K, V, rustc_hash::FxBuildHash
 
 /// Gives a hash table's memory back as it empties (a table never shrinks by itself): once it is
 /// an eighth full, it is rebuilt for twice what it holds, so that its memory follows what it
-/// holds (100,000 TIME-WAIT entries expiring leave a few hundred bytes, not 8 MB) at O(1) per
-/// removal over time.
+/// holds at O(1) per removal over time; emptied, it keeps nothing (hashbrown frees a table
+/// shrunk to 0), so that 100,000 TIME-WAIT entries expiring leave no bucket behind.
 pub(crate) fn shrink<K: core::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) {
-    // Emptied, it keeps nothing (hashbrown frees a table shrunk to 0).
     if (map.capacity() > 64 && map.len() * 8 < map.capacity())
         || (map.is_empty() && map.capacity() > 0)
     {
