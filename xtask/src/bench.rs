@@ -139,6 +139,19 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
             // Criterion's quick mode, and only the lossless half (the ratio lines need no more).
             cmd.arg("--quick").env("SYNACK_BENCH_QUICK", "1");
         }
+        if bench == "lifecycles" {
+            // Both stacks on a heap that stays as the last run left it. By default glibc gives
+            // the top of its heap back to the system after a run and its thresholds slide with
+            // what was freed, so that a run of 64 connections sometimes began by faulting its
+            // memory in again: smoltcp's rate at 64 came out at about 460,000 or 610,000 to
+            // 665,000 a second, whichever way the heap went, and the ratio anywhere from 0.5x
+            // to 0.95x (docs/PERFORMANCE.md, the tenth round). Fixed thresholds (the most that
+            // glibc takes for mmap's) make both rates repeatable.
+            cmd.env(
+                "GLIBC_TUNABLES",
+                "glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432",
+            );
+        }
         eprintln!(
             "xtask: cargo bench -p synack-bench --bench {bench}{}",
             if quick { " (quick)" } else { "" }
