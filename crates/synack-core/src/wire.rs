@@ -321,6 +321,20 @@ impl Options {
         }
     }
 
+    /// `nop,nop,TS val ecr`: the timestamp aligned as `tcp_options_write` writes it on every
+    /// segment of a connection that negotiated timestamps, its twelve bytes written at once
+    /// (the same as pushing the three options).
+    pub fn aligned_timestamp(val: u32, ecr: u32) -> Options {
+        let [a, b, c, d] = val.to_be_bytes();
+        let [e, f, g, h] = ecr.to_be_bytes();
+        let mut o = Options::new();
+        if let Some(head) = o.bytes.first_chunk_mut::<12>() {
+            *head = [1, 1, 8, 10, a, b, c, d, e, f, g, h];
+            o.len = 12;
+        }
+        o
+    }
+
     /// Appends `o`; an error when it would not fit in the 40 bytes.
     pub fn push(&mut self, o: TcpOption) -> Result<(), OptionsTooLong> {
         let at = usize::from(self.len);
@@ -585,6 +599,16 @@ mod tests {
                 o.as_bytes().len(),
                 kept.iter().map(TcpOption::wire_len).sum::<usize>()
             );
+        }
+    }
+
+    proptest! {
+        // The aligned timestamp written at once is the three options pushed one by one.
+        #[test]
+        fn an_aligned_timestamp_is_nop_nop_ts(val in any::<u32>(), ecr in any::<u32>()) {
+            let pushed =
+                Options::of(&[TcpOption::Nop, TcpOption::Nop, TcpOption::Timestamp { val, ecr }]);
+            prop_assert_eq!(Ok(Options::aligned_timestamp(val, ecr)), pushed);
         }
     }
 

@@ -77,15 +77,14 @@ pub(super) fn ack_options(ts: Option<(u32, u32)>) -> Options {
 /// `ack_options` followed, when one is owed, by a D-SACK block as `nop,nop,sack`
 /// (`tcp_options_write` writes the timestamp first, then the SACK blocks).
 fn established_options(ts: Option<(u32, u32)>, dsack: Option<(SeqNum, SeqNum)>) -> Options {
-    let ts = ts.map(|(val, ecr)| TcpOption::Timestamp { val, ecr });
-    let sack = dsack
-        .and_then(|b| SackBlocks::new(&[b]))
-        .map(TcpOption::Sack);
-    let mut o = Options::new();
-    for x in [ts, sack].into_iter().flatten() {
+    let mut o = match ts {
+        Some((val, ecr)) => Options::aligned_timestamp(val, ecr),
+        None => Options::new(),
+    };
+    if let Some(blocks) = dsack.and_then(|b| SackBlocks::new(&[b])) {
         options_push(&mut o, TcpOption::Nop);
         options_push(&mut o, TcpOption::Nop);
-        options_push(&mut o, x);
+        options_push(&mut o, TcpOption::Sack(blocks));
     }
     o
 }
