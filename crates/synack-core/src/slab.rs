@@ -84,19 +84,36 @@ impl<T> Slab<T> {
 
     /// The value behind `key`, mutably.
     pub fn get_mut(&mut self, key: Key) -> Option<&mut T> {
-        self.slots
-            .get_mut(key.index as usize)
-            .filter(|s| s.generation == key.generation)
-            .and_then(|s| s.value.as_mut())
+        self.slot_mut(key).and_then(|s| s.value.as_mut())
     }
 
     /// Removes and returns the value behind `key`.
     pub fn remove(&mut self, key: Key) -> Option<T> {
-        let slot = self
-            .slots
+        let value = self.slot_mut(key)?.value.take()?;
+        self.vacated(key);
+        Some(value)
+    }
+
+    /// Removes the value behind `key`, dropped in its slot rather than moved out of it (a full
+    /// socket is 360 bytes: copying each out as it went was a fifth of a lifecycle's memory
+    /// copies); whether there was one.
+    pub fn discard(&mut self, key: Key) -> bool {
+        let Some(slot) = self.slot_mut(key).filter(|s| s.value.is_some()) else {
+            return false;
+        };
+        slot.value = None;
+        self.vacated(key);
+        true
+    }
+
+    fn slot_mut(&mut self, key: Key) -> Option<&mut Slot<T>> {
+        self.slots
             .get_mut(key.index as usize)
-            .filter(|s| s.generation == key.generation)?;
-        let value = slot.value.take()?;
+            .filter(|s| s.generation == key.generation)
+    }
+
+    /// Books `key`'s slot, just emptied, as free.
+    fn vacated(&mut self, key: Key) {
         self.free.push(key.index);
         self.len -= 1;
         // The last value gone, the slots go too (100,000 TIME-WAIT entries expiring leave
@@ -107,7 +124,6 @@ impl<T> Slab<T> {
             self.slots = Vec::new();
             self.free = Vec::new();
         }
-        Some(value)
     }
 
     /// Values stored.
@@ -155,6 +171,30 @@ mod tests {
             assert_eq!(s.get(*old), None, "{old:?}");
         }
         assert_eq!(s.get(fresh), Some(&7));
+    }
+
+    // A value discarded is gone as a removed one is: once, for its own handle only, and the
+    // last one gone takes the slots with it.
+    #[test]
+    fn a_discarded_value_goes_as_a_removed_one() {
+        use alloc::string::String;
+        let mut s = Slab::default();
+        let a = s.insert(String::from("a"));
+        let b = s.insert(String::from("b"));
+        assert!(s.discard(a));
+        assert!(!s.discard(a));
+        assert_eq!(
+            (s.get(a), s.get(b), s.len()),
+            (None, Some(&String::from("b")), 1)
+        );
+        let c = s.insert(String::from("c"));
+        assert_eq!(c.slot(), a.slot());
+        assert!(
+            !s.discard(a),
+            "a stale handle reaches the slot's next value"
+        );
+        assert!(s.discard(b) && s.discard(c));
+        assert_eq!((s.len(), s.slots.capacity()), (0, 0));
     }
 
     // The same when no slot was ever reused before the slab emptied: the first slot's next

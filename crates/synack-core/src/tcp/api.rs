@@ -916,16 +916,17 @@ impl Host {
     /// Frees a socket: hashes, port, slot.
     pub(super) fn destroy(&mut self, key: Key) {
         self.unhash(key);
-        let Some(s) = self.socks.remove(key) else {
+        let Some((local, port_slot)) = self.socks.get(key).map(|s| (s.local, s.port_slot)) else {
             return;
         };
+        self.socks.discard(key);
         if self.socks.len() == 0 && self.blocked.iter().all(Vec::is_empty) {
             // The last socket gone and nothing left to wake: the index by slot goes (the slab
             // starts its slots again from 0 once emptied). Rare, so the scan is cheap.
             self.blocked = Vec::new();
         }
-        if let Some(l) = s.local {
-            self.release_port(l.port, key, s.port_slot);
+        if let Some(l) = local {
+            self.release_port(l.port, key, port_slot);
         }
     }
 }
