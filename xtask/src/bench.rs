@@ -141,12 +141,15 @@ pub fn bench(root: &Path, args: &[String]) -> Result<(), String> {
         }
         if bench == "lifecycles" {
             // Both stacks on a heap that stays as the last run left it. By default glibc gives
-            // the top of its heap back to the system after a run and its thresholds slide with
-            // what was freed, so that a run of 64 connections sometimes began by faulting its
-            // memory in again: smoltcp's rate at 64 came out at about 460,000 or 610,000 to
-            // 665,000 a second, whichever way the heap went, and the ratio anywhere from 0.5x
-            // to 0.95x (docs/PERFORMANCE.md, the tenth round). Fixed thresholds (the most that
-            // glibc takes for mmap's) make both rates repeatable.
+            // the top of its heap back to the system once enough of it is free, and both its
+            // trim and its mmap thresholds slide with the blocks freed, so that a run of 64
+            // connections sometimes began by faulting its memory in again: smoltcp's rate at 64
+            // came out at about 460,000 or at 600,000 to 665,000 a second, and the ratio anywhere
+            // from 0.5x to 0.95x (docs/PERFORMANCE.md, the tenth round). Setting either tunable
+            // stops both from sliding, so both are set: the trim threshold far above what a run
+            // frees, the mmap threshold at 32 MiB, the highest glibc's own sliding one reaches
+            // (`DEFAULT_MMAP_THRESHOLD_MAX`). The variable replaces one the caller had, and also
+            // reaches cargo and rustc as they build the bench, which it does not change.
             cmd.env(
                 "GLIBC_TUNABLES",
                 "glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432",
