@@ -14,6 +14,8 @@ import zh from '../../www/i18n/zh.js';
 const WINDOW_SEGMENTS = 200;
 /** How many connections' variables a host shows open (`OPEN_TCBS` in www/src/hoststate.js). */
 const OPEN_TCBS = 4;
+/** The most items a move fades in (`FRESH_MAX` in www/src/diagram.js). */
+const FRESH_MAX = 64;
 
 /** @type {import('playwright-core').Browser} */
 let browser;
@@ -67,6 +69,16 @@ test('port-exhaustion: EADDRNOTAVAIL once every port is in TIME-WAIT, none with 
   assert.equal(seen.outcome.connections_made, '28232');
   assert.equal(seen.outcome.client_time_wait_peak, '28232');
   assert.ok(await failedConnects(page) > 0, 'the last window shows the failing connect() calls');
+  // The jump fades none of the window in; a step fades in what it revealed.
+  const faded = () => page.$$eval('#diagram .fresh', (e) => e.length);
+  assert.equal(await faded(), 0, 'the jump to the end fades nothing in');
+  const [, stops] = /(\d+)\D+(\d+)/.exec(await page.textContent('#position') ?? '') ?? [];
+  await page.click('#btn-back');
+  await page.waitForFunction((n) => document.querySelector('#position')?.textContent?.startsWith(`step ${Number(n) - 1} `) ?? false, stops);
+  await page.click('#btn-step');
+  await page.waitForFunction((n) => document.querySelector('#position')?.textContent?.startsWith(`step ${n} `) ?? false, stops);
+  const stepped = await faded();
+  assert.ok(stepped > 0 && stepped <= FRESH_MAX, `${stepped} items faded in by a step`);
   // The chart: the client's TIME-WAIT entries, up to every port of the range.
   const legend = await page.textContent('#chart .legend');
   assert.ok(legend?.includes('client: TIME-WAIT: at most 28232'), legend ?? '');

@@ -10,6 +10,13 @@ export const COMPACT_BELOW_PX = 520;
 const SELF_LOOP_PX = 26;
 const LINE = 18;
 const TOP = 44;
+/**
+ * The most items a move fades in. One that reveals more (a jump: the end, a click on the chart)
+ * fades none: the whole view is new, and a window of a large run faded in whole (a thousand
+ * `connect()` lines at the end of `port-exhaustion`) kept Chromium restyling every one of them
+ * for the fade's 1.2 s, which made the reader's next step there 40 to 60 ms slower.
+ */
+export const FRESH_MAX = 64;
 
 /**
  * @param {string} name @param {Record<string, string | number>} attrs @param {string} [text]
@@ -39,7 +46,8 @@ function flagClass(flags) {
  * The diagram up to `revealed` trace events.
  * @param {any} view the display list
  * @param {number} revealed how many trace events are shown
- * @param {number} fresh events from this index on were revealed by the last step
+ * @param {number} fresh events from this index on were revealed by the last step (faded in, unless
+ *   there are more than `FRESH_MAX` of them)
  * @param {any} dict the reader's language
  * @param {number | null} [selected] the segment in the inspector
  * @returns {SVGSVGElement}
@@ -62,6 +70,9 @@ export function drawDiagram(view, revealed, fresh, dict, selected = null) {
   svg.append(defs);
 
   const shown = (/** @type {any} */ i) => i.step < revealed;
+  let revealedNow = 0;
+  for (const i of view.items) if (shown(i) && i.step >= fresh) revealedNow++;
+  if (revealedNow > FRESH_MAX) fresh = Infinity;
   // The y of "now": the lowest thing shown.
   let nowY = TOP - 10;
   for (const i of view.items) {
