@@ -69,9 +69,13 @@ test('port-exhaustion: EADDRNOTAVAIL once every port is in TIME-WAIT, none with 
   assert.equal(seen.outcome.connections_made, '28232');
   assert.equal(seen.outcome.client_time_wait_peak, '28232');
   assert.ok(await failedConnects(page) > 0, 'the last window shows the failing connect() calls');
-  // The jump fades none of the window in; a step fades in what it revealed.
+  // The jump fades none of the window in, and the live region says where the cursor is, not
+  // the thousand lines it revealed; a step fades in and says what it revealed.
   const faded = () => page.$$eval('#diagram .fresh', (e) => e.length);
+  const said = () => page.evaluate(() => [document.querySelector('#announce')?.textContent, document.querySelector('#position')?.textContent]);
   assert.equal(await faded(), 0, 'the jump to the end fades nothing in');
+  const [jumped, at] = await said();
+  assert.equal(jumped, at, 'the jump to the end is said as the position alone');
   const [, stops] = /(\d+)\D+(\d+)/.exec(await page.textContent('#position') ?? '') ?? [];
   await page.click('#btn-back');
   await page.waitForFunction((n) => document.querySelector('#position')?.textContent?.startsWith(`step ${Number(n) - 1} `) ?? false, stops);
@@ -79,6 +83,8 @@ test('port-exhaustion: EADDRNOTAVAIL once every port is in TIME-WAIT, none with 
   await page.waitForFunction((n) => document.querySelector('#position')?.textContent?.startsWith(`step ${n} `) ?? false, stops);
   const stepped = await faded();
   assert.ok(stepped > 0 && stepped <= FRESH_MAX, `${stepped} items faded in by a step`);
+  const [steppedSaid, stepAt] = await said();
+  assert.ok(steppedSaid?.startsWith(`${stepAt}. `) && steppedSaid.length > `${stepAt}. `.length, steppedSaid ?? '');
   // The chart: the client's TIME-WAIT entries, up to every port of the range.
   const legend = await page.textContent('#chart .legend');
   assert.ok(legend?.includes('client: TIME-WAIT: at most 28232'), legend ?? '');

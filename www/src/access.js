@@ -3,7 +3,7 @@
 // are drawn anew at every step, which would otherwise drop a focused arrow or button). Pure
 // functions of the display list, plus the document's focus; no state, no wasm.
 
-import { stateName } from './diagram.js';
+import { isJump, stateName } from './diagram.js';
 import { fill } from './i18n.js';
 
 /**
@@ -11,9 +11,11 @@ import { fill } from './i18n.js';
  * crashes and reboots. The same words as embed.html's live region (the `embed` texts).
  * @param {any} view the display list @param {number} from @param {number} to
  * @param {any} d the reader's language
- * @returns {string} '' when nothing was revealed
+ * @returns {string} '' when nothing was revealed, or more than `FRESH_MAX` items (a jump: the live
+ *   region says where the cursor is, not a list of a thousand lines)
  */
 export function revealedText(view, from, to, d) {
+  if (isJump(view, from, to)) return '';
   const lane = (/** @type {number} */ i) => {
     const name = view.lanes[i]?.name ?? '';
     return name === 'injected' ? d.ui.injected : name;

@@ -19,6 +19,17 @@ const TOP = 44;
 export const FRESH_MAX = 64;
 
 /**
+ * Whether trace events [from, to) put more than `FRESH_MAX` items in the view: a jump, which
+ * neither fades in nor is said item by item.
+ * @param {any} view the display list @param {number} from @param {number} to
+ */
+export function isJump(view, from, to) {
+  let n = 0;
+  for (const i of view.items) if (i.step >= from && i.step < to && ++n > FRESH_MAX) return true;
+  return false;
+}
+
+/**
  * @param {string} name @param {Record<string, string | number>} attrs @param {string} [text]
  * @returns {SVGElement}
  */
@@ -70,9 +81,7 @@ export function drawDiagram(view, revealed, fresh, dict, selected = null) {
   svg.append(defs);
 
   const shown = (/** @type {any} */ i) => i.step < revealed;
-  let revealedNow = 0;
-  for (const i of view.items) if (shown(i) && i.step >= fresh) revealedNow++;
-  if (revealedNow > FRESH_MAX) fresh = Infinity;
+  if (isJump(view, fresh, revealed)) fresh = Infinity;
   // The y of "now": the lowest thing shown.
   let nowY = TOP - 10;
   for (const i of view.items) {
