@@ -76,11 +76,11 @@ test('port-exhaustion: EADDRNOTAVAIL once every port is in TIME-WAIT, none with 
   assert.equal(await faded(), 0, 'the jump to the end fades nothing in');
   const [jumped, at] = await said();
   assert.equal(jumped, at, 'the jump to the end is said as the position alone');
-  const [, stops] = /(\d+)\D+(\d+)/.exec(await page.textContent('#position') ?? '') ?? [];
+  const [, last] = /(\d+)\D+(\d+)/.exec(await page.textContent('#position') ?? '') ?? [];
   await page.click('#btn-back');
-  await page.waitForFunction((n) => document.querySelector('#position')?.textContent?.startsWith(`step ${Number(n) - 1} `) ?? false, stops);
+  await page.waitForFunction((n) => document.querySelector('#position')?.textContent?.startsWith(`step ${Number(n) - 1} `) ?? false, last);
   await page.click('#btn-step');
-  await page.waitForFunction((n) => document.querySelector('#position')?.textContent?.startsWith(`step ${n} `) ?? false, stops);
+  await page.waitForFunction((n) => document.querySelector('#position')?.textContent?.startsWith(`step ${n} `) ?? false, last);
   const stepped = await faded();
   assert.ok(stepped > 0 && stepped <= FRESH_MAX, `${stepped} items faded in by a step`);
   const [steppedSaid, stepAt] = await said();

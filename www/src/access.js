@@ -37,7 +37,7 @@ export function revealedText(view, from, to, d) {
 
 /**
  * The sentence for the live region after the cursor moved: where it is, then what the step
- * revealed (nothing more when stepping back).
+ * revealed (nothing more when stepping back or after a jump: see `revealedText`).
  * @param {any} d @param {string} position the step counter's text
  * @param {string} what `revealedText` of the step
  */

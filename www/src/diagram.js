@@ -12,9 +12,10 @@ const LINE = 18;
 const TOP = 44;
 /**
  * The most items a move fades in. One that reveals more (a jump: the end, a click on the chart)
- * fades none: the whole view is new, and a window of a large run faded in whole (a thousand
- * `connect()` lines at the end of `port-exhaustion`) kept Chromium restyling every one of them
- * for the fade's 1.2 s, which made the reader's next step there 40 to 60 ms slower.
+ * fades none: the whole view is new, and a window of a large run faded in whole (the 1,043
+ * lines of socket calls at the end of `port-exhaustion`) kept Chromium restyling every one of
+ * them for the fade's 1.2 s: a step back just after a click on the chart took 242 to 246 ms to
+ * its frame, 48 to 67 ms without (docs/PERFORMANCE.md, the eleventh round).
  */
 export const FRESH_MAX = 64;
 
@@ -58,7 +59,7 @@ function flagClass(flags) {
  * @param {any} view the display list
  * @param {number} revealed how many trace events are shown
  * @param {number} fresh events from this index on were revealed by the last step (faded in, unless
- *   there are more than `FRESH_MAX` of them)
+ *   they put more than `FRESH_MAX` items in the view: `isJump`)
  * @param {any} dict the reader's language
  * @param {number | null} [selected] the segment in the inspector
  * @returns {SVGSVGElement}
